@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* What a provider reports while a reply streams in. */
+typedef enum {
+  NB_CHAT_DELTA_TEXT,
+  NB_CHAT_DELTA_REASONING,
+  NB_CHAT_DELTA_TOOL_CALL,
+} NbChatDeltaKind;
+
+/**
+ * NbChatDeltaFunc:
+ * @kind: what kind of fragment this is
+ * @index: the tool call's position for %NB_CHAT_DELTA_TOOL_CALL, else 0
+ * @text: the text or argument fragment (never %NULL, may be "")
+ * @tool_name: (nullable): the tool's name when a tool call starts
+ * @user_data: closure data
+ *
+ * Called on the main context of the caller as fragments arrive.
+ */
+typedef void (*NbChatDeltaFunc) (NbChatDeltaKind  kind,
+                                 guint            index,
+                                 const char      *text,
+                                 const char      *tool_name,
+                                 gpointer         user_data);
+
+/**
+ * NbChatRequest:
+ * @messages: (element-type JsonObject): the conversation in the canonical
+ *   (OpenAI Chat Completions / Python nanobot session) shape: objects with
+ *   `role` (system, user, assistant, tool), `content` (a string, or an array
+ *   of content parts), `tool_calls` (`[{id, type:"function",
+ *   function:{name, arguments}}]`, arguments a JSON string), `tool_call_id`,
+ *   `name`, `reasoning_content`. The system prompt, if any, is the first
+ *   message with role "system". Each provider converts to its wire format.
+ * @tools: (nullable): tool definitions in the OpenAI shape
+ *   `[{type:"function", function:{name, description, parameters}}]`
+ * @model: the model name without any provider prefix handling
+ * @max_tokens: the output token limit
+ * @temperature: sampling temperature
+ * @reasoning_effort: (nullable): "low", "medium", "high" or %NULL
+ */
+typedef struct {
+  GPtrArray *messages;
+  JsonArray *tools;
+  char      *model;
+  int        max_tokens;
+  double     temperature;
+  char      *reasoning_effort;
+} NbChatRequest;
+
+NbChatRequest *nb_chat_request_new  (const char    *model);
+void           nb_chat_request_free (NbChatRequest *request);
+/* Takes a reference on @message. */
+void           nb_chat_request_add_message (NbChatRequest *request,
+                                            JsonObject    *message);
+
+/**
+ * NbToolCall:
+ * @id: the provider's call id
+ * @name: the tool's name
+ * @arguments_json: the raw argument text as streamed
+ * @arguments: (nullable): the parsed arguments (always a JSON object), or
+ *   %NULL when @arguments_json did not parse; then @parse_error says why
+ */
+typedef struct {
+  char       *id;
+  char       *name;
+  char       *arguments_json;
+  JsonObject *arguments;
+  char       *parse_error;
+} NbToolCall;
+
+NbToolCall *nb_tool_call_new  (const char *id,
+                               const char *name,
+                               const char *arguments_json);
+void        nb_tool_call_free (NbToolCall *call);
+
+typedef struct {
+  gint64 input_tokens;
+  gint64 output_tokens;
+  gint64 cache_read_tokens;
+  gint64 cache_write_tokens;
+} NbUsage;
+
+/**
+ * NbChatResponse:
+ * @content: (nullable): the reply text
+ * @reasoning: (nullable): reasoning text, if the model streamed any
+ * @tool_calls: (element-type NbToolCall): the tool calls, in order
+ * @finish_reason: "stop", "length", "tool_calls", "content_filter", "error"
+ * @usage: token counts
+ */
+typedef struct {
+  char      *content;
+  char      *reasoning;
+  GPtrArray *tool_calls;
+  char      *finish_reason;
+  NbUsage    usage;
+} NbChatResponse;
+
+NbChatResponse *nb_chat_response_new  (void);
+void            nb_chat_response_free (NbChatResponse *response);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbChatRequest, nb_chat_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbChatResponse, nb_chat_response_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbToolCall, nb_tool_call_free)
+
+#define NB_PROVIDER_ERROR (nb_provider_error_quark ())
+
+typedef enum {
+  NB_PROVIDER_ERROR_FAILED,         /* anything else */
+  NB_PROVIDER_ERROR_CONNECT,        /* nothing answered at the base URL */
+  NB_PROVIDER_ERROR_AUTH,           /* 401/403: the key is wrong */
+  NB_PROVIDER_ERROR_RATE_LIMIT,     /* 429 after the retries */
+  NB_PROVIDER_ERROR_SERVER,         /* 5xx after the retries */
+  NB_PROVIDER_ERROR_BAD_REQUEST,    /* other 4xx */
+  NB_PROVIDER_ERROR_PROTOCOL,       /* the reply was not the wire format */
+  NB_PROVIDER_ERROR_TIMEOUT,
+} NbProviderError;
+
+GQuark nb_provider_error_quark (void);
+
+#define NB_TYPE_PROVIDER (nb_provider_get_type ())
+G_DECLARE_DERIVABLE_TYPE (NbProvider, nb_provider, NB, PROVIDER, GObject)
+
+struct _NbProviderClass
+{
+  GObjectClass parent_class;
+
+  void             (*chat_async)  (NbProvider          *self,
+                                   const NbChatRequest *request,
+                                   NbChatDeltaFunc      delta_func,
+                                   gpointer             delta_data,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+  NbChatResponse  *(*chat_finish) (NbProvider          *self,
+                                   GAsyncResult        *result,
+                                   GError             **error);
+};
+
+/* The provider's registry name ("openai", "anthropic", "ollama", …). */
+const char     *nb_provider_get_name    (NbProvider          *self);
+void            nb_provider_chat_async  (NbProvider          *self,
+                                         const NbChatRequest *request,
+                                         NbChatDeltaFunc      delta_func,
+                                         gpointer             delta_data,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+NbChatResponse *nb_provider_chat_finish (NbProvider          *self,
+                                         GAsyncResult        *result,
+                                         GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "nb-session"
+
+#include "config.h"
+
+#include "nb-session.h"
+
+struct _NbSession
+{
+  GObject     parent_instance;
+
+  char       *key;
+  GPtrArray  *messages;
+  JsonObject *metadata;
+  char       *created_at;
+  char       *updated_at;
+  guint       last_consolidated;
+  guint       saved_count;
+};
+
+static void nb_session_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NbSession, nb_session, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, nb_session_list_model_init))
+
+static GType
+nb_session_get_item_type (GListModel *model)
+{
+  return NB_TYPE_MESSAGE;
+}
+
+static guint
+nb_session_get_n_items (GListModel *model)
+{
+  return NB_SESSION (model)->messages->len;
+}
+
+static gpointer
+nb_session_get_item (GListModel *model,
+                     guint       position)
+{
+  NbSession *self = NB_SESSION (model);
+
+  if (position >= self->messages->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->messages, position));
+}
+
+static void
+nb_session_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = nb_session_get_item_type;
+  iface->get_n_items = nb_session_get_n_items;
+  iface->get_item = nb_session_get_item;
+}
+
+static void
+nb_session_finalize (GObject *object)
+{
+  NbSession *self = NB_SESSION (object);
+
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->messages, g_ptr_array_unref);
+  g_clear_pointer (&self->metadata, json_object_unref);
+  g_clear_pointer (&self->created_at, g_free);
+  g_clear_pointer (&self->updated_at, g_free);
+
+  G_OBJECT_CLASS (nb_session_parent_class)->finalize (object);
+}
+
+static void
+nb_session_class_init (NbSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = nb_session_finalize;
+}
+
+static void
+nb_session_init (NbSession *self)
+{
+  self->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  self->metadata = json_object_new ();
+  self->created_at = nb_message_make_timestamp ();
+  self->updated_at = g_strdup (self->created_at);
+}
+
+/**
+ * nb_session_new:
+ * @key: the session key, "channel:chat_id"
+ *
+ * Returns: (transfer full): an empty session
+ */
+NbSession *
+nb_session_new (const char *key)
+{
+  NbSession *self;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  self = g_object_new (NB_TYPE_SESSION, NULL);
+  self->key = g_strdup (key);
+  return self;
+}
+
+const char *
+nb_session_get_key (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+  return self->key;
+}
+
+void
+nb_session_append (NbSession *self,
+                   NbMessage *message)
+{
+  g_return_if_fail (NB_IS_SESSION (self));
+  g_return_if_fail (NB_IS_MESSAGE (message));
+
+  g_ptr_array_add (self->messages, g_object_ref (message));
+  g_free (self->updated_at);
+  self->updated_at = nb_message_make_timestamp ();
+  g_list_model_items_changed (G_LIST_MODEL (self), self->messages->len - 1, 0, 1);
+}
+
+guint
+nb_session_get_n_messages (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), 0);
+  return self->messages->len;
+}
+
+/**
+ * nb_session_get_message:
+ *
+ * Returns: (transfer none): the message at @position
+ */
+NbMessage *
+nb_session_get_message (NbSession *self,
+                        guint      position)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+  g_return_val_if_fail (position < self->messages->len, NULL);
+  return g_ptr_array_index (self->messages, position);
+}
+
+void
+nb_session_clear (NbSession *self)
+{
+  guint removed;
+
+  g_return_if_fail (NB_IS_SESSION (self));
+
+  removed = self->messages->len;
+  g_ptr_array_set_size (self->messages, 0);
+  self->last_consolidated = 0;
+  self->saved_count = 0;
+  if (removed > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
+}
+
+guint
+nb_session_get_last_consolidated (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), 0);
+  return self->last_consolidated;
+}
+
+void
+nb_session_set_last_consolidated (NbSession *self,
+                                  guint      last_consolidated)
+{
+  g_return_if_fail (NB_IS_SESSION (self));
+  self->last_consolidated = MIN (last_consolidated, self->messages->len);
+}
+
+/**
+ * nb_session_get_metadata:
+ *
+ * Returns: (transfer none): the free-form metadata object
+ */
+JsonObject *
+nb_session_get_metadata (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+  return self->metadata;
+}
+
+const char *
+nb_session_get_created_at (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+  return self->created_at;
+}
+
+void
+nb_session_set_created_at (NbSession  *self,
+                           const char *created_at)
+{
+  g_return_if_fail (NB_IS_SESSION (self));
+  g_free (self->created_at);
+  self->created_at = g_strdup (created_at);
+}
+
+const char *
+nb_session_get_updated_at (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+  return self->updated_at;
+}
+
+void
+nb_session_set_updated_at (NbSession  *self,
+                           const char *updated_at)
+{
+  g_return_if_fail (NB_IS_SESSION (self));
+  g_free (self->updated_at);
+  self->updated_at = g_strdup (updated_at);
+}
+
+guint
+nb_session_get_saved_count (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), 0);
+  return self->saved_count;
+}
+
+void
+nb_session_set_saved_count (NbSession *self,
+                            guint      saved_count)
+{
+  g_return_if_fail (NB_IS_SESSION (self));
+  self->saved_count = MIN (saved_count, self->messages->len);
+}
+
+static JsonObject *
+history_entry (NbMessage *message)
+{
+  static const char * const keep[] = { "role", "content", "tool_calls", "tool_call_id", "name" };
+  JsonObject *json = nb_message_get_json (message);
+  JsonObject *entry = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (keep); i++)
+    {
+      JsonNode *node = json_object_get_member (json, keep[i]);
+
+      if (node != NULL)
+        json_object_set_member (entry, keep[i], json_node_copy (node));
+    }
+  if (!json_object_has_member (entry, "content"))
+    json_object_set_null_member (entry, "content");
+  return entry;
+}
+
+/**
+ * nb_session_get_history:
+ * @max_messages: the most messages to return (memoryWindow)
+ *
+ * The part of the conversation the LLM sees: the unconsolidated tail, at
+ * most @max_messages long, starting at a user message, with no tool result
+ * whose assistant call was cut off.
+ *
+ * Returns: (transfer container) (element-type JsonObject): the messages in
+ *   the canonical request shape
+ */
+GPtrArray *
+nb_session_get_history (NbSession *self,
+                        guint      max_messages)
+{
+  GPtrArray *history = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GHashTable) call_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  guint start;
+
+  g_return_val_if_fail (NB_IS_SESSION (self), history);
+
+  start = MIN (self->last_consolidated, self->messages->len);
+  if (max_messages > 0 && self->messages->len - start > max_messages)
+    start = self->messages->len - max_messages;
+
+  /* Start at a user message. */
+  while (start < self->messages->len &&
+         g_strcmp0 (nb_message_get_role (g_ptr_array_index (self->messages, start)), "user") != 0)
+    start++;
+
+  for (guint i = start; i < self->messages->len; i++)
+    {
+      NbMessage *message = g_ptr_array_index (self->messages, i);
+      const char *role = nb_message_get_role (message);
+
+      if (g_strcmp0 (role, "assistant") == 0)
+        {
+          JsonArray *calls = nb_message_get_tool_calls (message);
+
+          for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
+            {
+              JsonObject *call = json_array_get_object_element (calls, j);
+
+              if (call != NULL && json_object_has_member (call, "id"))
+                g_hash_table_add (call_ids, (gpointer) json_object_get_string_member (call, "id"));
+            }
+        }
+      else if (g_strcmp0 (role, "tool") == 0)
+        {
+          const char *id = nb_message_get_tool_call_id (message);
+
+          if (id == NULL || !g_hash_table_contains (call_ids, id))
+            continue;
+        }
+
+      g_ptr_array_add (history, history_entry (message));
+    }
+
+  return history;
+}

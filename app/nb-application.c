@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "nb-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "nb-application.h"
+#include "nb-headless.h"
+#include "nb-window.h"
+
+struct _NbApplication
+{
+  AdwApplication parent_instance;
+
+  char          *config_path;
+};
+
+G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry main_entries[] = {
+  { "message", 'm', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Run one agent turn without a window and print the reply"), N_("TEXT") },
+  { "session", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Session key for --message (default cli:direct)"), N_("KEY") },
+  { "config", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Use another configuration file"), N_("FILE") },
+  { "quick-prompt", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Open the quick prompt"), NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+/* Runs before GTK is initialised: --version and the headless mode end here
+ * and never need a display. */
+static int
+nb_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  NbApplication *self = NB_APPLICATION (app);
+  const char *message = NULL;
+  const char *session = NULL;
+  const char *config = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("nanobot %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (options, "config", "^&ay", &config))
+    {
+      g_free (self->config_path);
+      self->config_path = g_strdup (config);
+    }
+
+  if (g_variant_dict_lookup (options, "message", "&s", &message))
+    {
+      g_variant_dict_lookup (options, "session", "&s", &session);
+      return nb_headless_run (self->config_path, message,
+                              session != NULL ? session : "cli:direct");
+    }
+
+  if (g_variant_dict_contains (options, "session"))
+    {
+      g_printerr ("nanobot: %s\n", _("--session needs --message"));
+      return 2;
+    }
+
+  return -1;
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+  static const char *developers[] = { "The Nanobot developers", NULL };
+
+  adw_show_about_window (window,
+                         "application-name", _("Nanobot"),
+                         "application-icon", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", _("The Nanobot developers"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", "https://github.com/nanobot-desktop/nanobot",
+                         "issue-url", "https://github.com/nanobot-desktop/nanobot/issues",
+                         "comments", _("A native desktop AI assistant"),
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action },
+  { "about", about_action },
+};
+
+static void
+nb_application_startup (GApplication *app)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (nb_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
+                                   G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+}
+
+static void
+nb_application_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app)));
+  gtk_window_present (window);
+}
+
+static void
+nb_application_finalize (GObject *object)
+{
+  NbApplication *self = NB_APPLICATION (object);
+
+  g_clear_pointer (&self->config_path, g_free);
+
+  G_OBJECT_CLASS (nb_application_parent_class)->finalize (object);
+}
+
+static void
+nb_application_class_init (NbApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = nb_application_finalize;
+  app_class->handle_local_options = nb_application_handle_local_options;
+  app_class->startup = nb_application_startup;
+  app_class->activate = nb_application_activate;
+}
+
+static void
+nb_application_init (NbApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("A native desktop AI assistant."));
+}
+
+NbApplication *
+nb_application_new (void)
+{
+  return g_object_new (NB_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/nanobot/Nanobot",
+                       NULL);
+}

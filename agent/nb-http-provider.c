@@ -916,6 +916,13 @@ read_cb (GObject      *object,
     }
   if (!nb_http_provider_feed (self, call->stream, call->buffer, n, &error))
     {
+      /* An "overloaded" event before anything was shown: try again. */
+      if (!call->stream->delivered && g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER) &&
+          schedule_retry (task, backoff_ms (self, call->attempts - 1)))
+        {
+          g_error_free (error);
+          return;
+        }
       complete (task, NULL, error);
       return;
     }
@@ -937,7 +944,8 @@ finish_status_error (GTask *task)
 
   g_clear_handle_id (&call->timer_id, g_source_remove);
 
-  if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504)
+  /* 529 is Anthropic's "overloaded". */
+  if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504 || status == 529)
     {
       const char *header = soup_message_headers_get_one (soup_message_get_response_headers (call->message),
                                                          "Retry-After");

@@ -97,46 +97,6 @@ nb_openai_provider_build_request (NbHttpProvider       *self,
   return json_builder_get_root (builder);
 }
 
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-get_object (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-get_array (JsonObject *object,
-           const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static gint64
-get_int (JsonObject *object,
-         const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  return json_node_get_int (node);
-}
-
 static void
 read_usage (NbProviderStream *stream,
             JsonObject       *usage)
@@ -145,13 +105,13 @@ read_usage (NbProviderStream *stream,
 
   if (usage == NULL)
     return;
-  stream->usage.input_tokens = get_int (usage, "prompt_tokens");
-  stream->usage.output_tokens = get_int (usage, "completion_tokens");
-  details = get_object (usage, "prompt_tokens_details");
+  stream->usage.input_tokens = nb_json_get_int (usage, "prompt_tokens");
+  stream->usage.output_tokens = nb_json_get_int (usage, "completion_tokens");
+  details = nb_json_get_object (usage, "prompt_tokens_details");
   if (details != NULL)
-    stream->usage.cache_read_tokens = get_int (details, "cached_tokens");
+    stream->usage.cache_read_tokens = nb_json_get_int (details, "cached_tokens");
   else if (json_object_has_member (usage, "prompt_cache_hit_tokens"))
-    stream->usage.cache_read_tokens = get_int (usage, "prompt_cache_hit_tokens");
+    stream->usage.cache_read_tokens = nb_json_get_int (usage, "prompt_cache_hit_tokens");
 }
 
 static char *
@@ -164,12 +124,12 @@ nb_openai_provider_error_message (NbHttpProvider *self,
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   object = json_node_get_object (root);
-  if ((error = get_object (object, "error")) != NULL && get_string (error, "message") != NULL)
-    return g_strdup (get_string (error, "message"));
-  if (get_string (object, "error") != NULL)
-    return g_strdup (get_string (object, "error"));
-  if (get_string (object, "message") != NULL)
-    return g_strdup (get_string (object, "message"));
+  if ((error = nb_json_get_object (object, "error")) != NULL && nb_json_get_string (error, "message") != NULL)
+    return g_strdup (nb_json_get_string (error, "message"));
+  if (nb_json_get_string (object, "error") != NULL)
+    return g_strdup (nb_json_get_string (object, "error"));
+  if (nb_json_get_string (object, "message") != NULL)
+    return g_strdup (nb_json_get_string (object, "message"));
   return NULL;
 }
 
@@ -191,11 +151,11 @@ add_tool_call_delta (NbProviderStream *stream,
                      JsonObject       *delta,
                      gint              default_index)
 {
-  JsonObject *function = get_object (delta, "function");
-  const char *id = get_string (delta, "id");
-  const char *name = get_string (function, "name");
+  JsonObject *function = nb_json_get_object (delta, "function");
+  const char *id = nb_json_get_string (delta, "id");
+  const char *name = nb_json_get_string (function, "name");
   JsonNode *arguments = function ? json_object_get_member (function, "arguments") : NULL;
-  gint index = json_object_has_member (delta, "index") ? (gint) get_int (delta, "index") : default_index;
+  gint index = json_object_has_member (delta, "index") ? (gint) nb_json_get_int (delta, "index") : default_index;
   gint position = nb_provider_stream_find_call (stream, index);
 
   if (position >= 0 && id != NULL && *id != '\0')
@@ -269,26 +229,26 @@ nb_openai_provider_parse_event (NbHttpProvider    *self,
       !JSON_NODE_HOLDS_NULL (json_object_get_member (chunk, "error")))
     return stream_error (self, root, error);
 
-  read_usage (stream, get_object (chunk, "usage"));
+  read_usage (stream, nb_json_get_object (chunk, "usage"));
 
   /* Azure's first chunk and the usage chunk have no choices. */
-  choices = get_array (chunk, "choices");
+  choices = nb_json_get_array (chunk, "choices");
   if (choices == NULL || json_array_get_length (choices) == 0)
     return TRUE;
 
   {
     JsonNode *first = json_array_get_element (choices, 0);
     JsonObject *choice = JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
-    JsonObject *delta = get_object (choice, "delta");
-    JsonArray *tool_calls = get_array (delta, "tool_calls");
-    const char *finish_reason = get_string (choice, "finish_reason");
+    JsonObject *delta = nb_json_get_object (choice, "delta");
+    JsonArray *tool_calls = nb_json_get_array (delta, "tool_calls");
+    const char *finish_reason = nb_json_get_string (choice, "finish_reason");
 
-    if (get_string (delta, "reasoning_content") != NULL)
-      nb_provider_stream_add_reasoning (stream, get_string (delta, "reasoning_content"));
-    else if (get_string (delta, "reasoning") != NULL)
-      nb_provider_stream_add_reasoning (stream, get_string (delta, "reasoning"));
+    if (nb_json_get_string (delta, "reasoning_content") != NULL)
+      nb_provider_stream_add_reasoning (stream, nb_json_get_string (delta, "reasoning_content"));
+    else if (nb_json_get_string (delta, "reasoning") != NULL)
+      nb_provider_stream_add_reasoning (stream, nb_json_get_string (delta, "reasoning"));
 
-    nb_provider_stream_add_text (stream, get_string (delta, "content"));
+    nb_provider_stream_add_text (stream, nb_json_get_string (delta, "content"));
 
     for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
       {
@@ -316,7 +276,7 @@ nb_openai_provider_parse_body (NbHttpProvider    *self,
                                GError           **error)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonArray *choices = get_array (object, "choices");
+  JsonArray *choices = nb_json_get_array (object, "choices");
   JsonObject *choice = NULL;
   JsonObject *message;
   JsonArray *tool_calls;
@@ -327,7 +287,7 @@ nb_openai_provider_parse_body (NbHttpProvider    *self,
   if (choices != NULL && json_array_get_length (choices) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (choices, 0)))
     choice = json_node_get_object (json_array_get_element (choices, 0));
-  message = get_object (choice, "message");
+  message = nb_json_get_object (choice, "message");
   if (message == NULL)
     {
       g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
@@ -336,9 +296,9 @@ nb_openai_provider_parse_body (NbHttpProvider    *self,
       return FALSE;
     }
 
-  nb_provider_stream_add_reasoning (stream, get_string (message, "reasoning_content"));
-  nb_provider_stream_add_text (stream, get_string (message, "content"));
-  tool_calls = get_array (message, "tool_calls");
+  nb_provider_stream_add_reasoning (stream, nb_json_get_string (message, "reasoning_content"));
+  nb_provider_stream_add_text (stream, nb_json_get_string (message, "content"));
+  tool_calls = nb_json_get_array (message, "tool_calls");
   for (guint i = 0; tool_calls != NULL && i < json_array_get_length (tool_calls); i++)
     {
       JsonNode *node = json_array_get_element (tool_calls, i);
@@ -349,9 +309,9 @@ nb_openai_provider_parse_body (NbHttpProvider    *self,
       call = json_node_get_object (node);
       add_tool_call_delta (stream, call, (gint) i);
     }
-  if (get_string (choice, "finish_reason") != NULL)
-    nb_provider_stream_set_finish (stream, get_string (choice, "finish_reason"));
-  read_usage (stream, get_object (object, "usage"));
+  if (nb_json_get_string (choice, "finish_reason") != NULL)
+    nb_provider_stream_set_finish (stream, nb_json_get_string (choice, "finish_reason"));
+  read_usage (stream, nb_json_get_object (object, "usage"));
   stream->done = TRUE;
   return TRUE;
 }

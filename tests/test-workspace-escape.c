@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "nb-exec-tool.h"
 #include "nb-file-tools.h"
 #include "nb-tools-test-util.h"
 
@@ -68,6 +69,34 @@ static const Attempt attempts[] = {
   { "delete_file", "{\"path\": \"@ROOT@/outside/secret.txt\"}" },
   { "delete_file", "{\"path\": \"~/h.txt\"}" },
   { "delete_file", "{\"path\": \"link_in/../../outside/secret.txt\"}" },
+  /* exec */
+  { "exec", "{\"command\": \"cat /etc/passwd\"}" },
+  { "exec", "{\"command\": \"cd / && ls\"}" },
+  { "exec", "{\"command\": \"cd .. && ls\"}" },
+  { "exec", "{\"command\": \"cat ../outside/secret.txt\"}" },
+  { "exec", "{\"command\": \"echo pwned > @ROOT@/outside/secret.txt\"}" },
+  { "exec", "{\"command\": \"echo pwned >@ROOT@/outside/new.txt\"}" },
+  { "exec", "{\"command\": \"echo pwned >> link_file_out\"}" },
+  { "exec", "{\"command\": \"cat link_out/secret.txt\"}" },
+  { "exec", "{\"command\": \"rm link_out/secret.txt\"}" },
+  { "exec", "{\"command\": \"cat ~/h.txt\"}" },
+  { "exec", "{\"command\": \"ls ~\"}" },
+  { "exec", "{\"command\": \"echo x > ~/new.txt\"}" },
+  { "exec", "{\"command\": \"cat $HOME/h.txt\"}" },
+  { "exec", "{\"command\": \"cat ${HOME}/h.txt\"}" },
+  { "exec", "{\"command\": \"cd; echo x > new.txt\"}" },
+  { "exec", "{\"command\": \"cd - && ls\"}" },
+  { "exec", "{\"command\": \"sh -c 'cat /etc/passwd'\"}" },
+  { "exec", "{\"command\": \"cp sub/inner.txt --target-directory=@ROOT@/outside\"}" },
+  { "exec", "{\"command\": \"sort -o@ROOT@/outside/sorted sub/inner.txt\"}" },
+  { "exec", "{\"command\": \"touch ~root/x\"}" },
+  { "exec", "{\"command\": \"cat {sub/inner.txt,@ROOT@/outside/secret.txt}\"}" },
+  { "exec", "{\"command\": \"cp sub/inner.txt \\\"@ROOT@/outside/q.txt\\\"\"}" },
+  { "exec", "{\"command\": \"ls\", \"working_dir\": \"..\"}" },
+  { "exec", "{\"command\": \"ls\", \"working_dir\": \"@ROOT@/outside\"}" },
+  { "exec", "{\"command\": \"echo x > new.txt\", \"working_dir\": \"link_out\"}" },
+  { "exec", "{\"command\": \"ls\", \"working_dir\": \"~\"}" },
+  { "exec", "{\"command\": \"ls\", \"working_dir\": \"/\"}" },
 };
 
 typedef struct {
@@ -128,6 +157,7 @@ fixture_setup (Fixture       *f,
   add_tool (f, nb_edit_file_tool_new (f->ws, TRUE));
   add_tool (f, nb_list_dir_tool_new (f->ws, TRUE));
   add_tool (f, nb_delete_file_tool_new (f->ws, TRUE));
+  add_tool (f, nb_exec_tool_new (f->ws, TRUE, 20));
 }
 
 static void
@@ -218,7 +248,7 @@ test_escapes (Fixture       *f,
   g_autofree char *before = snapshot_outside (f);
   g_autofree char *after = NULL;
 
-  g_assert_cmpuint (G_N_ELEMENTS (attempts), >=, 30);
+  g_assert_cmpuint (G_N_ELEMENTS (attempts), >=, 60);
 
   for (guint i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
@@ -243,6 +273,7 @@ test_inside_allowed (Fixture       *f,
                      gconstpointer  data)
 {
   g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL, *r5 = NULL;
+  g_autofree char *r6 = NULL, *r7 = NULL;
   g_autofree char *abs_args = NULL;
   g_autofree char *through_alias = NULL;
   g_autofree char *alias = g_build_filename (f->root, "alias", NULL);
@@ -257,6 +288,11 @@ test_inside_allowed (Fixture       *f,
   g_assert_cmpstr (r3, ==, "inner");
   r4 = nb_tools_test_run (g_hash_table_lookup (f->tools, "delete_file"), "{\"path\": \"link_in\"}");
   g_assert_cmpstr (r4, ==, "Successfully deleted link_in");
+  r6 = nb_tools_test_run (g_hash_table_lookup (f->tools, "exec"),
+                          "{\"command\": \"cat inner.txt 2>/dev/null && echo ok > made.txt && cat made.txt\", \"working_dir\": \"sub\"}");
+  g_assert_cmpstr (r6, ==, "innerok\n");
+  r7 = nb_tools_test_run (g_hash_table_lookup (f->tools, "exec"), "{\"command\": \"curl --version >/dev/null || echo https://example.com/a/b\"}");
+  g_assert_false (g_str_has_prefix (r7, "Error"));
 
   /* A workspace configured through a symbolic link. */
   g_assert_cmpint (symlink ("ws", alias), ==, 0);

@@ -3,6 +3,8 @@
 
 /* Helpers shared by the built-in tool tests (header only). */
 
+#include <string.h>
+
 #include "nb-tool.h"
 #include "nb-test-util.h"
 
@@ -55,4 +57,30 @@ nb_tools_test_quote (const char *text)
   g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), text);
 
   return json_to_string (node, FALSE);
+}
+
+#include <libsoup/soup.h>
+
+/* A SoupServer listening on 127.0.0.1 (a free port); *base_url gets
+ * "http://127.0.0.1:PORT" without a trailing slash. */
+static inline SoupServer *
+nb_tools_test_server_new (char **base_url)
+{
+  g_autoptr(GError) error = NULL;
+  SoupServer *server = soup_server_new (NULL, NULL);
+  GSList *uris;
+  char *text;
+  gsize len;
+
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  g_assert_nonnull (uris);
+  text = g_uri_to_string (uris->data);
+  len = strlen (text);
+  if (len > 0 && text[len - 1] == '/')
+    text[len - 1] = '\0';
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  *base_url = text;
+  return server;
 }

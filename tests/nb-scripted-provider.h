@@ -42,6 +42,7 @@ struct _NbScriptedProvider
   guint       delay_ms;
   GPtrArray  *requests;  /* (element-type utf8): each request's messages as JSON */
   GPtrArray  *tools;     /* (element-type JsonArray): each request's tools, or NULL */
+  gint64      busy_us;   /* time spent in the provider's own code */
 };
 
 G_DEFINE_FINAL_TYPE (NbScriptedProvider, nb_scripted_provider, NB_TYPE_PROVIDER)
@@ -83,6 +84,8 @@ nb_scripted_call_tick_cb (gpointer user_data)
 {
   NbScriptedCall *call = user_data;
   NbScriptedStep *step = call->step;
+  NbScriptedProvider *self = g_task_get_source_object (call->task);
+  gint64 begin = g_get_monotonic_time ();
   NbChatResponse *response;
 
   /* Stream the reasoning, then the text in two halves, one per tick. */
@@ -95,6 +98,7 @@ nb_scripted_call_tick_cb (gpointer user_data)
                                                         : g_strdup (step->content + half);
 
       call->n_chunks_sent++;
+      self->busy_us += g_get_monotonic_time () - begin;
       call->delta_func (NB_CHAT_DELTA_TEXT, 0, chunk, NULL, call->delta_data);
       return G_SOURCE_CONTINUE;
     }
@@ -116,6 +120,7 @@ nb_scripted_call_tick_cb (gpointer user_data)
                            nb_tool_call_new (scripted->id, scripted->name, scripted->arguments_json));
         }
       response->finish_reason = g_strdup (response->tool_calls->len > 0 ? "tool_calls" : "stop");
+      self->busy_us += g_get_monotonic_time () - begin;
       g_task_return_pointer (call->task, response, (GDestroyNotify) nb_chat_response_free);
     }
   nb_scripted_call_free (call);
@@ -155,6 +160,7 @@ nb_scripted_provider_chat_async (NbProvider          *provider,
   NbScriptedCall *call = g_new0 (NbScriptedCall, 1);
   g_autoptr(JsonArray) messages = json_array_new ();
   g_autoptr(JsonNode) node = NULL;
+  gint64 begin = g_get_monotonic_time ();
   const char *text;
 
   for (guint i = 0; i < request->messages->len; i++)
@@ -191,6 +197,7 @@ nb_scripted_provider_chat_async (NbProvider          *provider,
                                                 call, NULL);
   if (call->step->kind != STEP_HANG && !g_cancellable_is_cancelled (cancellable))
     call->timeout_id = g_timeout_add (self->delay_ms, nb_scripted_call_tick_cb, call);
+  self->busy_us += g_get_monotonic_time () - begin;
 }
 
 static NbChatResponse *

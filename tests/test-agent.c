@@ -8,6 +8,81 @@
 
 #define HINT NB_TOOL_REGISTRY_ERROR_HINT
 
+/* A tool that runs a real process and kills it when cancelled, as exec does. */
+#define NB_TYPE_SLEEP_TOOL (nb_sleep_tool_get_type ())
+G_DECLARE_FINAL_TYPE (NbSleepTool, nb_sleep_tool, NB, SLEEP_TOOL, NbTool)
+
+struct _NbSleepTool
+{
+  NbTool       parent_instance;
+  GSubprocess *process;
+};
+
+G_DEFINE_FINAL_TYPE (NbSleepTool, nb_sleep_tool, NB_TYPE_TOOL)
+
+static void
+sleep_wait_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error))
+    {
+      g_subprocess_force_exit (G_SUBPROCESS (source));
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_strdup ("slept"), g_free);
+}
+
+static void
+nb_sleep_tool_execute_async (NbTool              *tool,
+                             JsonObject          *arguments,
+                             const NbToolContext *context,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  NbSleepTool *self = NB_SLEEP_TOOL (tool);
+  GTask *task = g_task_new (tool, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_clear_object (&self->process);
+  self->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sleep", "30", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (self->process, cancellable, sleep_wait_cb, task);
+}
+
+static char *
+nb_sleep_tool_execute_finish (NbTool        *tool,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+nb_sleep_tool_finalize (GObject *object)
+{
+  g_clear_object (&NB_SLEEP_TOOL (object)->process);
+  G_OBJECT_CLASS (nb_sleep_tool_parent_class)->finalize (object);
+}
+
+static void
+nb_sleep_tool_class_init (NbSleepToolClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = nb_sleep_tool_finalize;
+  NB_TOOL_CLASS (klass)->execute_async = nb_sleep_tool_execute_async;
+  NB_TOOL_CLASS (klass)->execute_finish = nb_sleep_tool_execute_finish;
+}
+
+static void
+nb_sleep_tool_init (NbSleepTool *self)
+{
+}
+
 typedef struct {
   char               *dir;
   NbScriptedProvider *provider;
@@ -515,6 +590,40 @@ test_cancel_mid_tool (Fixture       *f,
 }
 
 static void
+test_cancel_subprocess (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  g_autoptr(JsonObject) schema = nb_tool_parse_schema ("{\"type\":\"object\",\"properties\":{}}");
+  g_autoptr(NbSleepTool) sleeper = g_object_new (NB_TYPE_SLEEP_TOOL, "name", "sleeper",
+                                                 "parameters", schema, "side-effects", TRUE, NULL);
+  g_autoptr(GAsyncResult) waited = NULL;
+
+  nb_tool_registry_add (f->tools, NB_TOOL (sleeper));
+  add_tool (f, "quick", FALSE, 1);
+  f->cancel_after = g_strdup ("c2");
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "sleeper", "{}",
+                                  "c2", "quick", "{}",
+                                  NULL);
+
+  reply = run_turn (f, "sleep", &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* The process was killed, not left running for 30 s. */
+  g_assert_nonnull (sleeper->process);
+  g_subprocess_wait_async (sleeper->process, NULL, nb_test_store_result_cb, &waited);
+  nb_test_wait_result (&waited, 5000);
+  g_assert_true (g_subprocess_get_if_signaled (sleeper->process));
+
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 4);
+  g_assert_cmpstr (session_content (f, 2), ==, "Error: The tool call was cancelled before it finished." HINT);
+  g_assert_cmpstr (session_content (f, 3), ==, "quick: {}");
+  assert_session_consistent (f);
+}
+
+static void
 test_cancel_mid_stream (Fixture       *f,
                         gconstpointer  data)
 {
@@ -710,6 +819,7 @@ main (int   argc,
   ADD ("/agent/bad-calls", test_bad_calls);
   ADD ("/agent/max-iterations", test_max_iterations);
   ADD ("/agent/cancel-mid-tool", test_cancel_mid_tool);
+  ADD ("/agent/cancel-subprocess", test_cancel_subprocess);
   ADD ("/agent/cancel-mid-stream", test_cancel_mid_stream);
   ADD ("/agent/provider-error", test_provider_error);
   ADD ("/agent/message-tool", test_message_tool);

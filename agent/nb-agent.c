@@ -29,6 +29,7 @@
  */
 
 #define SUBAGENT_EMPTY_RESULT "Task completed but no final response was generated."
+#define EMPTY_REPLY "I've completed processing but have no response to give."
 
 typedef enum {
   TURN_QUEUED,
@@ -861,6 +862,9 @@ chat_cb (GObject      *source,
   /* A provider error ends the turn and is never saved as the model's words. */
   if (response == NULL)
     {
+      if (error == NULL)
+        error = g_error_new_literal (NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+                                     "The provider returned no reply");
       turn_finish (task, NULL, error);
       return;
     }
@@ -874,13 +878,18 @@ chat_cb (GObject      *source,
       return;
     }
 
-  /* The Python nanobot drops empty assistant messages from the session. */
-  if (response->content != NULL && *response->content != '\0')
-    turn_append (turn, message, NULL);
+  /* The Python nanobot drops empty assistant messages from the session and
+   * tells the user that nothing came back. */
+  if (response->content == NULL || *response->content == '\0')
+    {
+      if (!turn->answered)
+        g_signal_emit (turn->agent, signals[TEXT_DELTA], 0, turn->session, EMPTY_REPLY);
+      turn_finish (task, turn->answered ? NULL : EMPTY_REPLY, NULL);
+      return;
+    }
 
-  turn_finish (task,
-               turn->answered ? NULL : (response->content != NULL ? response->content : ""),
-               NULL);
+  turn_append (turn, message, NULL);
+  turn_finish (task, turn->answered ? NULL : response->content, NULL);
 }
 
 static void

@@ -779,6 +779,22 @@ test_spawn (Fixture       *f,
 }
 
 static void
+test_empty_reply (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  nb_scripted_provider_add_reply (f->provider, NULL);
+  reply = run_turn (f, "say nothing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "I've completed processing but have no response to give.");
+  g_assert_cmpstr (f->text->str, ==, reply);
+  /* The empty assistant message is not saved. */
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 1);
+}
+
+static void
 test_turns_queue (Fixture       *f,
                   gconstpointer  data)
 {
@@ -824,6 +840,7 @@ main (int   argc,
   ADD ("/agent/provider-error", test_provider_error);
   ADD ("/agent/message-tool", test_message_tool);
   ADD ("/agent/spawn", test_spawn);
+  ADD ("/agent/empty-reply", test_empty_reply);
   ADD ("/agent/turns-queue", test_turns_queue);
 #undef ADD
 

@@ -838,75 +838,139 @@ is_blank (const char *line,
 }
 
 static void
+take_object (Parsed     *parsed,
+             JsonObject *object)
+{
+  if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
+    {
+      g_clear_pointer (&parsed->metadata, json_object_unref);
+      parsed->metadata = json_object_ref (object);
+      parsed->metadata_lines++;
+    }
+  else
+    {
+      NbMessage *message = nb_message_new_from_json (object);
+      const char *timestamp = nb_message_get_timestamp (message);
+
+      g_ptr_array_add (parsed->messages, message);
+      if (timestamp != NULL)
+        parsed->last_timestamp = timestamp;
+    }
+}
+
+typedef struct
+{
+  gsize offset;
+  gsize length;
+  guint number;
+} Line;
+
+/* The fast path for a healthy file: all its lines parsed as the elements
+ * of one JSON array, which spares a parser run per line. */
+static gboolean
+parse_all_at_once (const char *contents,
+                   GArray     *lines,
+                   Parsed     *parsed)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) array = NULL;
+  gsize total = 2;
+  JsonArray *elements;
+
+  for (guint i = 0; i < lines->len; i++)
+    total += g_array_index (lines, Line, i).length + 1;
+  array = g_string_sized_new (total);
+  g_string_append_c (array, '[');
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const Line *line = &g_array_index (lines, Line, i);
+
+      if (i > 0)
+        g_string_append_c (array, ',');
+      g_string_append_len (array, contents + line->offset, line->length);
+    }
+  g_string_append_c (array, ']');
+
+  if (!json_parser_load_from_data (parser, array->str, array->len, NULL) ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return FALSE;
+  elements = json_node_get_array (json_parser_get_root (parser));
+  /* A line like `1, 2` would pass as two elements. */
+  if (json_array_get_length (elements) != lines->len)
+    return FALSE;
+  for (guint i = 0; i < lines->len; i++)
+    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (elements, i)))
+      return FALSE;
+
+  for (guint i = 0; i < lines->len; i++)
+    take_object (parsed, json_array_get_object_element (elements, i));
+  return TRUE;
+}
+
+static void
 parse_lines (const char *path,
              const char *contents,
              gsize       length,
              Parsed     *parsed)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (Line));
+  gboolean unterminated = FALSE;
   gsize pos = 0;
-  guint line_number = 0;
+  guint number = 0;
 
   parsed->messages = g_ptr_array_new_with_free_func (g_object_unref);
 
   while (pos < length)
     {
-      const char *line = contents + pos;
-      const char *newline = memchr (line, '\n', length - pos);
-      gsize line_length = newline != NULL ? (gsize) (newline - line) : length - pos;
-      gboolean last_without_newline = newline == NULL;
+      const char *start = contents + pos;
+      const char *newline = memchr (start, '\n', length - pos);
+      Line line = { pos, newline != NULL ? (gsize) (newline - start) : length - pos, ++number };
+
+      if (!is_blank (start, line.length))
+        g_array_append_val (lines, line);
+      unterminated = newline == NULL;
+      pos += line.length + (newline != NULL);
+    }
+  /* Until a torn last line says otherwise, the whole file is good. */
+  parsed->valid_length = length;
+  if (unterminated && lines->len > 0 &&
+      g_array_index (lines, Line, lines->len - 1).offset + g_array_index (lines, Line, lines->len - 1).length == length)
+    parsed->needs_newline = TRUE;
+
+  if (parse_all_at_once (contents, lines, parsed))
+    return;
+
+  /* Something is wrong somewhere: line by line, keeping the good ones. */
+  g_ptr_array_set_size (parsed->messages, 0);
+  g_clear_pointer (&parsed->metadata, json_object_unref);
+  parsed->metadata_lines = 0;
+  parsed->last_timestamp = NULL;
+  parser = json_parser_new ();
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const Line *line = &g_array_index (lines, Line, i);
+      gboolean last_unterminated = parsed->needs_newline && i == lines->len - 1;
       g_autoptr(GError) error = NULL;
-      JsonNode *root;
-      JsonObject *object;
 
-      line_number++;
-
-      if (is_blank (line, line_length))
+      if (!json_parser_load_from_data (parser, contents + line->offset, line->length, &error) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
-          pos += line_length + (newline != NULL);
-          if (newline != NULL)
-            parsed->valid_length = pos;
-          continue;
-        }
-
-      if (!json_parser_load_from_data (parser, line, line_length, &error) ||
-          !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)))
-        {
-          if (last_without_newline)
+          if (last_unterminated)
             {
               /* A write cut short by a crash: drop it. */
-              g_message ("%s:%u: dropped an incomplete last line", path, line_number);
+              g_message ("%s:%u: dropped an incomplete last line", path, line->number);
               parsed->torn = TRUE;
+              parsed->needs_newline = FALSE;
+              parsed->valid_length = line->offset;
               break;
             }
-          g_message ("%s:%u: skipped a malformed line: %s", path, line_number,
+          g_message ("%s:%u: skipped a malformed line: %s", path, line->number,
                      error != NULL ? error->message : "not a JSON object");
-          pos += line_length + 1;
-          parsed->valid_length = pos;
           continue;
         }
-
-      object = json_node_get_object (root);
-      if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
-        {
-          g_clear_pointer (&parsed->metadata, json_object_unref);
-          parsed->metadata = json_object_ref (object);
-          parsed->metadata_lines++;
-        }
-      else
-        {
-          NbMessage *message = nb_message_new_from_json (object);
-          const char *timestamp = nb_message_get_timestamp (message);
-
-          g_ptr_array_add (parsed->messages, message);
-          if (timestamp != NULL)
-            parsed->last_timestamp = timestamp;
-        }
-
-      pos += line_length + (newline != NULL);
-      parsed->valid_length = pos;
-      if (last_without_newline)
-        parsed->needs_newline = TRUE;
+      take_object (parsed, json_node_get_object (json_parser_get_root (parser)));
     }
 }
 

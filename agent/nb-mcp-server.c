@@ -718,6 +718,24 @@ connect_data_free (ConnectData *data)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ConnectData, connect_data_free)
 
 static void
+initialized_sent_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ConnectData) data = user_data;
+  NbMcpServer *self = data->server;
+  g_autoptr(GError) error = NULL;
+
+  nb_mcp_transport_send_finish (NB_MCP_TRANSPORT (object), result, &error);
+  if (data->generation != self->generation)
+    return;
+  if (error != NULL)
+    connection_failed (self, error);
+  else
+    list_tools (self, NULL, NULL, 0);
+}
+
+static void
 initialize_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -725,6 +743,7 @@ initialize_cb (GObject      *object,
   g_autoptr(ConnectData) data = user_data;
   NbMcpServer *self = data->server;
   g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) message = NULL;
   g_autoptr(GError) error = NULL;
   const char *version;
 
@@ -752,8 +771,12 @@ initialize_cb (GObject      *object,
   g_free (self->protocol_version);
   self->protocol_version = g_strdup (version);
   nb_mcp_transport_set_protocol_version (self->transport, version);
-  send_notification (self, "notifications/initialized", NULL);
-  list_tools (self, NULL, NULL, 0);
+
+  /* Over HTTP messages may overtake each other: list the tools only once
+   * the server has taken the notification. */
+  message = make_message (0, "notifications/initialized", NULL);
+  nb_mcp_transport_send_async (self->transport, message, self->connection_cancellable,
+                               initialized_sent_cb, g_steal_pointer (&data));
 }
 
 static void
@@ -1194,8 +1217,9 @@ call_done_cb (GObject      *object,
           teardown (self, error);
           set_state (self, NB_MCP_SERVER_STATE_IDLE, NULL);
         }
-      nb_mcp_server_connect_async (self, g_task_get_cancellable (task),
-                                   call_connected_cb, g_steal_pointer (&task));
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      nb_mcp_server_connect_async (self, cancellable, call_connected_cb, g_steal_pointer (&task));
     }
   else if (g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_TIMEOUT))
     g_task_return_pointer (task,

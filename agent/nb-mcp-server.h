@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "nb-mcp-transport.h"
+
 G_BEGIN_DECLS
 
 typedef enum {

@@ -256,8 +256,10 @@ nb_mcp_transport_emit_closed (NbMcpTransport *self,
   if (priv->closed)
     return;
   priv->closed = TRUE;
-  NB_MCP_TRANSPORT_GET_CLASS (self)->close (self);
+  /* The owner hears the reason before the subclass fails its own pending
+   * work with a plain "closed". */
   g_signal_emit (self, signals[CLOSED], 0, error);
+  NB_MCP_TRANSPORT_GET_CLASS (self)->close (self);
 }
 
 /**

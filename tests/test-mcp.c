@@ -454,6 +454,7 @@ test_fake_garbage (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 0));
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_garbage", "{}");
+  g_test_message ("%s", result);
   g_assert_true (g_str_has_prefix (result, "Error: MCP server “fake”: The server sent invalid JSON: "));
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   assert_recovers (fixture, server);

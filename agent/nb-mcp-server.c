@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-mcp-http-transport.h"
+#include "nb-mcp-private.h"
 #include "nb-mcp-server.h"
 #include "nb-mcp-stdio-transport.h"
 #include "nb-mcp-transport.h"
@@ -441,7 +442,7 @@ static void
 answer_request (NbMcpServer *self,
                 JsonObject  *message)
 {
-  const char *method = json_object_get_string_member_with_default (message, "method", "");
+  const char *method = nb_mcp_json_get_string_or (message, "method", "");
   JsonObject *reply = json_object_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
@@ -465,7 +466,7 @@ static void
 handle_notification (NbMcpServer *self,
                      JsonObject  *message)
 {
-  const char *method = json_object_get_string_member_with_default (message, "method", "");
+  const char *method = nb_mcp_json_get_string_or (message, "method", "");
 
   if (g_str_equal (method, "notifications/tools/list_changed"))
     {
@@ -476,7 +477,7 @@ handle_notification (NbMcpServer *self,
     }
   else if (g_str_equal (method, "notifications/message"))
     {
-      JsonObject *params = json_object_get_object_member (message, "params");
+      JsonObject *params = nb_mcp_json_get_object (message, "params");
       JsonNode *data = params != NULL ? json_object_get_member (params, "data") : NULL;
       g_autofree char *text = data != NULL ? json_to_string (data, FALSE) : NULL;
 
@@ -504,11 +505,11 @@ handle_response (NbMcpServer *self,
   if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
     {
       JsonObject *object = json_node_get_object (error);
-      const char *text = json_object_get_string_member_with_default (object, "message", "");
+      const char *text = nb_mcp_json_get_string_or (object, "message", "");
 
       request_return (self, id, NULL,
                       g_error_new (NB_MCP_ERROR, NB_MCP_ERROR_SERVER, "%s (%" G_GINT64_FORMAT ")",
-                                   text, json_object_get_int_member_with_default (object, "code", 0)));
+                                   text, nb_mcp_json_get_int (object, "code", 0)));
     }
   else if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
     request_return (self, id, json_node_get_object (result), NULL);
@@ -630,20 +631,17 @@ list_tools_cb (GObject      *object,
       goto out;
     }
 
-  tools = json_object_get_array_member (reply, "tools");
-  if (json_object_has_member (reply, "tools") &&
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (reply, "tools")))
-    tools = NULL;
+  tools = nb_mcp_json_get_array (reply, "tools");
   for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
     {
       JsonNode *tool = json_array_get_element (tools, i);
 
       if (JSON_NODE_HOLDS_OBJECT (tool) &&
-          json_object_get_string_member_with_default (json_node_get_object (tool), "name", NULL) != NULL)
+          nb_mcp_json_get_string_or (json_node_get_object (tool), "name", NULL) != NULL)
         g_ptr_array_add (data->collected, json_object_ref (json_node_get_object (tool)));
     }
 
-  cursor = json_object_get_string_member_with_default (reply, "nextCursor", NULL);
+  cursor = nb_mcp_json_get_string_or (reply, "nextCursor", NULL);
   if (cursor != NULL && *cursor != '\0' && data->page + 1 < MAX_TOOL_PAGES)
     {
       list_tools (self, cursor, data->collected, data->page + 1);
@@ -756,7 +754,7 @@ initialize_cb (GObject      *object,
       return;
     }
 
-  version = json_object_get_string_member_with_default (reply, "protocolVersion", "");
+  version = nb_mcp_json_get_string_or (reply, "protocolVersion", "");
   if (!g_strv_contains (supported_versions, version))
     {
       g_autoptr(GError) version_error =
@@ -834,9 +832,7 @@ dup_string_array (JsonObject *object,
   JsonArray *array = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  if (json_object_has_member (object, member) &&
-      JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, member)))
-    array = json_object_get_array_member (object, member);
+  array = nb_mcp_json_get_array (object, member);
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);
@@ -847,24 +843,14 @@ dup_string_array (JsonObject *object,
   return g_strv_builder_end (builder);
 }
 
-static JsonObject *
-get_object_member (JsonObject *object,
-                   const char *member)
-{
-  if (json_object_has_member (object, member) &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, member)))
-    return json_object_get_object_member (object, member);
-  return NULL;
-}
-
 static NbMcpTransport *
 create_transport (NbMcpServer  *self,
                   GError      **error)
 {
-  const char *command = json_object_get_string_member_with_default (self->config, "command", "");
-  const char *url = json_object_get_string_member_with_default (self->config, "url", "");
-  const char *type = json_object_get_string_member_with_default (self->config, "type", "");
-  JsonObject *headers = get_object_member (self->config, "headers");
+  const char *command = nb_mcp_json_get_string_or (self->config, "command", "");
+  const char *url = nb_mcp_json_get_string_or (self->config, "url", "");
+  const char *type = nb_mcp_json_get_string_or (self->config, "type", "");
+  JsonObject *headers = nb_mcp_json_get_object (self->config, "headers");
 
   if (command != NULL && *command != '\0' && !g_str_equal (type, "sse") &&
       !g_str_equal (type, "streamableHttp") && !g_str_equal (type, "http"))
@@ -872,7 +858,7 @@ create_transport (NbMcpServer  *self,
       g_auto(GStrv) args = dup_string_array (self->config, "args");
 
       return nb_mcp_stdio_transport_new (self->name, command, (const char * const *) args,
-                                         get_object_member (self->config, "env"));
+                                         nb_mcp_json_get_object (self->config, "env"));
     }
   if (url != NULL && *url != '\0')
     {
@@ -1030,9 +1016,9 @@ nb_mcp_server_new (const char *name,
   self = g_object_new (NB_TYPE_MCP_SERVER, NULL);
   self->name = g_strdup (name);
   self->config = json_object_ref (config);
-  timeout = json_object_get_int_member_with_default (config, "toolTimeout", 0);
+  timeout = nb_mcp_json_get_int (config, "toolTimeout", 0);
   if (timeout <= 0)
-    timeout = json_object_get_int_member_with_default (config, "tool_timeout", 0);
+    timeout = nb_mcp_json_get_int (config, "tool_timeout", 0);
   if (timeout > 0)
     self->tool_timeout = (guint) MIN (timeout, 24 * 3600);
   return self;
@@ -1366,34 +1352,34 @@ static void
 append_block (GString    *text,
               JsonObject *block)
 {
-  const char *type = json_object_get_string_member_with_default (block, "type", "");
+  const char *type = nb_mcp_json_get_string_or (block, "type", "");
 
   if (text->len > 0)
     g_string_append_c (text, '\n');
 
   if (g_str_equal (type, "text"))
-    g_string_append (text, json_object_get_string_member_with_default (block, "text", ""));
+    g_string_append (text, nb_mcp_json_get_string_or (block, "text", ""));
   else if (g_str_equal (type, "image") || g_str_equal (type, "audio"))
     g_string_append_printf (text, "[%s: %s, %" G_GSIZE_FORMAT " bytes]", type,
-                            json_object_get_string_member_with_default (block, "mimeType", "?"),
-                            base64_decoded_size (json_object_get_string_member_with_default (block, "data", "")));
+                            nb_mcp_json_get_string_or (block, "mimeType", "?"),
+                            base64_decoded_size (nb_mcp_json_get_string_or (block, "data", "")));
   else if (g_str_equal (type, "resource"))
     {
-      JsonObject *resource = get_object_member (block, "resource");
+      JsonObject *resource = nb_mcp_json_get_object (block, "resource");
       const char *resource_text = resource != NULL
-        ? json_object_get_string_member_with_default (resource, "text", NULL) : NULL;
+        ? nb_mcp_json_get_string_or (resource, "text", NULL) : NULL;
 
       if (resource_text != NULL)
         g_string_append (text, resource_text);
       else
         g_string_append_printf (text, "[resource: %s]",
                                 resource != NULL
-                                ? json_object_get_string_member_with_default (resource, "uri", "?")
+                                ? nb_mcp_json_get_string_or (resource, "uri", "?")
                                 : "?");
     }
   else if (g_str_equal (type, "resource_link"))
     g_string_append_printf (text, "[resource: %s]",
-                            json_object_get_string_member_with_default (block, "uri", "?"));
+                            nb_mcp_json_get_string_or (block, "uri", "?"));
   else
     g_string_append_printf (text, "[%s]", type);
 }
@@ -1417,12 +1403,8 @@ nb_mcp_server_format_result (JsonObject *result)
 
   g_return_val_if_fail (result != NULL, NULL);
 
-  is_error = json_object_has_member (result, "isError") &&
-             JSON_NODE_HOLDS_VALUE (json_object_get_member (result, "isError")) &&
-             json_object_get_boolean_member (result, "isError");
-  if (json_object_has_member (result, "content") &&
-      JSON_NODE_HOLDS_ARRAY (json_object_get_member (result, "content")))
-    content = json_object_get_array_member (result, "content");
+  is_error = nb_mcp_json_get_boolean (result, "isError");
+  content = nb_mcp_json_get_array (result, "content");
 
   for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
     {

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "nb-mcp-private.h"
 #include "nb-mcp-tool.h"
 
 /* A tool of an MCP server, offered to the model as mcp_<server>_<tool>. */
@@ -137,15 +138,7 @@ dup_schema (JsonObject *definition)
 static gboolean
 is_read_only (JsonObject *definition)
 {
-  JsonNode *node = json_object_get_member (definition, "annotations");
-  JsonNode *hint;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return FALSE;
-  hint = json_object_get_member (json_node_get_object (node), "readOnlyHint");
-  return hint != NULL && JSON_NODE_HOLDS_VALUE (hint) &&
-         json_node_get_value_type (hint) == G_TYPE_BOOLEAN &&
-         json_node_get_boolean (hint);
+  return nb_mcp_json_get_boolean (nb_mcp_json_get_object (definition, "annotations"), "readOnlyHint");
 }
 
 /**
@@ -167,10 +160,10 @@ nb_mcp_tool_new (NbMcpServer *server,
   g_return_val_if_fail (NB_IS_MCP_SERVER (server), NULL);
   g_return_val_if_fail (definition != NULL, NULL);
 
-  remote_name = json_object_get_string_member_with_default (definition, "name", "");
-  description = json_object_get_string_member_with_default (definition, "description", NULL);
+  remote_name = nb_mcp_json_get_string_or (definition, "name", "");
+  description = nb_mcp_json_get_string_or (definition, "description", NULL);
   if (description == NULL)
-    description = json_object_get_string_member_with_default (definition, "title", "");
+    description = nb_mcp_json_get_string_or (definition, "title", "");
   name = nb_mcp_tool_make_name (nb_mcp_server_get_name (server), remote_name);
   schema = dup_schema (definition);
 

@@ -360,16 +360,17 @@ test_fake_basic (Fixture       *fixture,
   g_autofree char *weird = NULL;
   g_autoptr(GPtrArray) tools = NULL;
   g_autoptr(NbTool) hang = NULL;
+  g_autoptr(NbTool) typed = NULL;
   NbMcpServer *server;
 
   fixture->manager = manager_for ("fake", fake_config ("normal", 0));
   server = start_and_wait (fixture->manager, "fake");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 11);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
   g_assert_cmpuint (nb_mcp_server_get_tool_timeout (server), ==, NB_MCP_DEFAULT_TOOL_TIMEOUT);
 
   tools = nb_mcp_manager_dup_tools (fixture->manager);
-  g_assert_cmpuint (tools->len, ==, 11);
+  g_assert_cmpuint (tools->len, ==, 12);
   weird = nb_mcp_tool_make_name ("fake", "weird name/with:chars");
   for (guint i = 0; i < tools->len; i++)
     {
@@ -384,6 +385,10 @@ test_fake_basic (Fixture       *fixture,
   /* Without readOnlyHint an MCP tool counts as side-effecting. */
   hang = find_tool (fixture->manager, "mcp_fake_hang");
   g_assert_true (nb_tool_has_side_effects (hang));
+  typed = find_tool (fixture->manager, "mcp_fake_typed");
+  g_assert_cmpstr (nb_tool_get_description (typed), ==, "");
+  g_assert_cmpuint (json_object_get_size (nb_tool_get_parameters (typed)), ==, 2);
+  g_assert_true (nb_tool_has_side_effects (typed));
 
   echoed = run_tool (fixture->manager, "mcp_fake_echo", "{\"text\":\"hi\"}");
   g_assert_cmpstr (echoed, ==, "echo: hi");
@@ -408,10 +413,10 @@ test_fake_paged (Fixture       *fixture,
 
   fixture->manager = manager_for ("fake", fake_config ("paged", 0));
   server = start_and_wait (fixture->manager, "fake");
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 11);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
   received = run_tool (fixture->manager, "mcp_fake_received", "{}");
-  g_assert_nonnull (strstr (received, "{\"method\":\"tools/list\",\"id\":5}"));
-  g_assert_null (strstr (received, "{\"method\":\"tools/list\",\"id\":6}"));
+  g_assert_nonnull (strstr (received, "{\"method\":\"tools/list\",\"id\":6}"));
+  g_assert_null (strstr (received, "{\"method\":\"tools/list\",\"id\":7}"));
 }
 
 static void
@@ -578,7 +583,7 @@ test_fake_list_changed (Fixture       *fixture,
   g_assert_cmpstr (result, ==, "changed");
   while (changes == 0)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
   extra = find_tool (fixture->manager, "mcp_fake_extra");
   g_assert_false (nb_tool_has_side_effects (extra));
 }

@@ -38,6 +38,9 @@ function allTools() {
   const tools = ['echo', 'hang', 'crash', 'garbage', 'huge', 'big', 'fail', 'received', 'ping_me', 'change']
     .map((name) => tool(name, name === 'echo'));
   tools.push({name: 'weird name/with:chars' + 'x'.repeat(80), inputSchema: {type: 'object'}});
+  // Wrongly typed fields: read as missing. A tool without a name is dropped.
+  tools.push({name: 'typed', description: {oops: 1}, inputSchema: 'nope', annotations: [true]});
+  tools.push({name: {oops: 1}});
   if (extraTool)
     tools.push(tool('extra', true));
   return tools;

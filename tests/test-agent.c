@@ -202,6 +202,13 @@ fixture_setup (Fixture       *f,
 }
 
 static void
+session_gone_cb (gpointer  data,
+                 GObject  *where_the_object_was)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -209,7 +216,14 @@ fixture_teardown (Fixture       *f,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_finalize_object (f->agent);
-  g_assert_finalize_object (f->session);
+  /* The store's background fdatasync may hold the session a little longer. */
+  {
+    gboolean gone = FALSE;
+
+    g_object_weak_ref (G_OBJECT (f->session), session_gone_cb, &gone);
+    g_object_unref (f->session);
+    nb_test_wait_for (&gone, 5000);
+  }
   g_assert_finalize_object (f->provider);
   g_clear_object (&f->tools);
   g_clear_object (&f->context);

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -21,6 +22,7 @@ typedef struct {
   gboolean      interrupted;
   gboolean      at_line_start;
   int           status;
+  GError       *error;
 } Headless;
 
 static char *
@@ -160,7 +162,7 @@ run_cb (GObject      *source,
     }
   if (error != NULL)
     {
-      g_printerr ("nanobot: %s\n", error->message);
+      self->error = g_steal_pointer (&error);
       self->status = 1;
       g_main_loop_quit (self->loop);
       return;
@@ -184,12 +186,22 @@ sigint_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
 int
 nb_headless_run_agent (NbConfig       *config,
                        NbProvider     *provider,
                        NbToolRegistry *tools,
                        const char     *message,
-                       const char     *session_key)
+                       const char     *session_key,
+                       GCancellable   *cancellable,
+                       GError        **error)
 {
   g_autoptr(NbToolRegistry) registry = tools != NULL ? g_object_ref (tools) : nb_tool_registry_new ();
   g_autofree char *data_dir = nb_config_get_data_dir ();
@@ -199,21 +211,20 @@ nb_headless_run_agent (NbConfig       *config,
   g_autoptr(NbContextBuilder) context = nb_context_builder_new (workspace);
   g_autoptr(NbSession) session = NULL;
   g_autoptr(NbAgent) agent = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) own_cancellable = NULL;
   Headless self = { 0 };
   guint sigint_id;
 
   g_return_val_if_fail (NB_IS_CONFIG (config), 2);
   g_return_val_if_fail (NB_IS_PROVIDER (provider), 2);
 
-  session = nb_session_store_open (store, session_key, &error);
+  if (cancellable == NULL)
+    cancellable = own_cancellable = g_cancellable_new ();
+
+  session = nb_session_store_open (store, session_key, error);
   if (session == NULL)
-    {
-      g_printerr ("nanobot: %s\n", error->message);
-      return 1;
-    }
+    return 1;
 
   agent = nb_agent_new (provider, config, registry, context);
   nb_agent_set_session_store (agent, store);
@@ -237,10 +248,19 @@ nb_headless_run_agent (NbConfig       *config,
   g_source_remove (sigint_id);
   g_signal_handlers_disconnect_by_data (agent, &self);
 
-  if (self.interrupted)
-    {
-      g_printerr ("nanobot: %s\n", _("interrupted"));
-      return 130;
-    }
+  /* The messages are written; wait until they are durable too. */
+  {
+    g_autoptr(GAsyncResult) synced = NULL;
+
+    nb_session_store_sync_async (store, session, NULL, store_result_cb, &synced);
+    while (synced == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    nb_session_store_sync_finish (store, synced, NULL);
+  }
+
+  if (self.interrupted || self.status == 130)
+    return 130;
+  if (self.error != NULL)
+    g_propagate_error (error, self.error);
   return self.status;
 }

@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include "nb-agent.h"
+#include "nb-fake-llm.h"
+#include "nb-http-provider.h"
+#include "nb-openai-provider.h"
 #include "nb-scripted-provider.h"
 #include "nb-test-tool.h"
 #include "nb-test-util.h"
@@ -836,6 +839,116 @@ test_turns_queue (Fixture       *f,
   g_assert_cmpstr (session_content (f, 3), ==, "two");
 }
 
+/* End to end through the real OpenAI-compatible provider and a fake server
+ * speaking its wire format. */
+
+static NbAgent *
+openai_agent (Fixture   *f,
+              NbFakeLlm *fake)
+{
+  g_autoptr(NbProvider) provider = nb_openai_provider_new ("openai", nb_fake_llm_get_url (fake), "sk-test");
+  NbAgent *agent;
+
+  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (provider), 0, 1);
+  agent = nb_agent_new (provider, f->config, f->tools, f->context);
+  g_signal_connect (agent, "text-delta", G_CALLBACK (text_delta_cb), f);
+  g_signal_connect (agent, "tool-call-started", G_CALLBACK (tool_call_started_cb), f);
+  g_signal_connect (agent, "tool-call-finished", G_CALLBACK (tool_call_finished_cb), f);
+  return agent;
+}
+
+static void
+test_openai_e2e (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+  g_autoptr(NbAgent) agent = openai_agent (f, fake);
+  g_autofree char *reply_stream = nb_fake_llm_openai_text_stream ("Both are done.");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  JsonObject *sent;
+  JsonArray *messages;
+  JsonArray *tools;
+  const char *calls =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"On it. \"}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_s\",\"type\":\"function\","
+    "\"function\":{\"name\":\"slow\",\"arguments\":\"{\\\"n\\\":\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_f\",\"type\":\"function\","
+    "\"function\":{\"name\":\"fast\",\"arguments\":\"{}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+    "data: [DONE]\n\n";
+
+  add_tool (f, "slow", FALSE, 200);
+  add_tool (f, "fast", FALSE, 1);
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fake, 200, "text/event-stream"), calls, 64, 1);
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fake, 200, "text/event-stream"), reply_stream, 16, 1);
+
+  nb_agent_run_async (agent, f->session, "do both", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  reply = nb_agent_run_finish (agent, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Both are done.");
+  g_assert_cmpstr (f->text->str, ==, "On it. Both are done.");
+  g_assert_cmpstr (g_ptr_array_index (f->log, 0), ==, "start:slow");
+  g_assert_cmpstr (g_ptr_array_index (f->log, 1), ==, "start:fast");
+  g_assert_cmpstr (g_ptr_array_index (f->log, 2), ==, "end:fast");
+
+  /* The first request offered the tools; the second carried the calls
+   * (arguments as JSON strings) and the results in call order. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 2);
+  tools = json_object_get_array_member (nb_fake_llm_get_request_object (fake, 0), "tools");
+  g_assert_cmpuint (json_array_get_length (tools), ==, 2);
+  sent = nb_fake_llm_get_request_object (fake, 1);
+  messages = json_object_get_array_member (sent, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 6);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (json_object_get_array_member (json_array_get_object_element (messages, 3), "tool_calls"), 0), "function"), "arguments"), ==, "{\"n\":1}");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 4), "tool_call_id"), ==, "call_s");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 4), "content"), ==, "slow: {\"n\":1}");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 5), "tool_call_id"), ==, "call_f");
+
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 5);
+  assert_session_consistent (f);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+first_delta_cancel_cb (NbAgent    *agent,
+                       NbSession  *session,
+                       const char *text,
+                       Fixture    *f)
+{
+  g_cancellable_cancel (f->cancellable);
+}
+
+static void
+test_openai_cancel_stream (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+  g_autoptr(NbAgent) agent = openai_agent (f, fake);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  NbFakeResponse *response = nb_fake_llm_queue (fake, 200, "text/event-stream");
+
+  nb_fake_response_add_chunk (response, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Par\"}}]}\n\n", -1, 0);
+  nb_fake_response_add_chunk (response, "data: [DONE]\n\n", -1, 30000);
+  g_signal_connect (agent, "text-delta", G_CALLBACK (first_delta_cancel_cb), f);
+
+  nb_agent_run_async (agent, f->session, "talk", f->cancellable, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  reply = nb_agent_run_finish (agent, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* The half reply is not saved. */
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 1);
+  g_assert_cmpstr (session_role (f, 0), ==, "user");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -856,6 +969,8 @@ main (int   argc,
   ADD ("/agent/spawn", test_spawn);
   ADD ("/agent/empty-reply", test_empty_reply);
   ADD ("/agent/turns-queue", test_turns_queue);
+  ADD ("/agent/openai-e2e", test_openai_e2e);
+  ADD ("/agent/openai-cancel-stream", test_openai_cancel_stream);
 #undef ADD
 
   return g_test_run ();

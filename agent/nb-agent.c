@@ -91,6 +91,7 @@ struct _NbAgent
   NbToolRegistry   *tools;
   NbContextBuilder *context;
   NbSessionStore   *store;
+  NbMemoryStore    *memory;
   char             *system_prompt;
   guint             max_iterations;
 
@@ -187,6 +188,7 @@ nb_agent_dispose (GObject *object)
   g_clear_object (&self->tools);
   g_clear_object (&self->context);
   g_clear_object (&self->store);
+  g_clear_object (&self->memory);
   g_clear_object (&self->config);
 
   G_OBJECT_CLASS (nb_agent_parent_class)->dispose (object);
@@ -448,6 +450,31 @@ nb_agent_set_session_store (NbAgent        *self,
   g_set_object (&self->store, store);
 }
 
+/**
+ * nb_agent_get_memory_store:
+ *
+ * Returns: (transfer none) (nullable): the memory store
+ */
+NbMemoryStore *
+nb_agent_get_memory_store (NbAgent *self)
+{
+  g_return_val_if_fail (NB_IS_AGENT (self), NULL);
+  return self->memory;
+}
+
+/**
+ * nb_agent_set_memory_store:
+ * @memory: (nullable): the workspace's one memory store (B6); after each
+ *   turn it consolidates the session in the background when it is due
+ */
+void
+nb_agent_set_memory_store (NbAgent       *self,
+                           NbMemoryStore *memory)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+  g_set_object (&self->memory, memory);
+}
+
 /* The LLM calls one turn may make: the configured maxToolIterations unless
  * set here (sub-agents use 15). */
 guint
@@ -613,6 +640,12 @@ turn_finish (GTask      *task,
       /* A tool may have written a bootstrap file, MEMORY.md or a skill. */
       if (turn->side_effects_ran && self->context != NULL)
         nb_context_builder_invalidate (self->context);
+
+      /* Fold old messages into memory when the window is full. */
+      if (self->memory != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        nb_memory_store_maybe_consolidate (self->memory, turn->session, self->provider,
+                                           nb_memory_store_get_model (self->config),
+                                           turn->memory_window);
     }
 
   schedule_queue (self);

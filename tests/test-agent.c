@@ -839,6 +839,55 @@ test_turns_queue (Fixture       *f,
   g_assert_cmpstr (session_content (f, 3), ==, "two");
 }
 
+static void
+consolidated_cb (NbMemoryStore *memory,
+                 NbSession     *session,
+                 gboolean       ok,
+                 gboolean      *done)
+{
+  g_assert_true (ok);
+  *done = TRUE;
+}
+
+static void
+test_memory_consolidation (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NbMemoryStore) memory = nb_memory_store_new (f->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *saved = NULL;
+  gboolean done = FALSE;
+
+  nb_config_set_int (f->config, "agents.defaults.memoryWindow", 4);
+  nb_agent_set_memory_store (f->agent, memory);
+  g_assert_true (nb_agent_get_memory_store (f->agent) == memory);
+  g_signal_connect (memory, "consolidated", G_CALLBACK (consolidated_cb), &done);
+
+  /* Two messages: below the window, nothing happens. */
+  nb_scripted_provider_add_reply (f->provider, "First answer.");
+  reply = run_turn (f, "first", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->provider->requests->len, ==, 1);
+
+  /* Four: the window is full, one consolidation call follows the turn. */
+  g_clear_pointer (&reply, g_free);
+  nb_scripted_provider_add_reply (f->provider, "Second answer.");
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_calls (f->provider, NULL, "m1", "save_memory",
+                                  "{\"history_entry\":\"[2026-01-01 10:00] Two questions.\","
+                                  "\"memory_update\":\"# Memory\\nThe user asks things twice.\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "save_memory");
+  reply = run_turn (f, "second", &error);
+  g_assert_no_error (error);
+  nb_test_wait_for (&done, 5000);
+
+  g_assert_cmpuint (f->provider->requests->len, ==, 3);
+  saved = nb_test_read_file (nb_memory_store_get_memory_path (memory));
+  g_assert_nonnull (strstr (saved, "The user asks things twice."));
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), >, 0);
+}
+
 /* End to end through the real OpenAI-compatible provider and a fake server
  * speaking its wire format. */
 
@@ -969,6 +1018,7 @@ main (int   argc,
   ADD ("/agent/spawn", test_spawn);
   ADD ("/agent/empty-reply", test_empty_reply);
   ADD ("/agent/turns-queue", test_turns_queue);
+  ADD ("/agent/memory-consolidation", test_memory_consolidation);
   ADD ("/agent/openai-e2e", test_openai_e2e);
   ADD ("/agent/openai-cancel-stream", test_openai_cancel_stream);
 #undef ADD

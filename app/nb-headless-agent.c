@@ -10,7 +10,9 @@
 
 #include "nb-agent.h"
 #include "nb-headless-agent.h"
+#include "nb-memory-store.h"
 #include "nb-session-store.h"
+#include "nb-slash-commands.h"
 
 #define ARGUMENT_PREVIEW_CHARS 40
 
@@ -187,6 +189,25 @@ sigint_cb (gpointer user_data)
 }
 
 static void
+slash_new_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Headless *self = user_data;
+  g_autofree char *reply = nb_slash_command_new_finish (result, &self->error);
+
+  if (reply != NULL)
+    {
+      g_print ("%s\n", reply);
+      self->status = 0;
+    }
+  else
+    self->status = g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 130 : 1;
+  self->turn_done = TRUE;
+  g_main_loop_quit (self->loop);
+}
+
+static void
 store_result_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -209,6 +230,7 @@ nb_headless_run_agent (NbConfig       *config,
   g_autofree char *workspace = nb_config_dup_workspace (config);
   g_autoptr(NbSessionStore) store = nb_session_store_new (sessions_dir);
   g_autoptr(NbContextBuilder) context = nb_context_builder_new (workspace);
+  g_autoptr(NbMemoryStore) memory = nb_memory_store_new (workspace);
   g_autoptr(NbSession) session = NULL;
   g_autoptr(NbAgent) agent = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -228,6 +250,7 @@ nb_headless_run_agent (NbConfig       *config,
 
   agent = nb_agent_new (provider, config, registry, context);
   nb_agent_set_session_store (agent, store);
+  nb_agent_set_memory_store (agent, memory);
   nb_agent_add_agent_tools (agent);
 
   self.loop = loop;
@@ -242,8 +265,37 @@ nb_headless_run_agent (NbConfig       *config,
   g_signal_connect (agent, "notify::busy", G_CALLBACK (busy_cb), &self);
   sigint_id = g_unix_signal_add (SIGINT, sigint_cb, &self);
 
-  nb_agent_run_async (agent, session, message, cancellable, run_cb, &self);
-  g_main_loop_run (loop);
+  switch (nb_slash_command_parse (message))
+    {
+    case NB_SLASH_COMMAND_HELP:
+      {
+        g_autofree char *help = nb_slash_command_help_text ();
+
+        g_print ("%s\n", help);
+        self.status = 0;
+      }
+      break;
+    case NB_SLASH_COMMAND_STOP:
+      /* Each `nanobot -m` is its own process: nothing runs to be stopped. */
+      self.status = 0;
+      break;
+    case NB_SLASH_COMMAND_NEW:
+      nb_slash_command_new_async (memory, store, session, provider,
+                                  nb_memory_store_get_model (config),
+                                  (guint) CLAMP (nb_config_get_int (config, "agents.defaults.memoryWindow"), 0, G_MAXINT),
+                                  cancellable, slash_new_cb, &self);
+      g_main_loop_run (loop);
+      break;
+    case NB_SLASH_COMMAND_NONE:
+    default:
+      nb_agent_run_async (agent, session, message, cancellable, run_cb, &self);
+      g_main_loop_run (loop);
+      break;
+    }
+
+  /* A consolidation the turn started finishes before we exit. */
+  while (!self.interrupted && nb_memory_store_is_consolidating (memory, session))
+    g_main_context_iteration (NULL, TRUE);
 
   g_source_remove (sigint_id);
   g_signal_handlers_disconnect_by_data (agent, &self);

@@ -108,6 +108,7 @@ run_clear (Run *run)
   g_clear_object (&run->process);
   g_clear_pointer (&run->out, g_free);
   g_clear_pointer (&run->err, g_free);
+  run->done = FALSE;
 }
 
 static void
@@ -384,6 +385,49 @@ test_tool_turn_fails (Fixture       *fixture,
   run_clear (&run);
 }
 
+static void
+test_slash_commands (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("Noted, you like tea.");
+  g_autofree char *save = tool_call_stream (NULL, "call_m", "save_memory",
+                                            "{\"history_entry\":\"[2026-01-01 10:00] Talked about tea.\","
+                                            "\"memory_update\":\"# Memory\\nThe user likes tea.\"}",
+                                            NULL);
+  g_autofree char *session_path = g_build_filename (fixture->dir, "data", "nanobot", "sessions", "cli_direct.jsonl", NULL);
+  g_autofree char *memory_path = g_build_filename (fixture->dir, "workspace", "memory", "MEMORY.md", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *memory = NULL;
+  Run run = { 0 };
+
+  write_config (fixture, providers, "gpt-4o");
+
+  run_start (fixture, &run, "/help");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_nonnull (strstr (run.out, "/new"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  run_clear (&run);
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply);
+  run_start (fixture, &run, "I like tea");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  run_clear (&run);
+
+  /* /new folds the conversation into memory with one call, then clears it. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", save);
+  run_start (fixture, &run, "/new");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "New session started.\n");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+  memory = nb_test_read_file (memory_path);
+  g_assert_nonnull (strstr (memory, "The user likes tea."));
+  saved = nb_test_read_file (session_path);
+  g_assert_null (strstr (saved, "I like tea"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -400,6 +444,7 @@ main (int   argc,
   ADD ("/headless/sigint", test_sigint);
   ADD ("/headless/tool-calls", test_tool_calls);
   ADD ("/headless/tool-turn-fails", test_tool_turn_fails);
+  ADD ("/headless/slash-commands", test_slash_commands);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 
 #include "nb-agent.h"
 #include "nb-headless-agent.h"
+#include "nb-mcp-manager.h"
 #include "nb-memory-store.h"
 #include "nb-session-store.h"
 #include "nb-slash-commands.h"
@@ -207,6 +208,69 @@ slash_new_cb (GObject      *source,
   g_main_loop_quit (self->loop);
 }
 
+static gboolean
+mcp_timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+mcp_servers_settled (GListModel *servers)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (servers); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (servers, i);
+      NbMcpServerState state = nb_mcp_server_get_state (server);
+
+      if (state == NB_MCP_SERVER_STATE_IDLE || state == NB_MCP_SERVER_STATE_CONNECTING)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Connects the configured MCP servers and adds their tools, so that the
+ * one turn of the headless mode can use them. A server that fails is
+ * reported on stderr and left out. */
+static NbMcpManager *
+start_mcp (NbConfig       *config,
+           NbToolRegistry *registry,
+           Headless       *self)
+{
+  g_autoptr(NbMcpManager) manager = nb_mcp_manager_new (config);
+  g_autoptr(GPtrArray) tools = NULL;
+  GListModel *servers = nb_mcp_manager_get_servers (manager);
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  if (g_list_model_get_n_items (servers) == 0)
+    return NULL;
+
+  nb_mcp_manager_start (manager);
+  timeout_id = g_timeout_add_seconds (NB_MCP_DEFAULT_TOOL_TIMEOUT, mcp_timeout_cb, &timed_out);
+  while (!mcp_servers_settled (servers) && !timed_out && !g_cancellable_is_cancelled (self->cancellable))
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+
+  for (guint i = 0; i < g_list_model_get_n_items (servers); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (servers, i);
+
+      if (nb_mcp_server_get_state (server) != NB_MCP_SERVER_STATE_CONNECTED)
+        {
+          g_autofree char *status = nb_mcp_server_dup_status_line (server);
+
+          g_printerr ("nanobot: MCP %s: %s\n", nb_mcp_server_get_name (server), status);
+        }
+    }
+
+  tools = nb_mcp_manager_dup_tools (manager);
+  for (guint i = 0; i < tools->len; i++)
+    nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
+  return g_steal_pointer (&manager);
+}
+
 static void
 store_result_cb (GObject      *source,
                  GAsyncResult *result,
@@ -231,6 +295,7 @@ nb_headless_run_agent (NbConfig       *config,
   g_autoptr(NbSessionStore) store = nb_session_store_new (sessions_dir);
   g_autoptr(NbContextBuilder) context = nb_context_builder_new (workspace);
   g_autoptr(NbMemoryStore) memory = nb_memory_store_new (workspace);
+  g_autoptr(NbMcpManager) mcp = NULL;
   g_autoptr(NbSession) session = NULL;
   g_autoptr(NbAgent) agent = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -265,7 +330,10 @@ nb_headless_run_agent (NbConfig       *config,
   g_signal_connect (agent, "notify::busy", G_CALLBACK (busy_cb), &self);
   sigint_id = g_unix_signal_add (SIGINT, sigint_cb, &self);
 
-  switch (nb_slash_command_parse (message))
+  if (nb_slash_command_parse (message) == NB_SLASH_COMMAND_NONE)
+    mcp = start_mcp (config, registry, &self);
+
+  switch (g_cancellable_is_cancelled (cancellable) ? NB_SLASH_COMMAND_STOP : nb_slash_command_parse (message))
     {
     case NB_SLASH_COMMAND_HELP:
       {
@@ -296,6 +364,9 @@ nb_headless_run_agent (NbConfig       *config,
   /* A consolidation the turn started finishes before we exit. */
   while (!self.interrupted && nb_memory_store_is_consolidating (memory, session))
     g_main_context_iteration (NULL, TRUE);
+
+  if (mcp != NULL)
+    nb_mcp_manager_shutdown (mcp);
 
   g_source_remove (sigint_id);
   g_signal_handlers_disconnect_by_data (agent, &self);

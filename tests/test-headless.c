@@ -428,6 +428,42 @@ test_slash_commands (Fixture       *fixture,
   run_clear (&run);
 }
 
+static void
+test_mcp_tools (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *server = g_build_filename (g_getenv ("NB_MCP_TEST_DATA"), "fake-server.js", NULL);
+  g_autofree char *workspace = g_build_filename (fixture->dir, "workspace", NULL);
+  g_autofree char *config = g_strdup_printf ("{\"agents\":{\"defaults\":{\"model\":\"gpt-4o\",\"workspace\":\"%s\"}},"
+                                             "\"providers\":{%s},"
+                                             "\"tools\":{\"mcpServers\":{\"fake\":{\"command\":\"node\",\"args\":[\"%s\"]},"
+                                             "\"broken\":{\"command\":\"/nonexistent/mcp-server\"}}}}",
+                                             workspace, providers, server);
+  g_autofree char *calls = tool_call_stream (NULL, "call_e", "mcp_fake_echo", "{\"text\":\"ping from the model\"}", NULL);
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("The server echoed.");
+  Run run = { 0 };
+  JsonObject *tool;
+
+  nb_test_write_file (fixture->config_path, config);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", calls);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply);
+
+  run_start (fixture, &run, "Use the echo server");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "The server echoed.\n");
+  g_assert_nonnull (strstr (run.err, "MCP broken:"));
+  g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"ping from the model\")"));
+
+  /* The server's tools were offered, and its answer went back. */
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (fixture->fake, 0)->body, "\"name\":\"mcp_fake_echo\""));
+  tool = find_message (json_object_get_array_member (nb_fake_llm_get_request_object (fixture->fake, 1), "messages"),
+                       "tool", 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (tool, "content"), "ping from the model"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -445,6 +481,7 @@ main (int   argc,
   ADD ("/headless/tool-calls", test_tool_calls);
   ADD ("/headless/tool-turn-fails", test_tool_turn_fails);
   ADD ("/headless/slash-commands", test_slash_commands);
+  ADD ("/headless/mcp-tools", test_mcp_tools);
 
   return g_test_run ();
 }

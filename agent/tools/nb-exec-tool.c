@@ -188,6 +188,11 @@ nb_exec_tool_guard_command (const char *command,
       return g_strdup ("Error: Command blocked by safety guard (workspace cannot be resolved)");
   }
 
+  /* $HOME and ${HOME} are checked as the path they stand for below; other
+   * spellings (${HOME:-…}, ${HOME#…}) and the previous folder are refused. */
+  if (g_regex_match_simple ("\\$\\{(?:HOME|OLDPWD)\\b(?!\\})|\\$\\{?OLDPWD\\b", command, 0, 0))
+    return g_strdup ("Error: Command blocked by safety guard (path outside working dir)");
+
   /* "cd" alone and "cd -" go to the home or the previous folder. */
   bare_cd = g_regex_new ("(?:^|[;&|(`\\n])\\s*cd\\s*(?:-\\s*)?(?:$|[;&|)`\\n])", G_REGEX_MULTILINE, 0, NULL);
   if (g_regex_match (bare_cd, command, 0, NULL))
@@ -394,9 +399,8 @@ static void read_chunk (GTask *task, GInputStream *stream, Capture *capture);
 
 typedef struct
 {
-  GTask        *task;
-  GInputStream *stream;
-  Capture      *capture;
+  GTask   *task;
+  Capture *capture;
 } ReadOp;
 
 static void
@@ -449,7 +453,6 @@ read_chunk (GTask        *task,
   ReadOp *op = g_new0 (ReadOp, 1);
 
   op->task = g_object_ref (task);
-  op->stream = stream;
   op->capture = capture;
   g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT, state->cancellable,
                                    read_chunk_cb, op);

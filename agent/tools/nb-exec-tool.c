@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "nb-exec-tool.h"
 #include "nb-path-guard.h"
@@ -500,6 +503,10 @@ child_setup (gpointer user_data)
   /* In the child between fork and exec: a new session and process group,
    * so that one kill reaches every process the command starts. */
   setsid ();
+#ifdef __linux__
+  /* If Nanobot dies without cancelling, the shell does not outlive it. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
 }
 
 static const char *

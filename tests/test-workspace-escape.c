@@ -85,6 +85,8 @@ static const Attempt attempts[] = {
   { "exec", "{\"command\": \"cat $HOME/h.txt\"}" },
   { "exec", "{\"command\": \"cat ${HOME}/h.txt\"}" },
   { "exec", "{\"command\": \"cd; echo x > new.txt\"}" },
+  { "exec", "{\"command\": \"cat ${HOME:-/}/h.txt\"}" },
+  { "exec", "{\"command\": \"cd $OLDPWD\"}" },
   { "exec", "{\"command\": \"cd - && ls\"}" },
   { "exec", "{\"command\": \"sh -c 'cat /etc/passwd'\"}" },
   { "exec", "{\"command\": \"cp sub/inner.txt --target-directory=@ROOT@/outside\"}" },

@@ -103,12 +103,12 @@ test_output (Fixture       *f,
   g_autofree char *signalled = run_command (f, "kill -9 $$");
   g_autofree char *invalid = run_command (f, "printf 'a\\377b'");
 
-  g_assert_cmpstr (hello, ==, "hello\n");
+  g_assert_cmpstr (hello, ==, "hello\n\n\nExit code: 0");
   g_assert_cmpstr (mixed, ==, "out\n\nSTDERR:\nerr\n\n\nExit code: 3");
-  g_assert_cmpstr (silent, ==, "(no output)");
-  g_assert_cmpstr (only_err, ==, "STDERR:\noops\n");
-  g_assert_cmpstr (signalled, ==, "\nExit code: -9");
-  g_assert_cmpstr (invalid, ==, "a\xef\xbf\xbd" "b");
+  g_assert_cmpstr (silent, ==, "(no output)\n\nExit code: 0");
+  g_assert_cmpstr (only_err, ==, "STDERR:\noops\n\n\nExit code: 0");
+  g_assert_cmpstr (signalled, ==, "(no output)\n\nExit code: -9");
+  g_assert_cmpstr (invalid, ==, "a\xef\xbf\xbd" "b\n\nExit code: 0");
   g_assert_true (nb_tool_has_side_effects (f->exec));
 }
 
@@ -125,8 +125,8 @@ test_working_dir (Fixture       *f,
   g_mkdir (sub, 0700);
   real_sub = nb_path_guard_canonicalize (sub, TRUE, NULL);
   real_ws = nb_path_guard_canonicalize (f->ws, TRUE, NULL);
-  expected_sub = g_strdup_printf ("%s\n", real_sub);
-  expected_ws = g_strdup_printf ("%s\n", real_ws);
+  expected_sub = g_strdup_printf ("%s\n\n\nExit code: 0", real_sub);
+  expected_ws = g_strdup_printf ("%s\n\n\nExit code: 0", real_ws);
 
   in_sub = nb_tools_test_run (f->exec, "{\"command\": \"pwd -P\", \"working_dir\": \"sub\"}");
   g_assert_cmpstr (in_sub, ==, expected_sub);
@@ -211,7 +211,7 @@ test_huge_output (Fixture       *f,
                   gconstpointer  data)
 {
   g_autofree char *text = run_command (f, "head -c 5000000 /dev/zero | tr '\\000' a");
-  g_autofree char *expected_tail = g_strdup_printf ("\n... (truncated, %d more chars)",
+  g_autofree char *expected_tail = g_strdup_printf ("\n... (truncated, %d more chars)\n\nExit code: 0",
                                                     5000000 - NB_EXEC_MAX_OUTPUT_CHARS);
 
   g_assert_true (g_str_has_suffix (text, expected_tail));

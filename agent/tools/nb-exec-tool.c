@@ -319,11 +319,8 @@ format_output (RunState *state)
       g_ptr_array_add (parts, g_strconcat ("STDERR:\n", err, NULL));
       dropped += state->err.dropped;
     }
-  if (code != 0)
-    g_ptr_array_add (parts, g_strdup_printf ("\nExit code: %d", code));
-
   if (parts->len == 0)
-    return g_strdup ("(no output)");
+    g_ptr_array_add (parts, g_strdup ("(no output)"));
 
   g_ptr_array_add (parts, NULL);
   joined = g_strjoinv ("\n", (char **) parts->pdata);
@@ -331,11 +328,17 @@ format_output (RunState *state)
   if (total > NB_EXEC_MAX_OUTPUT_CHARS)
     {
       const char *cut = g_utf8_offset_to_pointer (joined, NB_EXEC_MAX_OUTPUT_CHARS);
+      g_autofree char *truncated = g_strdup_printf ("%.*s\n... (truncated, %ld more chars)",
+                                                    (int) (cut - joined), joined,
+                                                    total - NB_EXEC_MAX_OUTPUT_CHARS);
 
-      return g_strdup_printf ("%.*s\n... (truncated, %ld more chars)",
-                              (int) (cut - joined), joined, total - NB_EXEC_MAX_OUTPUT_CHARS);
+      g_free (joined);
+      joined = g_steal_pointer (&truncated);
     }
-  return g_steal_pointer (&joined);
+
+  /* Unlike the Python nanobot, the exit code is always reported, after any
+   * cut: a silent success and a silent failure must read differently. */
+  return g_strdup_printf ("%s\n\nExit code: %d", joined, code);
 }
 
 static void

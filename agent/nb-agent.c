@@ -534,6 +534,23 @@ nb_agent_is_busy (NbAgent *self)
          g_hash_table_size (self->subagents) > 0;
 }
 
+/**
+ * nb_agent_cancel_background:
+ *
+ * Stops the work the agent started by itself: running sub-agents and the
+ * turns that report their results. Turns started by the caller are
+ * cancelled through their own cancellable. For quitting the application.
+ */
+void
+nb_agent_cancel_background (NbAgent *self)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
 static void
 notify_busy (NbAgent *self)
 {

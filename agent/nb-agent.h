@@ -37,6 +37,7 @@ void              nb_agent_set_system_prompt      (NbAgent             *self,
                                                    const char          *system_prompt);
 void              nb_agent_add_agent_tools        (NbAgent             *self);
 gboolean          nb_agent_is_busy                (NbAgent             *self);
+void              nb_agent_cancel_background      (NbAgent             *self);
 
 void              nb_agent_run_async              (NbAgent             *self,
                                                    NbSession           *session,

@@ -183,9 +183,12 @@ sigint_cb (gpointer user_data)
 
   self->interrupted = TRUE;
   g_cancellable_cancel (self->cancellable);
-  /* Background work ends with the agent; stop waiting for it. */
+  /* After the turn only sub-agents can be running: stop them too. */
   if (self->turn_done)
-    g_main_loop_quit (self->loop);
+    {
+      nb_agent_cancel_background (self->agent);
+      g_main_loop_quit (self->loop);
+    }
   return G_SOURCE_CONTINUE;
 }
 

@@ -812,6 +812,34 @@ test_empty_reply (Fixture       *f,
 }
 
 static void
+test_cancel_background (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  nb_agent_add_agent_tools (f->agent);
+  nb_scripted_provider_add_calls (f->provider, NULL, "c1", "spawn", "{\"task\":\"Wait forever\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_hang (f->provider);
+  nb_scripted_provider_set_match (f->provider, "# Sub-agent");
+  nb_scripted_provider_add_reply (f->provider, "Started.");
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+
+  reply = run_turn (f, "start something", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Started.");
+  g_assert_true (nb_agent_is_busy (f->agent));
+
+  /* The sub-agent stops; nothing is announced. */
+  nb_agent_cancel_background (f->agent);
+  while (nb_agent_is_busy (f->agent))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 4);
+  g_assert_cmpuint (f->provider->requests->len, ==, 3);
+}
+
+static void
 test_turns_queue (Fixture       *f,
                   gconstpointer  data)
 {
@@ -1017,6 +1045,7 @@ main (int   argc,
   ADD ("/agent/message-tool", test_message_tool);
   ADD ("/agent/spawn", test_spawn);
   ADD ("/agent/empty-reply", test_empty_reply);
+  ADD ("/agent/cancel-background", test_cancel_background);
   ADD ("/agent/turns-queue", test_turns_queue);
   ADD ("/agent/memory-consolidation", test_memory_consolidation);
   ADD ("/agent/openai-e2e", test_openai_e2e);

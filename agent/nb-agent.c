@@ -919,6 +919,21 @@ chat_cb (GObject      *source,
       return;
     }
 
+  /* Some local servers send tool calls without ids; results must name
+   * their call, so give each one. */
+  for (guint i = 0; i < response->tool_calls->len; i++)
+    {
+      NbToolCall *call = g_ptr_array_index (response->tool_calls, i);
+
+      if (call->id == NULL || *call->id == '\0')
+        {
+          g_autofree char *uuid = g_uuid_string_random ();
+
+          g_free (call->id);
+          call->id = g_strdup_printf ("call_%.8s%u", uuid, i);
+        }
+    }
+
   message = assistant_message (response);
 
   if (response->tool_calls->len > 0)

@@ -516,6 +516,7 @@ test_bad_calls (Fixture       *f,
                                   "c3", "strict", "{\"n\":\"x\"}",
                                   "c4", "broken", "{}",
                                   "c5", "strict", "{\"n\":5}",
+                                  "", "strict", "{\"n\":6}",
                                   NULL);
   nb_scripted_provider_add_reply (f->provider, "Recovered.");
 
@@ -523,7 +524,7 @@ test_bad_calls (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (reply, ==, "Recovered.");
 
-  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 8);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 9);
   g_assert_true (g_str_has_prefix (session_content (f, 2), "Error: Invalid parameters for tool 'strict': "
                                                            "the arguments are not valid JSON"));
   g_assert_true (g_str_has_suffix (session_content (f, 2), HINT));
@@ -531,9 +532,12 @@ test_bad_calls (Fixture       *f,
   g_assert_cmpstr (session_content (f, 4), ==, "Error: Invalid parameters for tool 'strict': n should be integer" HINT);
   g_assert_cmpstr (session_content (f, 5), ==, "Error executing broken: it broke" HINT);
   g_assert_cmpstr (session_content (f, 6), ==, "strict: {\"n\":5}");
+  /* A call without an id got one, shared by the call and its result. */
+  g_assert_true (g_str_has_prefix (nb_message_get_tool_call_id (nb_session_get_message (f->session, 7)), "call_"));
+  g_assert_cmpstr (session_content (f, 7), ==, "strict: {\"n\":6}");
   /* The raw text the model sent is kept in the assistant message. */
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (nb_message_get_tool_calls (nb_session_get_message (f->session, 1)), 0), "function"), "arguments"), ==, "{\"n\":");
-  g_assert_cmpuint (strict->n_calls, ==, 1);
+  g_assert_cmpuint (strict->n_calls, ==, 2);
   assert_session_consistent (f);
 }
 

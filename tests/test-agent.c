@@ -844,6 +844,39 @@ test_cancel_background (Fixture       *f,
 }
 
 static void
+test_spawn_failure (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  const char *announce;
+
+  nb_agent_add_agent_tools (f->agent);
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "spawn", "{\"task\":\"Summarise a very long report about the harvest\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_error (f->provider, NB_PROVIDER_ERROR_SERVER, "HTTP 503: overloaded");
+  nb_scripted_provider_set_match (f->provider, "# Sub-agent");
+  nb_scripted_provider_add_reply (f->provider, "Started.");
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_reply (f->provider, "Sorry, that did not work.");
+  nb_scripted_provider_set_match (f->provider, "failed]");
+
+  reply = run_turn (f, "summarise", &error);
+  g_assert_no_error (error);
+  /* Without a label, the task's start names it. */
+  g_assert_true (g_str_has_prefix (session_content (f, 2), "Subagent [Summarise a very long report a...] started"));
+  while (nb_agent_is_busy (f->agent))
+    g_main_context_iteration (NULL, TRUE);
+
+  announce = session_content (f, 4);
+  g_assert_true (g_str_has_prefix (announce, "[Subagent 'Summarise a very long report a...' failed]\n\n"
+                                             "Task: Summarise a very long report about the harvest\n\n"
+                                             "Result:\nError: HTTP 503: overloaded\n\n"));
+  g_assert_cmpstr (session_content (f, 5), ==, "Sorry, that did not work.");
+}
+
+static void
 test_turns_queue (Fixture       *f,
                   gconstpointer  data)
 {
@@ -1049,6 +1082,7 @@ main (int   argc,
   ADD ("/agent/message-tool", test_message_tool);
   ADD ("/agent/spawn", test_spawn);
   ADD ("/agent/empty-reply", test_empty_reply);
+  ADD ("/agent/spawn-failure", test_spawn_failure);
   ADD ("/agent/cancel-background", test_cancel_background);
   ADD ("/agent/turns-queue", test_turns_queue);
   ADD ("/agent/memory-consolidation", test_memory_consolidation);

@@ -456,7 +456,7 @@ nb_anthropic_provider_parse_event (NbHttpProvider    *self,
   const char *type;
   gint index;
 
-  root = nb_http_provider_parse_json (self, data, length, error);
+  root = nb_http_provider_parse_json (self, stream, data, length, error);
   if (root == NULL)
     return FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (root))

@@ -72,6 +72,7 @@ nb_provider_stream_new (NbChatDeltaFunc  delta_func,
   stream->event = g_string_new (NULL);
   stream->data = g_string_new (NULL);
   stream->blocks = g_array_new (FALSE, TRUE, sizeof (int));
+  stream->parser = json_parser_new ();
   return stream;
 }
 
@@ -90,6 +91,7 @@ nb_provider_stream_free (NbProviderStream *stream)
   g_string_free (stream->data, TRUE);
   g_clear_pointer (&stream->whole, g_byte_array_unref);
   g_array_unref (stream->blocks);
+  g_object_unref (stream->parser);
   g_free (stream);
 }
 
@@ -228,17 +230,17 @@ provider_name (NbHttpProvider *self)
 }
 
 JsonNode *
-nb_http_provider_parse_json (NbHttpProvider  *self,
-                             const char      *data,
-                             gsize            length,
-                             GError         **error)
+nb_http_provider_parse_json (NbHttpProvider    *self,
+                             NbProviderStream  *stream,
+                             const char        *data,
+                             gsize              length,
+                             GError           **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error) ||
-      (root = json_parser_get_root (parser)) == NULL)
+  if (!json_parser_load_from_data (stream->parser, data, length, &local_error) ||
+      (root = json_parser_get_root (stream->parser)) == NULL)
     {
       g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
                    _("%s sent malformed JSON in its reply: %s"), provider_name (self),
@@ -447,7 +449,7 @@ nb_http_provider_end (NbHttpProvider    *self,
 
   if (stream->body_kind == NB_BODY_JSON)
     {
-      g_autoptr(JsonNode) root = nb_http_provider_parse_json (self, (const char *) stream->whole->data,
+      g_autoptr(JsonNode) root = nb_http_provider_parse_json (self, stream, (const char *) stream->whole->data,
                                                               stream->whole->len, error);
 
       if (root == NULL)

@@ -213,7 +213,7 @@ nb_openai_provider_parse_event (NbHttpProvider    *self,
       return TRUE;
     }
 
-  root = nb_http_provider_parse_json (self, data, length, error);
+  root = nb_http_provider_parse_json (self, stream, data, length, error);
   if (root == NULL)
     return FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (root))

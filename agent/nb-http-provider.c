@@ -539,7 +539,6 @@ typedef struct {
   guint               attempts;
   guint               timer_id;
   guint               retry_id;
-  guint               cancel_idle_id;
   gboolean            timed_out;
   gboolean            connecting;
   gboolean            completed;
@@ -550,7 +549,7 @@ chat_call_free (gpointer data)
 {
   ChatCall *call = data;
 
-  g_assert (call->timer_id == 0 && call->retry_id == 0 && call->cancel_idle_id == 0);
+  g_assert (call->timer_id == 0 && call->retry_id == 0);
 
   g_free (call->url);
   g_clear_pointer (&call->body, g_bytes_unref);
@@ -572,7 +571,6 @@ clear_sources (ChatCall *call)
 {
   g_clear_handle_id (&call->timer_id, g_source_remove);
   g_clear_handle_id (&call->retry_id, g_source_remove);
-  g_clear_handle_id (&call->cancel_idle_id, g_source_remove);
 }
 
 static void
@@ -615,28 +613,31 @@ cancel_idle_cb (gpointer user_data)
   GTask *task = user_data;
   ChatCall *call = g_task_get_task_data (task);
 
-  call->cancel_idle_id = 0;
-  complete (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                             _("The request was cancelled")));
+  if (call->completed)
+    return G_SOURCE_REMOVE;
+  g_cancellable_cancel (call->attempt);
+  if (call->retry_id != 0)
+    {
+      g_clear_handle_id (&call->retry_id, g_source_remove);
+      complete (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 _("The request was cancelled")));
+    }
   return G_SOURCE_REMOVE;
 }
 
-/* Runs in the caller's thread when it cancels; never completes the task
- * itself (g_cancellable_disconnect must not run inside this handler). */
+/* May run in any thread, and inside g_cancellable_cancel(): the work is
+ * done from an idle in the task's context, so that nothing completes (and
+ * disconnects this handler) while the handler runs. */
 static void
 cancelled_cb (GCancellable *cancellable,
               gpointer      user_data)
 {
   GTask *task = user_data;
-  ChatCall *call = g_task_get_task_data (task);
+  g_autoptr(GSource) source = g_idle_source_new ();
 
-  g_cancellable_cancel (call->attempt);
-  if (call->retry_id != 0)
-    {
-      g_clear_handle_id (&call->retry_id, g_source_remove);
-      call->cancel_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, cancel_idle_cb,
-                                              g_object_ref (task), g_object_unref);
-    }
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, cancel_idle_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_task_get_context (task));
 }
 
 static gboolean
@@ -844,7 +845,9 @@ stream_failed (GTask  *task,
       complete (task, NULL, timeout_error (self, call));
       return;
     }
-  if (!call->stream->delivered && !g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL) &&
+  /* Nothing streamed yet (or no response at all): safe to send again. */
+  if ((call->stream == NULL || !call->stream->delivered) &&
+      !g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL) &&
       schedule_retry (task, backoff_ms (self, call->attempts - 1)))
     {
       g_error_free (error);

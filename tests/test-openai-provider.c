@@ -376,15 +376,17 @@ test_retry_after (Fixture       *fixture,
   nb_fake_response_add_header (limited, "Retry-After", "0");
   nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"slow down\"}}", -1, 0);
   nb_fake_llm_queue_body (fixture->fake, 502, "text/html", "<html>bad gateway</html>");
+  limited = nb_fake_llm_queue (fixture->fake, 429, "application/json");
+  nb_fake_response_add_header (limited, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT");
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
 
   response = run_chat (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "ok");
-  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
   /* Every retry sends the same request. */
   g_assert_cmpstr (nb_fake_llm_get_request (fixture->fake, 0)->body, ==,
-                   nb_fake_llm_get_request (fixture->fake, 2)->body);
+                   nb_fake_llm_get_request (fixture->fake, 3)->body);
 }
 
 static void
@@ -499,6 +501,16 @@ test_cut_stream (Fixture       *fixture,
   g_assert_cmpstr (response->content, ==, "Hello big world");
   g_assert_cmpstr (fixture->text->str, ==, "Hello big world");
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  g_clear_pointer (&response, nb_chat_response_free);
+
+  /* The connection dropped before any response: retried. */
+  g_string_truncate (fixture->text, 0);
+  nb_fake_response_cut (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"));
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Hello big world");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 5);
 }
 
 static void
@@ -563,6 +575,53 @@ test_one_connection (Fixture       *fixture,
     }
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 20);
   g_assert_cmpuint (nb_fake_llm_get_n_connections (fixture->fake), ==, 1);
+}
+
+static gboolean
+flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Parallel calls to one host really run in parallel: all four requests
+ * reach the server while every reply is still held back. */
+static void
+test_parallel (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(NbChatRequest) request = make_request ();
+  GAsyncResult *results[4] = { NULL, };
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      NbFakeResponse *scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+
+      nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 60000);
+      nb_provider_chat_async (fixture->provider, request, NULL, NULL, cancellable,
+                              nb_test_store_result_cb, &results[i]);
+    }
+
+  timeout_id = g_timeout_add (10000, flag_cb, &timed_out);
+  while (nb_fake_llm_get_n_requests (fixture->fake) < G_N_ELEMENTS (results) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout_id);
+  g_assert_cmpuint (nb_fake_llm_get_n_connections (fixture->fake), ==, G_N_ELEMENTS (results));
+
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      nb_test_wait_result (&results[i], 20000);
+      g_assert_null (nb_provider_chat_finish (fixture->provider, results[i], &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_object (&results[i]);
+    }
 }
 
 static void
@@ -690,6 +749,7 @@ main (int   argc,
   ADD ("/openai/huge-line", test_huge_line);
   ADD ("/openai/one-connection", test_one_connection);
   ADD ("/openai/cancel", test_cancel);
+  ADD ("/openai/parallel", test_parallel);
   g_test_add_func ("/openai/connection-refused", test_connection_refused);
   g_test_add_func ("/openai/idle-timeout", test_idle_timeout);
 

@@ -155,6 +155,7 @@ test_text_stream (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (sent, "temperature"), 0.7, 1e-9);
   g_assert_cmpstr (json_object_get_string_member (sent, "tool_choice"), ==, "auto");
   g_assert_false (json_object_has_member (sent, "reasoning_effort"));
+  g_assert_cmpuint (json_object_get_size (sent), ==, 8);  /* nothing unexpected */
 
   messages = json_object_get_array_member (sent, "messages");
   g_assert_cmpuint (json_array_get_length (messages), ==, 2);
@@ -278,6 +279,61 @@ test_parser_splits (Fixture       *fixture,
         g_assert_cmpstr (response->content, ==, "Hi there you");
         g_assert_cmpint (response->usage.output_tokens, ==, 5);
       }
+}
+
+/* Random bytes, and random damage to a real stream: always a clean error
+ * or a reply, never a crash; the fixed seed makes failures repeatable. */
+static void
+test_garbage (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  gsize length = strlen (rich_stream);
+
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr(NbProviderStream) stream = nb_provider_stream_new (NULL, NULL, "text/event-stream");
+      g_autoptr(GError) error = NULL;
+      g_autofree char *bytes = g_memdup2 (rich_stream, length + 1);
+      gboolean ok = TRUE;
+
+      if (round % 2 == 0)
+        for (gsize i = 0; i < length; i++)
+          bytes[i] = (char) g_rand_int_range (rand, 1, 256);
+      else
+        for (guint k = 0; k < 5; k++)
+          {
+            gsize at = g_rand_int_range (rand, 0, length);
+
+            bytes[at] = (char) g_rand_int_range (rand, 1, 256);
+          }
+
+      for (gsize offset = 0; ok && offset < length; )
+        {
+          gsize piece = g_rand_int_range (rand, 1, 64);
+
+          /* Not inside MIN(): it would draw twice. */
+          piece = MIN (piece, length - offset);
+          ok = nb_http_provider_feed (NB_HTTP_PROVIDER (fixture->provider), stream, bytes + offset, piece, &error);
+          offset += piece;
+        }
+      if (ok)
+        ok = nb_http_provider_end (NB_HTTP_PROVIDER (fixture->provider), stream, &error);
+      if (ok)
+        {
+          g_autoptr(NbChatResponse) response = nb_provider_stream_take_response (stream);
+
+          g_assert_no_error (error);
+          g_assert_nonnull (response->finish_reason);
+        }
+      else
+        {
+          g_assert_nonnull (error);
+          g_assert_true (error->domain == NB_PROVIDER_ERROR);
+        }
+      if (round % 2 == 0)
+        g_assert_false (ok);
+    }
 }
 
 static void
@@ -737,6 +793,7 @@ main (int   argc,
   ADD ("/openai/rich-stream", test_rich_stream);
   ADD ("/openai/every-split", test_every_split);
   ADD ("/openai/parser-splits", test_parser_splits);
+  ADD ("/openai/garbage", test_garbage);
   ADD ("/openai/reused-index-bad-arguments", test_reused_index_and_bad_arguments);
   ADD ("/openai/error-in-stream", test_error_in_stream);
   ADD ("/openai/json-body", test_json_body);

@@ -780,6 +780,53 @@ test_idle_timeout (void)
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 1);
 }
 
+/* A listener whose accept queue is full drops new SYNs, so the connection
+ * never completes: the connect timeout (1 s here) ends the call. */
+static void
+test_connect_timeout (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(NbProvider) provider = NULL;
+  g_autoptr(NbChatRequest) request = make_request ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GAsyncResult *result = NULL;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (listener, address, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_set_listen_backlog (listener, 0);
+  g_socket_listen (listener, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+
+  /* Fill the accept queue; nothing ever accepts. */
+  for (guint i = 0; i < 4; i++)
+    {
+      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+      g_socket_set_blocking (filler, FALSE);
+      g_socket_connect (filler, bound, NULL, NULL);
+      g_ptr_array_add (fillers, filler);
+    }
+
+  url = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  provider = g_object_new (NB_TYPE_OPENAI_PROVIDER, "name", "custom", "api-base", url,
+                           "connect-timeout", 1, NULL);
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (provider, result, &error));
+  g_object_unref (result);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "connect"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -809,6 +856,7 @@ main (int   argc,
   ADD ("/openai/parallel", test_parallel);
   g_test_add_func ("/openai/connection-refused", test_connection_refused);
   g_test_add_func ("/openai/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/openai/connect-timeout", test_connect_timeout);
 
   return g_test_run ();
 }

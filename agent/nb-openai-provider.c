@@ -12,6 +12,8 @@
 struct _NbOpenaiProvider
 {
   NbHttpProvider parent_instance;
+
+  gboolean       skip_usage_option;
 };
 
 G_DEFINE_FINAL_TYPE (NbOpenaiProvider, nb_openai_provider, NB_TYPE_HTTP_PROVIDER)
@@ -87,11 +89,14 @@ nb_openai_provider_build_request (NbHttpProvider       *self,
     }
   json_builder_set_member_name (builder, "stream");
   json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "stream_options");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "include_usage");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_end_object (builder);
+  if (!NB_OPENAI_PROVIDER (self)->skip_usage_option)
+    {
+      json_builder_set_member_name (builder, "stream_options");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "include_usage");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -352,4 +357,13 @@ nb_openai_provider_new (const char *name,
                        "api-base", api_base,
                        "api-key", api_key,
                        NULL);
+}
+
+void
+nb_openai_provider_set_include_usage (NbOpenaiProvider *self,
+                                      gboolean          include_usage)
+{
+  g_return_if_fail (NB_IS_OPENAI_PROVIDER (self));
+
+  self->skip_usage_option = !include_usage;
 }

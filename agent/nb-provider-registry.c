@@ -41,7 +41,7 @@ static const NbProviderSpec specs[] = {
   { "minimax", "MiniMax", KEYWORDS ("minimax"), "MINIMAX_API_KEY",
     "https://api.minimax.io/v1", NB_PROVIDER_WIRE_OPENAI, FALSE, FALSE, NULL },
   { "mistral", "Mistral", KEYWORDS ("mistral", "mixtral", "codestral", "magistral"), "MISTRAL_API_KEY",
-    "https://api.mistral.ai/v1", NB_PROVIDER_WIRE_OPENAI, FALSE, FALSE, NULL },
+    "https://api.mistral.ai/v1", NB_PROVIDER_WIRE_OPENAI, FALSE, FALSE, NULL, TRUE },
   { "vllm", "vLLM/Local", KEYWORDS ("vllm"), "HOSTED_VLLM_API_KEY",
     NULL, NB_PROVIDER_WIRE_OPENAI, FALSE, TRUE, NULL },
   { "ollama", "Ollama", KEYWORDS ("ollama"), "OLLAMA_API_KEY",
@@ -329,6 +329,9 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
                            "connect-timeout", config_seconds (config, "agents.defaults.connectTimeout", 10),
                            "idle-timeout", config_seconds (config, "agents.defaults.streamIdleTimeout", 120),
                            NULL);
+
+  if (spec->no_stream_options)
+    nb_openai_provider_set_include_usage (NB_OPENAI_PROVIDER (provider), FALSE);
 
   {
     g_autofree char *path = g_strdup_printf ("providers.%s.extraHeaders", spec->name);

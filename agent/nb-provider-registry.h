@@ -34,6 +34,7 @@ typedef struct {
   gboolean            is_gateway;       /* routes any model; keeps prefixes */
   gboolean            is_local;         /* needs no key */
   const char         *detect_base;      /* a local server recognised by its URL */
+  gboolean            no_stream_options; /* refuses stream_options (422) */
 } NbProviderSpec;
 
 /* The keyring items the GUI stores keys in: attribute "provider" = name. */

@@ -272,6 +272,26 @@ test_config_on_the_wire (void)
   g_assert_cmpstr (soup_message_headers_get_one (sent->headers, "Authorization"), ==, "Bearer ds-env");
   g_assert_cmpstr (soup_message_headers_get_one (sent->headers, "X-Custom"), ==, "yes");
   g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 0), "model"), ==, "deepseek-chat");
+  g_assert_true (json_object_has_member (nb_fake_llm_get_request_object (fake, 0), "stream_options"));
+  g_clear_object (&provider);
+  g_clear_pointer (&response, nb_chat_response_free);
+
+  /* Mistral refuses stream_options (HTTP 422) and sends usage anyway. */
+  g_setenv ("MISTRAL_API_KEY", "ms-env", TRUE);
+  nb_config_set_string (config, "providers.mistral.apiBase", base);
+  provider = resolve (config, "mistral-large-latest");
+  g_free (request->model);
+  request->model = g_strdup ("mistral-large-latest");
+  nb_fake_llm_queue_body (fake, 200, "text/event-stream", body);
+  result = NULL;
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (provider, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 1), "model"), ==, "mistral-large-latest");
+  g_assert_false (json_object_has_member (nb_fake_llm_get_request_object (fake, 1), "stream_options"));
+  g_assert_cmpint (response->usage.output_tokens, ==, 5);
   clear_environment ();
 }
 

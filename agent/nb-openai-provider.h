@@ -16,5 +16,10 @@ NbProvider *nb_openai_provider_new (const char *name,
  * default). Some servers (Mistral) refuse the field and send usage anyway. */
 void        nb_openai_provider_set_include_usage (NbOpenaiProvider *self,
                                                   gboolean          include_usage);
+/* api.openai.com itself: max_completion_tokens instead of the deprecated
+ * max_tokens, and no temperature for reasoning models (o1…, gpt-5…),
+ * which refuse anything but the default. */
+void        nb_openai_provider_set_official_api  (NbOpenaiProvider *self,
+                                                  gboolean          official_api);
 
 G_END_DECLS

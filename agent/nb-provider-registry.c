@@ -332,6 +332,8 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
 
   if (spec->no_stream_options)
     nb_openai_provider_set_include_usage (NB_OPENAI_PROVIDER (provider), FALSE);
+  if (g_str_equal (spec->name, "openai"))
+    nb_openai_provider_set_official_api (NB_OPENAI_PROVIDER (provider), TRUE);
 
   {
     g_autofree char *path = g_strdup_printf ("providers.%s.extraHeaders", spec->name);

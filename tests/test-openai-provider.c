@@ -216,6 +216,40 @@ assert_rich_response (Fixture        *fixture,
 }
 
 static void
+test_official_api (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("ok");
+  g_autoptr(NbChatRequest) request = make_request ();
+  JsonObject *sent;
+
+  nb_openai_provider_set_official_api (NB_OPENAI_PROVIDER (fixture->provider), TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(NbChatResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *result = NULL;
+
+      g_free (request->model);
+      request->model = g_strdup (i == 0 ? "gpt-4.1" : "o4-mini");
+      nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+      nb_provider_chat_async (fixture->provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+      nb_test_wait_result (&result, 20000);
+      response = nb_provider_chat_finish (fixture->provider, result, &error);
+      g_object_unref (result);
+      g_assert_no_error (error);
+    }
+
+  sent = nb_fake_llm_get_request_object (fixture->fake, 0);
+  g_assert_cmpint (json_object_get_int_member (sent, "max_completion_tokens"), ==, 4096);
+  g_assert_false (json_object_has_member (sent, "max_tokens"));
+  g_assert_true (json_object_has_member (sent, "temperature"));
+  sent = nb_fake_llm_get_request_object (fixture->fake, 1);
+  g_assert_cmpint (json_object_get_int_member (sent, "max_completion_tokens"), ==, 4096);
+  g_assert_false (json_object_has_member (sent, "temperature"));
+}
+
+static void
 test_rich_stream (Fixture       *fixture,
                   gconstpointer  data)
 {
@@ -837,6 +871,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/openai/text-stream", test_text_stream);
+  ADD ("/openai/official-api", test_official_api);
   ADD ("/openai/rich-stream", test_rich_stream);
   ADD ("/openai/every-split", test_every_split);
   ADD ("/openai/parser-splits", test_parser_splits);

@@ -284,6 +284,24 @@ test_thinking_request (Fixture       *fixture,
   /* Within max_tokens, and at least the API's minimum. */
   g_assert_cmpint (json_object_get_int_member (thinking, "budget_tokens"), ==, 4096);
   g_assert_false (json_object_has_member (sent, "temperature"));
+  g_clear_pointer (&response, nb_chat_response_free);
+
+  /* Inside a tool loop the history has no thinking signatures: no thinking. */
+  {
+    g_autoptr(JsonObject) tool = parse_object ("{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"x\"}");
+
+    nb_chat_request_add_message (request, tool);
+  }
+  result = NULL;
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  nb_provider_chat_async (fixture->provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (fixture->provider, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  sent = nb_fake_llm_get_request_object (fixture->fake, 1);
+  g_assert_false (json_object_has_member (sent, "thinking"));
+  g_assert_true (json_object_has_member (sent, "temperature"));
 }
 
 static const char tool_stream[] =

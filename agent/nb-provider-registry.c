@@ -297,8 +297,9 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   /* The Python nanobot points Ollama at its OpenAI-compatible /v1; the
-   * native API lives at the root. */
-  if (spec->wire == NB_PROVIDER_WIRE_OLLAMA && g_str_has_suffix (base, "/v1"))
+   * native API lives at the root. Anthropic's path already has /v1. */
+  if ((spec->wire == NB_PROVIDER_WIRE_OLLAMA || spec->wire == NB_PROVIDER_WIRE_ANTHROPIC) &&
+      g_str_has_suffix (base, "/v1"))
     base[strlen (base) - 3] = '\0';
 
   key = nb_provider_registry_dup_key (config, spec, keyring_keys, NULL);

@@ -82,6 +82,12 @@ test_prefix_and_keywords (void)
   g_assert_cmpstr (prefix, ==, "anthropic/");
   g_clear_object (&provider);
 
+  /* An apiBase written with Anthropic's /v1 still works. */
+  nb_config_set_string (config, "providers.anthropic.apiBase", "https://proxy.example/anthropic/v1");
+  provider = resolve (config, "anthropic/claude-opus-4-5");
+  g_assert_cmpstr (nb_http_provider_get_api_base (NB_HTTP_PROVIDER (provider)), ==, "https://proxy.example/anthropic");
+  g_clear_object (&provider);
+
   /* By keyword. */
   provider = resolve (config, "claude-sonnet-4-5");
   g_assert_cmpstr (nb_provider_get_name (provider), ==, "anthropic");

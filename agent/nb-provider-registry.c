@@ -499,6 +499,67 @@ nb_provider_registry_lookup_keys_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+store_key_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (g_task_get_task_data (task) != NULL)
+    ok = secret_password_store_finish (result, &error);
+  else
+    ok = secret_password_clear_finish (result, &error) || error == NULL;
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, ok);
+}
+
+void
+nb_provider_registry_store_key_async (const char          *provider,
+                                      const char          *key,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  const NbProviderSpec *spec = nb_provider_registry_find (provider);
+
+  g_task_set_source_tag (task, nb_provider_registry_store_key_async);
+  if (spec == NULL)
+    {
+      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+                               _("Unknown provider “%s”"), provider ? provider : "");
+      return;
+    }
+
+  if (key != NULL && *key != '\0')
+    {
+      g_autofree char *label = g_strdup_printf (_("Nanobot API key for %s"), spec->display_name);
+
+      g_task_set_task_data (task, GINT_TO_POINTER (1), NULL);
+      secret_password_store (nb_provider_registry_get_secret_schema (), SECRET_COLLECTION_DEFAULT,
+                             label, key, cancellable, store_key_cb, g_object_ref (task),
+                             "provider", spec->name, NULL);
+    }
+  else
+    secret_password_clear (nb_provider_registry_get_secret_schema (), cancellable,
+                           store_key_cb, g_object_ref (task),
+                           "provider", spec->name, NULL);
+}
+
+gboolean
+nb_provider_registry_store_key_finish (GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 typedef struct {
   NbConfig *config;
   char     *model;

@@ -77,6 +77,16 @@ void                  nb_provider_registry_lookup_keys_async  (GCancellable     
 GHashTable           *nb_provider_registry_lookup_keys_finish (GAsyncResult        *result,
                                                                GError             **error);
 
+/* Stores (or with @key NULL or "", removes) a provider's key in the
+ * keyring, for the preferences window. */
+void                  nb_provider_registry_store_key_async  (const char          *provider,
+                                                             const char          *key,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean              nb_provider_registry_store_key_finish (GAsyncResult        *result,
+                                                             GError             **error);
+
 /* The keyring lookup, then nb_provider_registry_resolve_with_keys(). */
 void                  nb_provider_registry_resolve_async  (NbConfig            *config,
                                                            const char          *model,

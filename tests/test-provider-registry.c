@@ -327,6 +327,27 @@ test_keyring_unreachable (void)
   clear_environment ();
 }
 
+/* Without a reachable keyring, storing a key fails with an error, quickly. */
+static void
+test_store_key_unreachable (void)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  nb_provider_registry_store_key_async ("openai", "sk-x", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  g_assert_false (nb_provider_registry_store_key_finish (result, &error));
+  g_assert_nonnull (error);
+  g_clear_object (&result);
+  g_clear_error (&error);
+
+  nb_provider_registry_store_key_async ("nosuch", "sk-x", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  g_assert_false (nb_provider_registry_store_key_finish (result, &error));
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_clear_object (&result);
+}
+
 static gboolean
 accept_and_ignore_cb (GSocketService     *service,
                       GSocketConnection  *connection,
@@ -405,6 +426,7 @@ main (int   argc,
   g_test_add_func ("/registry/config-on-the-wire", test_config_on_the_wire);
   g_test_add_func ("/registry/keyring-unreachable", test_keyring_unreachable);
   g_test_add_func ("/registry/keyring-silent", test_keyring_silent);
+  g_test_add_func ("/registry/store-key-unreachable", test_store_key_unreachable);
 
   return g_test_run ();
 }

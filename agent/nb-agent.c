@@ -58,6 +58,7 @@ typedef struct {
   NbToolContext   tool_context;
 
   char           *model;
+  char           *reasoning_effort;
   int             max_tokens;
   double          temperature;
   guint           max_iterations;
@@ -157,6 +158,7 @@ turn_free (Turn *turn)
   g_free (turn->channel);
   g_free (turn->chat_id);
   g_free (turn->model);
+  g_free (turn->reasoning_effort);
   g_clear_pointer (&turn->messages, g_ptr_array_unref);
   g_clear_pointer (&turn->calls, g_ptr_array_unref);
   g_clear_pointer (&turn->response, nb_chat_response_free);
@@ -969,6 +971,7 @@ turn_chat (GTask *task)
 
   request->max_tokens = turn->max_tokens;
   request->temperature = turn->temperature;
+  request->reasoning_effort = g_strdup (turn->reasoning_effort);
   if (nb_tool_registry_get_n_tools (self->tools) > 0)
     request->tools = json_array_ref (nb_tool_registry_get_definitions (self->tools));
   for (guint i = 0; i < turn->messages->len; i++)
@@ -1154,6 +1157,7 @@ nb_agent_run_turn (NbAgent             *self,
   turn->tool_context.chat_id = turn->chat_id;
   turn->tool_context.agent = self;
   turn->model = g_strdup (nb_config_get_string (self->config, "agents.defaults.model"));
+  turn->reasoning_effort = g_strdup (nb_config_get_string (self->config, "agents.defaults.reasoningEffort"));
   turn->max_tokens = (int) CLAMP (nb_config_get_int (self->config, "agents.defaults.maxTokens"), 1, G_MAXINT);
   turn->temperature = nb_config_get_double (self->config, "agents.defaults.temperature");
   turn->max_iterations = nb_agent_get_max_iterations (self);

@@ -996,6 +996,7 @@ test_openai_e2e (Fixture       *f,
 
   add_tool (f, "slow", FALSE, 200);
   add_tool (f, "fast", FALSE, 1);
+  nb_config_set_string (f->config, "agents.defaults.reasoningEffort", "low");
   nb_fake_response_add_pieces (nb_fake_llm_queue (fake, 200, "text/event-stream"), calls, 64, 1);
   nb_fake_response_add_pieces (nb_fake_llm_queue (fake, 200, "text/event-stream"), reply_stream, 16, 1);
 
@@ -1012,6 +1013,8 @@ test_openai_e2e (Fixture       *f,
   /* The first request offered the tools; the second carried the calls
    * (arguments as JSON strings) and the results in call order. */
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 0), "model"), ==, "test-model");
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 0), "reasoning_effort"), ==, "low");
   tools = json_object_get_array_member (nb_fake_llm_get_request_object (fake, 0), "tools");
   g_assert_cmpuint (json_array_get_length (tools), ==, 2);
   sent = nb_fake_llm_get_request_object (fake, 1);

@@ -15,6 +15,7 @@ struct _NbApplication
   AdwApplication parent_instance;
 
   char          *config_path;
+  gboolean       options_parsed;
 };
 
 G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
@@ -44,6 +45,8 @@ nb_application_handle_local_options (GApplication *app,
   const char *session = NULL;
   const char *config = NULL;
 
+  self->options_parsed = TRUE;
+
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("nanobot %s\n", PACKAGE_VERSION);
@@ -70,6 +73,25 @@ nb_application_handle_local_options (GApplication *app,
     }
 
   return -1;
+}
+
+/* GApplication prints an option it cannot parse and exits with 1; bad
+ * usage is 2 here, with a pointer to --help. */
+static gboolean
+nb_application_local_command_line (GApplication   *app,
+                                   char         ***arguments,
+                                   int            *exit_status)
+{
+  NbApplication *self = NB_APPLICATION (app);
+  gboolean handled;
+
+  handled = G_APPLICATION_CLASS (nb_application_parent_class)->local_command_line (app, arguments, exit_status);
+  if (handled && !self->options_parsed && *exit_status == 1)
+    {
+      g_printerr (_("Run “nanobot --help” to see the options.\n"));
+      *exit_status = 2;
+    }
+  return handled;
 }
 
 static void
@@ -171,6 +193,7 @@ nb_application_class_init (NbApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = nb_application_finalize;
+  app_class->local_command_line = nb_application_local_command_line;
   app_class->handle_local_options = nb_application_handle_local_options;
   app_class->startup = nb_application_startup;
   app_class->activate = nb_application_activate;

@@ -84,6 +84,28 @@ test_message_without_display (void)
   nb_test_rm_rf (home);
 }
 
+/* Bad usage is exit status 2, as DESIGN.md's command line says. */
+static void
+test_unknown_option (void)
+{
+  g_autofree char *home = nb_test_make_tmpdir ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--no-such-option", NULL };
+  const char *args_missing[] = { "-m", NULL };
+
+  g_assert_cmpint (run_without_display (home, args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--no-such-option"));
+  g_assert_nonnull (strstr (err, "--help"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_without_display (home, args_missing, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "-m"));
+
+  nb_test_rm_rf (home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -92,6 +114,7 @@ main (int   argc,
 
   g_test_add_func ("/command-line/version", test_version);
   g_test_add_func ("/command-line/message-without-display", test_message_without_display);
+  g_test_add_func ("/command-line/unknown-option", test_unknown_option);
 
   return g_test_run ();
 }

@@ -14,6 +14,7 @@
 #include "nb-headless.h"
 #include "nb-http.h"
 #include "nb-http-provider.h"
+#include "nb-ollama-provider.h"
 #include "nb-provider-registry.h"
 
 typedef struct {
@@ -125,6 +126,12 @@ nb_headless_run (const char *config_path,
   nb_provider_registry_resolve_async (config, NULL, headless.cancellable, resolve_cb, &headless);
   g_main_loop_run (headless.loop);
   g_source_remove (sigint_id);
+
+  if (headless.provider != NULL && NB_IS_OLLAMA_PROVIDER (headless.provider) &&
+      nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (headless.provider)) != NULL)
+    g_printerr (_("nanobot: no model configured for Ollama; using “%s” (set agents.defaults.model in %s to choose one)\n"),
+                nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (headless.provider)),
+                config_path);
 
   if (headless.provider != NULL && !headless.interrupted)
     headless.status = run_turn (&headless, session_key);

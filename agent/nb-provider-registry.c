@@ -181,8 +181,20 @@ nb_provider_registry_match (NbConfig    *config,
       const NbProviderSpec *spec = nb_provider_registry_find (forced);
 
       if (spec == NULL)
-        g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
-                     _("Unknown provider “%s” in agents.defaults.provider"), forced);
+        {
+          const char *path = nb_config_get_path (config);
+          g_autofree char *default_path = NULL;
+          g_autoptr(GString) names = g_string_new (NULL);
+
+          if (path == NULL)
+            path = default_path = nb_config_get_default_path ();
+          for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+            g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", specs[i].name);
+          /* A configuration mistake, not a failed turn. */
+          g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
+                       _("%s: unknown provider “%s” in agents.defaults.provider (known: auto, %s)"),
+                       path, forced, names->str);
+        }
       return spec;
     }
 
@@ -289,7 +301,7 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
 
       if (path == NULL)
         path = default_path = nb_config_get_default_path ();
-      g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+      g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
                    _("The %s provider needs a server address: set providers.%s.apiBase in %s"),
                    spec->name, spec->name, path);
       return NULL;

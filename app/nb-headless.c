@@ -140,7 +140,8 @@ nb_headless_run (const char *config_path,
   else
     {
       g_printerr ("nanobot: %s\n", headless.error->message);
-      headless.status = 1;
+      /* A provider the configuration names wrongly is bad config. */
+      headless.status = headless.error->domain == NB_CONFIG_ERROR ? 2 : 1;
     }
 
   g_clear_error (&headless.error);

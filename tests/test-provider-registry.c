@@ -158,14 +158,18 @@ test_forced (void)
   nb_config_set_string (config, "agents.defaults.provider", "nosuch");
   provider = nb_provider_registry_resolve (config, "x", &error);
   g_assert_null (provider);
-  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "nosuch"));
+  g_assert_nonnull (strstr (error->message, "agents.defaults.provider"));
+  g_assert_nonnull (strstr (error->message, "config.json"));
+  g_assert_nonnull (strstr (error->message, "ollama"));
   g_clear_error (&error);
 
   /* custom needs an address. */
   nb_config_set_string (config, "agents.defaults.provider", "custom");
   provider = nb_provider_registry_resolve (config, "x", &error);
   g_assert_null (provider);
+  g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "providers.custom.apiBase"));
 }
 

@@ -290,6 +290,10 @@ map_positions (const char *text)
 
   g_array_set_clear_func (stack, frame_clear);
 
+  /* json-glib skips a byte order mark; so do the positions. */
+  if (g_str_has_prefix (text, "\xef\xbb\xbf"))
+    text += 3;
+
   for (const char *p = text; *p; )
     {
       Frame *top = stack->len ? &g_array_index (stack, Frame, stack->len - 1) : NULL;
@@ -318,7 +322,9 @@ map_positions (const char *text)
         }
       if (c == '}' || c == ']')
         {
-          g_array_set_size (stack, stack->len - 1);
+          /* Never below empty, whatever the text holds. */
+          if (stack->len > 0)
+            g_array_set_size (stack, stack->len - 1);
           expect_key = FALSE;
           p++, col++;
           continue;

@@ -191,6 +191,15 @@ static const ErrorCase error_cases[] = {
     "1:26: providers.openai must be an object" },
   { "{\"tools\": {\"exec\": {\"timeout\": -1}}}",
     "1:32: tools.exec.timeout must be at least 1" },
+  /* Header names and values libsoup would refuse. */
+  { "{\"providers\": {\"custom\": {\"extraHeaders\": {\"\": \"y\"}}}}",
+    "1:43: providers.custom.extraHeaders has a name that cannot be an HTTP header" },
+  { "{\"providers\": {\"custom\": {\"extraHeaders\": {\"X Y\": \"y\"}}}}",
+    "1:43: providers.custom.extraHeaders has a name that cannot be an HTTP header" },
+  { "{\"providers\": {\"custom\": {\"extraHeaders\": {\"X-A\": \"a\\r\\nB: c\"}}}}",
+    "1:51: providers.custom.extraHeaders.X-A must be on one line" },
+  { "{\"tools\": {\"mcpServers\": {\"m\": {\"headers\": {\"a:b\": \"c\"}}}}}",
+    "1:44: tools.mcpServers.m.headers has a name that cannot be an HTTP header" },
   /* A byte order mark (Windows editors write one) is not a column. */
   { "\xef\xbb\xbf{\"agents\": []}", "1:12: agents must be an object" },
   { "\xef\xbb\xbf{\n  \"tools\": {\"exec\": {\"timeout\": \"x\"}}}",

@@ -31,6 +31,7 @@ static const GOptionEntry main_entries[] = {
     N_("Open the quick prompt"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, NULL },
   { NULL }
 };
 
@@ -44,8 +45,21 @@ nb_application_handle_local_options (GApplication *app,
   const char *message = NULL;
   const char *session = NULL;
   const char *config = NULL;
+  const char **remaining = NULL;
 
   self->options_parsed = TRUE;
+
+  /* Words after the options: most likely a message that was not quoted,
+   * which would otherwise lose all but its first word. */
+  if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &remaining) &&
+      remaining != NULL && remaining[0] != NULL)
+    {
+      g_printerr (_("nanobot: unexpected argument “%s”; quote a message with spaces: nanobot -m \"…\"\n"),
+                  remaining[0]);
+      g_free (remaining);
+      return 2;
+    }
+  g_free (remaining);
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -70,6 +84,16 @@ nb_application_handle_local_options (GApplication *app,
     {
       g_printerr ("nanobot: %s\n", _("--session needs --message"));
       return 2;
+    }
+
+  /* GTK would only warn "cannot open display" and exit. */
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL &&
+      g_getenv ("GDK_BACKEND") == NULL)
+    {
+      g_printerr ("nanobot: %s\n",
+                  _("no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set); "
+                    "run “nanobot -m TEXT” for one turn without a window"));
+      return 1;
     }
 
   return -1;

@@ -628,8 +628,16 @@ resolve_models_cb (GObject      *object,
     return;
 
   if (models != NULL && models[0] != NULL)
-    nb_ollama_provider_set_model_override (NB_OLLAMA_PROVIDER (resolve->provider),
-                                           resolve_model (resolve), models[0]);
+    {
+      g_autofree char *tagged = g_strconcat (resolve_model (resolve), ":latest", NULL);
+
+      /* A user namespace can look like a provider's name; if the server
+       * has the model, it is not foreign after all. */
+      if (!g_strv_contains ((const char * const *) models, resolve_model (resolve)) &&
+          !g_strv_contains ((const char * const *) models, tagged))
+        nb_ollama_provider_set_model_override (NB_OLLAMA_PROVIDER (resolve->provider),
+                                               resolve_model (resolve), models[0]);
+    }
   else if (models != NULL)
     {
       const char *path = nb_config_get_path (resolve->config);

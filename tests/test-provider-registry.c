@@ -474,6 +474,20 @@ test_ollama_default_model (void)
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 2);
   g_clear_object (&provider);
 
+  /* A model the server has is used as it is, even named like another
+   * provider's. */
+  nb_fake_llm_queue_body (fake, 200, "application/json",
+                          "{\"models\":[{\"name\":\"llama3.2:latest\"},{\"name\":\"mistral/small:latest\"}]}");
+  nb_provider_registry_resolve_async (config, "mistral/small", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  provider = nb_provider_registry_resolve_finish (result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_true (NB_IS_OLLAMA_PROVIDER (provider));
+  g_assert_null (nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (provider)));
+  g_assert_cmpstr (nb_fake_llm_get_request (fake, 2)->path, ==, "/api/tags");
+  g_clear_object (&provider);
+
   /* Nothing pulled yet. */
   nb_fake_llm_queue_body (fake, 200, "application/json", "{\"models\":[]}");
   nb_provider_registry_resolve_async (config, NULL, NULL, nb_test_store_result_cb, &result);

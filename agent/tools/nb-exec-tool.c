@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <glib-unix.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -503,6 +504,9 @@ caller_cancelled_cb (GCancellable *caller,
 static void
 child_setup (gpointer user_data)
 {
+  int pid_fd = GPOINTER_TO_INT (user_data);
+  pid_t pid;
+
   /* In the child between fork and exec: a new session and process group,
    * so that one kill reaches every process the command starts. */
   setsid ();
@@ -510,6 +514,11 @@ child_setup (gpointer user_data)
   /* If Nanobot dies without cancelling, the shell does not outlive it. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 #endif
+  /* The group's id for the parent: GSubprocess forgets the pid as soon as
+   * a quick shell has been reaped, which can be before the parent asks. */
+  pid = getpid ();
+  while (write (pid_fd, &pid, sizeof pid) < 0 && errno == EINTR)
+    ;
 }
 
 static const char *
@@ -575,7 +584,9 @@ nb_exec_tool_execute_async (NbTool              *tool,
   g_autofree char *cwd = NULL;
   g_autofree char *refusal = NULL;
   const char *command = get_string_argument (arguments, "command");
-  const char *identifier;
+  int pid_pipe[2];
+  pid_t child_pid = 0;
+  gssize got;
   RunState *state;
 
   g_task_set_source_tag (task, nb_exec_tool_execute_async);
@@ -598,7 +609,12 @@ nb_exec_tool_execute_async (NbTool              *tool,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_cwd (launcher, cwd);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, &error))
+    {
+      g_task_return_pointer (task, g_strdup_printf ("Error executing command: %s", error->message), g_free);
+      return;
+    }
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (pid_pipe[1]), NULL);
 
   state = g_new0 (RunState, 1);
   state->out.head = g_byte_array_new ();
@@ -608,14 +624,23 @@ nb_exec_tool_execute_async (NbTool              *tool,
   g_task_set_task_data (task, state, (GDestroyNotify) run_state_free);
 
   state->process = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c", command, NULL);
+  close (pid_pipe[1]);
   if (state->process == NULL)
     {
+      close (pid_pipe[0]);
       g_task_return_pointer (task, g_strdup_printf ("Error executing command: %s", error->message), g_free);
       state->finished = TRUE;
       return;
     }
-  identifier = g_subprocess_get_identifier (state->process);
-  state->pgid = identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
+  /* The spawn returned after the child's exec, so its pid is in the pipe:
+   * this read does not wait. */
+  while ((got = read (pid_pipe[0], &child_pid, sizeof child_pid)) < 0 && errno == EINTR)
+    ;
+  if (got == sizeof child_pid)
+    state->pgid = (GPid) child_pid;
+  else if (g_subprocess_get_identifier (state->process) != NULL)
+    state->pgid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (state->process), NULL, 10);
+  close (pid_pipe[0]);
 
   state->pending = 3;
   read_chunk (task, g_subprocess_get_stdout_pipe (state->process), &state->out);

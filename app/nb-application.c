@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-application.h"
+#include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-preferences-window.h"
 #include "nb-window.h"
@@ -85,6 +86,24 @@ nb_application_handle_local_options (GApplication *app,
       g_printerr ("nanobot: %s\n", _("--session needs --message"));
       return 2;
     }
+
+  /* A broken configuration stops the window as it stops -m: exit 2 with
+   * FILE:LINE:COL, before anything else happens. */
+  {
+    g_autofree char *default_path = NULL;
+    const char *path = self->config_path;
+    g_autoptr(NbConfig) checked = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (path == NULL)
+      path = default_path = nb_config_get_default_path ();
+    checked = nb_config_load (path, &error);
+    if (checked == NULL)
+      {
+        g_printerr ("nanobot: %s\n", error->message);
+        return 2;
+      }
+  }
 
   /* GTK would only warn "cannot open display" and exit. */
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL &&

@@ -142,6 +142,26 @@ test_window_without_display (void)
   nb_test_rm_rf (home);
 }
 
+/* The window with a broken config.json: exit 2 and FILE:LINE:COL, as
+ * with -m, and no window. */
+static void
+test_window_bad_config (void)
+{
+  g_autofree char *home = nb_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (home, "bad.json", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--config", path, NULL };
+
+  nb_test_write_file (path, "{\n  \"agents\": {\"defaults\": {\"maxTokens\": \"many\"}}\n}\n");
+  expected = g_strdup_printf ("nanobot: %s:2:40: agents.defaults.maxTokens must be an integer\n", path);
+  g_assert_cmpint (run_without_display (home, args, &out, &err), ==, 2);
+  g_assert_cmpstr (err, ==, expected);
+
+  nb_test_rm_rf (home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -153,6 +173,7 @@ main (int   argc,
   g_test_add_func ("/command-line/unknown-option", test_unknown_option);
   g_test_add_func ("/command-line/unexpected-argument", test_unexpected_argument);
   g_test_add_func ("/command-line/window-without-display", test_window_without_display);
+  g_test_add_func ("/command-line/window-bad-config", test_window_bad_config);
 
   return g_test_run ();
 }

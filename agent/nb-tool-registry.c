@@ -508,7 +508,8 @@ with_hint (char *result)
 {
   char *hinted;
 
-  if (result == NULL || !g_str_has_prefix (result, "Error"))
+  /* Tools that answer in JSON (web_fetch) report errors as {"error": …}. */
+  if (result == NULL || (!g_str_has_prefix (result, "Error") && !g_str_has_prefix (result, "{\"error\"")))
     return result;
   hinted = g_strconcat (result, NB_TOOL_REGISTRY_ERROR_HINT, NULL);
   g_free (result);
@@ -596,7 +597,8 @@ execute_cb (GObject      *source,
  * @context: (nullable): per-call facts for the tool
  *
  * Checks and runs one tool call. The result is always text for the model;
- * errors of any kind become results starting with "Error" and ending with
+ * errors of any kind become results starting with "Error" (or a JSON
+ * tool's {"error": …}) and ending with
  * the hint. Only cancellation finishes with a #GError.
  */
 void

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "nb-tool-registry.h"
+#include "nb-web-fetch-tool.h"
 #include "nb-test-tool.h"
 #include "nb-test-util.h"
 
@@ -208,6 +209,25 @@ test_execute (void)
   g_assert_cmpuint (echo->n_calls, ==, 1);
 }
 
+/* web_fetch answers in JSON, errors included: {"error": …, "url": …}.
+ * Those end with the hint too. */
+static void
+test_json_error_hint (void)
+{
+  g_autoptr(NbToolRegistry) registry = nb_tool_registry_new ();
+  g_autoptr(NbTool) fetch = nb_web_fetch_tool_new (FALSE);
+  g_autoptr(NbToolCall) call = nb_tool_call_new ("call_1", "web_fetch", "{\"url\": \"file:///etc/passwd\"}");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *result = NULL;
+
+  nb_tool_registry_add (registry, fetch);
+  result = run_call (registry, call, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (result, ==,
+                   "{\"error\":\"URL validation failed: Only http/https allowed, got 'file'\","
+                   "\"url\":\"file:///etc/passwd\"}" HINT);
+}
+
 static void
 test_execute_cancelled (void)
 {
@@ -245,6 +265,7 @@ main (int   argc,
   g_test_add_func ("/tool-registry/definitions-cached", test_definitions_cached);
   g_test_add_func ("/tool-registry/schema-rules", test_schema_rules);
   g_test_add_func ("/tool-registry/execute", test_execute);
+  g_test_add_func ("/tool-registry/json-error-hint", test_json_error_hint);
   g_test_add_func ("/tool-registry/execute-cancelled", test_execute_cancelled);
 
   return g_test_run ();

@@ -148,20 +148,15 @@ snakify (const char *name)
 
 /* Finds @name in @object as written, camelCase or snake_case. */
 static JsonNode *
-lookup_member (JsonObject  *object,
-               const char  *name,
-               const char **found_name)
+lookup_member (JsonObject *object,
+               const char *name)
 {
   g_autofree char *snake = NULL;
   g_autofree char *camel = NULL;
   JsonNode *node;
 
   if ((node = json_object_get_member (object, name)) != NULL)
-    {
-      if (found_name)
-        *found_name = name;
-      return node;
-    }
+    return node;
 
   snake = snakify (name);
   camel = camelize (name);
@@ -171,11 +166,7 @@ lookup_member (JsonObject  *object,
     for (GList *l = members; l; l = l->next)
       {
         if (g_str_equal (l->data, snake) || g_str_equal (l->data, camel))
-          {
-            if (found_name)
-              *found_name = NULL;
-            return json_object_get_member (object, l->data);
-          }
+          return json_object_get_member (object, l->data);
       }
   }
   return NULL;
@@ -192,7 +183,7 @@ lookup_path (JsonObject *object,
     {
       if (object == NULL)
         return NULL;
-      node = lookup_member (object, parts[i], NULL);
+      node = lookup_member (object, parts[i]);
       if (node == NULL)
         return NULL;
       object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
@@ -817,7 +808,7 @@ ensure_parent (NbConfig    *self,
 
   for (guint i = 0; i + 1 < n; i++)
     {
-      JsonNode *node = lookup_member (object, parts[i], NULL);
+      JsonNode *node = lookup_member (object, parts[i]);
 
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
         {

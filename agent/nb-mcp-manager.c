@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "nb-mcp"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "nb-mcp-manager.h"
+#include "nb-mcp-tool.h"
+
+/*
+ * The MCP servers of tools.mcpServers and their tools. start() connects all
+ * of them in the background, each on its own: a slow or broken server never
+ * holds up another one or the agent. Tools stay registered while their
+ * server is down; calling one reconnects.
+ */
+
+struct _NbMcpManager
+{
+  GObject       parent_instance;
+
+  GListStore   *servers;
+  /* NbMcpServer → GPtrArray of NbTool */
+  GHashTable   *tools;
+  GCancellable *cancellable;
+};
+
+enum {
+  TOOLS_CHANGED,
+  SERVER_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (NbMcpManager, nb_mcp_manager, G_TYPE_OBJECT)
+
+static void
+server_tools_changed_cb (NbMcpServer  *server,
+                         NbMcpManager *self)
+{
+  g_autoptr(GPtrArray) definitions = nb_mcp_server_dup_tool_definitions (server);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GPtrArray *tools = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < definitions->len; i++)
+    {
+      g_autoptr(NbTool) tool = nb_mcp_tool_new (server, g_ptr_array_index (definitions, i));
+      const char *name = nb_tool_get_name (tool);
+
+      /* Sanitising and cutting can make two names equal; keep the first. */
+      if (g_hash_table_contains (seen, name))
+        {
+          g_debug ("MCP server %s: skipping tool %s, its name repeats %s",
+                   nb_mcp_server_get_name (server),
+                   nb_mcp_tool_get_remote_name (NB_MCP_TOOL (tool)), name);
+          continue;
+        }
+      g_hash_table_add (seen, g_strdup (name));
+      g_ptr_array_add (tools, g_steal_pointer (&tool));
+    }
+
+  g_hash_table_replace (self->tools, server, tools);
+  g_signal_emit (self, signals[TOOLS_CHANGED], 0, server);
+}
+
+static void
+server_state_cb (NbMcpServer  *server,
+                 GParamSpec   *pspec,
+                 NbMcpManager *self)
+{
+  g_signal_emit (self, signals[SERVER_STATE_CHANGED], 0, server);
+}
+
+static void
+add_server (NbMcpManager *self,
+            const char   *name,
+            JsonObject   *config)
+{
+  g_autoptr(NbMcpServer) server = nb_mcp_server_new (name, config);
+
+  g_signal_connect_object (server, "tools-changed", G_CALLBACK (server_tools_changed_cb), self, 0);
+  g_signal_connect_object (server, "notify::state", G_CALLBACK (server_state_cb), self, 0);
+  g_list_store_append (self->servers, server);
+}
+
+static void
+nb_mcp_manager_dispose (GObject *object)
+{
+  NbMcpManager *self = NB_MCP_MANAGER (object);
+
+  if (self->servers != NULL)
+    nb_mcp_manager_shutdown (self);
+  g_clear_pointer (&self->tools, g_hash_table_unref);
+  g_clear_object (&self->servers);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (nb_mcp_manager_parent_class)->dispose (object);
+}
+
+static void
+nb_mcp_manager_class_init (NbMcpManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = nb_mcp_manager_dispose;
+
+  /**
+   * NbMcpManager::tools-changed:
+   * @server: the server whose tools changed
+   */
+  signals[TOOLS_CHANGED] =
+    g_signal_new ("tools-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NB_TYPE_MCP_SERVER);
+  /**
+   * NbMcpManager::server-state-changed:
+   * @server: the server; see nb_mcp_server_get_state()
+   */
+  signals[SERVER_STATE_CHANGED] =
+    g_signal_new ("server-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, NB_TYPE_MCP_SERVER);
+}
+
+static void
+nb_mcp_manager_init (NbMcpManager *self)
+{
+  self->servers = g_list_store_new (NB_TYPE_MCP_SERVER);
+  self->tools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
+ * nb_mcp_manager_new_for_servers:
+ * @servers: (nullable): an object like tools.mcpServers
+ *
+ * Returns: (transfer full): a manager; nothing is started yet
+ */
+NbMcpManager *
+nb_mcp_manager_new_for_servers (JsonObject *servers)
+{
+  NbMcpManager *self = g_object_new (NB_TYPE_MCP_MANAGER, NULL);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  if (servers == NULL)
+    return self;
+
+  json_object_iter_init (&iter, servers);
+  while (json_object_iter_next (&iter, &name, &node))
+    if (JSON_NODE_HOLDS_OBJECT (node))
+      add_server (self, name, json_node_get_object (node));
+  return self;
+}
+
+/**
+ * nb_mcp_manager_new:
+ *
+ * Returns: (transfer full): a manager for tools.mcpServers of @config
+ */
+NbMcpManager *
+nb_mcp_manager_new (NbConfig *config)
+{
+  g_return_val_if_fail (NB_IS_CONFIG (config), NULL);
+  return nb_mcp_manager_new_for_servers (nb_config_get_object (config, "tools.mcpServers"));
+}
+
+/**
+ * nb_mcp_manager_get_servers:
+ *
+ * Returns: (transfer none): a list model of #NbMcpServer, in configuration order
+ */
+GListModel *
+nb_mcp_manager_get_servers (NbMcpManager *self)
+{
+  g_return_val_if_fail (NB_IS_MCP_MANAGER (self), NULL);
+  return G_LIST_MODEL (self->servers);
+}
+
+/**
+ * nb_mcp_manager_lookup_server:
+ *
+ * Returns: (transfer none) (nullable): the server called @name
+ */
+NbMcpServer *
+nb_mcp_manager_lookup_server (NbMcpManager *self,
+                              const char   *name)
+{
+  g_return_val_if_fail (NB_IS_MCP_MANAGER (self), NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      if (g_str_equal (nb_mcp_server_get_name (server), name))
+        return server;
+    }
+  return NULL;
+}
+
+/**
+ * nb_mcp_manager_dup_tools:
+ *
+ * The tools of every server that listed its tools at least once.
+ *
+ * Returns: (transfer container) (element-type NbTool): the tools
+ */
+GPtrArray *
+nb_mcp_manager_dup_tools (NbMcpManager *self)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (NB_IS_MCP_MANAGER (self), NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+      GPtrArray *tools = g_hash_table_lookup (self->tools, server);
+
+      for (guint j = 0; tools != NULL && j < tools->len; j++)
+        g_ptr_array_add (all, g_object_ref (g_ptr_array_index (tools, j)));
+    }
+  return all;
+}
+
+static void
+connected_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  NbMcpServer *server = NB_MCP_SERVER (object);
+  g_autoptr(GError) error = NULL;
+
+  if (nb_mcp_server_connect_finish (server, result, &error))
+    g_debug ("MCP server %s connected with %u tools",
+             nb_mcp_server_get_name (server), nb_mcp_server_get_n_tools (server));
+}
+
+/**
+ * nb_mcp_manager_start:
+ *
+ * Connects every server in the background. Returns at once; watch
+ * #NbMcpManager::tools-changed and #NbMcpManager::server-state-changed.
+ */
+void
+nb_mcp_manager_start (NbMcpManager *self)
+{
+  g_return_if_fail (NB_IS_MCP_MANAGER (self));
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      nb_mcp_server_connect_async (server, self->cancellable, connected_cb, NULL);
+    }
+}
+
+/**
+ * nb_mcp_manager_shutdown:
+ *
+ * Disconnects every server; stdio servers are killed with their process
+ * groups.
+ */
+void
+nb_mcp_manager_shutdown (NbMcpManager *self)
+{
+  g_return_if_fail (NB_IS_MCP_MANAGER (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      nb_mcp_server_shutdown (server);
+    }
+}

@@ -5,6 +5,7 @@
 
 #include "nb-config.h"
 #include "nb-context-builder.h"
+#include "nb-memory-store.h"
 #include "nb-provider.h"
 #include "nb-session-store.h"
 #include "nb-session.h"
@@ -24,6 +25,7 @@ NbConfig         *nb_agent_get_config             (NbAgent             *self);
 NbToolRegistry   *nb_agent_get_tools              (NbAgent             *self);
 NbContextBuilder *nb_agent_get_context_builder    (NbAgent             *self);
 NbSessionStore   *nb_agent_get_session_store      (NbAgent             *self);
+NbMemoryStore    *nb_agent_get_memory_store       (NbAgent             *self);
 void              nb_agent_set_session_store      (NbAgent             *self,
                                                    NbSessionStore      *store);
 guint             nb_agent_get_max_iterations     (NbAgent             *self);

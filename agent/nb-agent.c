@@ -60,6 +60,7 @@ typedef struct {
   NbToolContext   tool_context;
 
   char           *model;
+  char           *reasoning_effort;
   int             max_tokens;
   double          temperature;
   guint           max_iterations;
@@ -94,7 +95,7 @@ struct _NbAgent
   NbToolRegistry   *tools;
   NbContextBuilder *context;
   NbSessionStore   *store;
-  NbMemoryStore    *memory;       /* with a context builder only */
+  NbMemoryStore    *memory;
   char             *system_prompt;
   guint             max_iterations;
 
@@ -161,6 +162,7 @@ turn_free (Turn *turn)
   g_free (turn->channel);
   g_free (turn->chat_id);
   g_free (turn->model);
+  g_free (turn->reasoning_effort);
   g_clear_pointer (&turn->messages, g_ptr_array_unref);
   g_clear_pointer (&turn->calls, g_ptr_array_unref);
   g_clear_pointer (&turn->response, nb_chat_response_free);
@@ -392,25 +394,7 @@ nb_agent_new (NbProvider       *provider,
   self->config = g_object_ref (config);
   self->tools = g_object_ref (tools);
   self->context = context != NULL ? g_object_ref (context) : NULL;
-  if (context != NULL)
-    {
-      self->memory = nb_memory_store_new (nb_context_builder_get_workspace (context));
-      g_signal_connect_object (self->memory, "consolidated", G_CALLBACK (consolidated_cb), self, 0);
-    }
   return self;
-}
-
-/**
- * nb_agent_get_memory_store:
- *
- * Returns: (transfer none) (nullable): the workspace's memory, when the
- *   agent has a context builder
- */
-NbMemoryStore *
-nb_agent_get_memory_store (NbAgent *self)
-{
-  g_return_val_if_fail (NB_IS_AGENT (self), NULL);
-  return self->memory;
 }
 
 /**
@@ -485,6 +469,38 @@ nb_agent_set_session_store (NbAgent        *self,
   g_set_object (&self->store, store);
 }
 
+/**
+ * nb_agent_get_memory_store:
+ *
+ * Returns: (transfer none) (nullable): the memory store
+ */
+NbMemoryStore *
+nb_agent_get_memory_store (NbAgent *self)
+{
+  g_return_val_if_fail (NB_IS_AGENT (self), NULL);
+  return self->memory;
+}
+
+/**
+ * nb_agent_set_memory_store:
+ * @memory: (nullable): the workspace's one memory store (B6); after each
+ *   turn it consolidates the session in the background when it is due
+ */
+void
+nb_agent_set_memory_store (NbAgent       *self,
+                           NbMemoryStore *memory)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+
+  if (self->memory == memory)
+    return;
+  if (self->memory != NULL)
+    g_signal_handlers_disconnect_by_func (self->memory, consolidated_cb, self);
+  g_set_object (&self->memory, memory);
+  if (memory != NULL)
+    g_signal_connect_object (memory, "consolidated", G_CALLBACK (consolidated_cb), self, 0);
+}
+
 /* The LLM calls one turn may make: the configured maxToolIterations unless
  * set here (sub-agents use 15). */
 guint
@@ -542,6 +558,23 @@ nb_agent_is_busy (NbAgent *self)
   return g_hash_table_size (self->turns) > 0 ||
          !g_queue_is_empty (&self->queue) ||
          g_hash_table_size (self->subagents) > 0;
+}
+
+/**
+ * nb_agent_cancel_background:
+ *
+ * Stops the work the agent started by itself: running sub-agents and the
+ * turns that report their results. Turns started by the caller are
+ * cancelled through their own cancellable. For quitting the application.
+ */
+void
+nb_agent_cancel_background (NbAgent *self)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
 }
 
 static void
@@ -651,11 +684,12 @@ turn_finish (GTask      *task,
       if (turn->side_effects_ran && self->context != NULL)
         nb_context_builder_invalidate (self->context);
 
-      /* Fold old messages into memory in the background (B6, P2). */
-      if (self->memory != NULL)
+      /* Fold old messages into memory when the window is full, in the
+       * background (B6, P2); the agent's dispose cancels it. */
+      if (self->memory != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         nb_memory_store_maybe_consolidate (self->memory, turn->session, self->provider,
-                                           nb_memory_store_get_model (self->config), turn->memory_window,
-                                           self->cancellable);
+                                           nb_memory_store_get_model (self->config),
+                                           turn->memory_window, self->cancellable);
     }
 
   schedule_queue (self);
@@ -912,6 +946,21 @@ chat_cb (GObject      *source,
       return;
     }
 
+  /* Some local servers send tool calls without ids; results must name
+   * their call, so give each one. */
+  for (guint i = 0; i < response->tool_calls->len; i++)
+    {
+      NbToolCall *call = g_ptr_array_index (response->tool_calls, i);
+
+      if (call->id == NULL || *call->id == '\0')
+        {
+          g_autofree char *uuid = g_uuid_string_random ();
+
+          g_free (call->id);
+          call->id = g_strdup_printf ("call_%.8s%u", uuid, i);
+        }
+    }
+
   message = assistant_message (response);
 
   if (response->tool_calls->len > 0)
@@ -947,6 +996,7 @@ turn_chat (GTask *task)
 
   request->max_tokens = turn->max_tokens;
   request->temperature = turn->temperature;
+  request->reasoning_effort = g_strdup (turn->reasoning_effort);
   if (nb_tool_registry_get_n_tools (self->tools) > 0)
     request->tools = json_array_ref (nb_tool_registry_get_definitions (self->tools));
   for (guint i = 0; i < turn->messages->len; i++)
@@ -1139,6 +1189,7 @@ nb_agent_run_turn (NbAgent             *self,
   turn->tool_context.chat_id = turn->chat_id;
   turn->tool_context.agent = self;
   turn->model = g_strdup (nb_config_get_string (self->config, "agents.defaults.model"));
+  turn->reasoning_effort = g_strdup (nb_config_get_string (self->config, "agents.defaults.reasoningEffort"));
   turn->max_tokens = (int) CLAMP (nb_config_get_int (self->config, "agents.defaults.maxTokens"), 1, G_MAXINT);
   turn->temperature = nb_config_get_double (self->config, "agents.defaults.temperature");
   turn->max_iterations = nb_agent_get_max_iterations (self);

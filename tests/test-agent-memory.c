@@ -21,6 +21,7 @@ typedef struct {
   NbToolRegistry   *tools;
   NbContextBuilder *context;
   NbSessionStore   *store;
+  NbMemoryStore    *memory;
   NbAgent          *agent;
   NbSession        *session;
 } Fixture;
@@ -44,8 +45,10 @@ fixture_setup (Fixture       *f,
   f->tools = nb_tool_registry_new ();
   f->context = nb_context_builder_new (f->workspace);
   f->store = nb_session_store_new (sessions);
+  f->memory = nb_memory_store_new (f->workspace);
   f->agent = nb_agent_new (f->provider, f->config, f->tools, f->context);
   nb_agent_set_session_store (f->agent, f->store);
+  nb_agent_set_memory_store (f->agent, f->memory);
   f->session = nb_session_store_open (f->store, "desktop:test", &error);
   g_assert_no_error (error);
 }
@@ -76,6 +79,7 @@ fixture_teardown (Fixture       *f,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   release (f->agent);
+  release (f->memory);
   g_assert_finalize_object (f->context);
   g_object_unref (f->tools);
   g_object_unref (f->config);

@@ -503,6 +503,64 @@ test_bad_lines (Fixture       *f,
   g_assert_cmpstr (nb_message_get_content (nb_session_get_message (session, 2)), ==, "three");
 }
 
+/* Garbage of every kind between good lines: the good ones all load, the
+ * rest is reported, nothing crashes. */
+static void
+test_garbage (Fixture       *f,
+              gconstpointer  data)
+{
+  static const char * const junk[] = {
+    "", "   \t ", "null", "42", "\"text\"", "[]", "{", "}", "{\"role\":", "\xff\xfe\xfd",
+    "{\"role\":\"user\",\"content\":\"\xc3\x28\"}", "{\"a\":1}{\"b\":2}", "1, 2",
+    "{\"_type\":\"metadata\",\"last_consolidated\":-5,\"metadata\":[1],\"created_at\":7}",
+    "{\"_type\":\"metadata\",\"last_consolidated\":99999999999}",
+  };
+  g_autofree char *path = nb_session_store_get_path (f->store, "cli:junk");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  guint good = 0;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      if (g_test_rand_int_range (0, 3) == 0)
+        {
+          g_string_append_printf (text, "{\"role\":\"user\",\"content\":\"good %u\"}\n", good);
+          good++;
+        }
+      else
+        {
+          g_string_append (text, junk[g_test_rand_int_range (0, G_N_ELEMENTS (junk))]);
+          g_string_append_c (text, '\n');
+        }
+    }
+  /* A NUL inside a line, too. */
+  {
+    static const char with_nul[] = "{\"role\":\"user\",\0\"content\":\"x\"}\n";
+
+    g_string_append_len (text, with_nul, sizeof with_nul - 1);
+  }
+  g_file_set_contents (path, text->str, text->len, &error);
+  g_assert_no_error (error);
+
+  /* Each bad line is reported with a message (not fatal). */
+  session = nb_session_store_open (f->store, "cli:junk", &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (nb_session_get_n_messages (session), >=, good);
+  for (guint i = 0, seen = 0; i < nb_session_get_n_messages (session); i++)
+    {
+      const char *content = nb_message_get_content (nb_session_get_message (session, i));
+      g_autofree char *expected = g_strdup_printf ("good %u", seen);
+
+      if (g_strcmp0 (content, expected) == 0)
+        seen++;
+      if (i == nb_session_get_n_messages (session) - 1)
+        g_assert_cmpuint (seen, ==, good);
+    }
+  g_assert_cmpuint (nb_session_get_last_consolidated (session), <=, nb_session_get_n_messages (session));
+}
+
 static void
 test_torn_last_line (Fixture       *f,
                      gconstpointer  data)
@@ -817,6 +875,7 @@ main (int   argc,
   ADD ("/session-store/python-reads-ours", test_python_reads_ours);
   ADD ("/session-store/bad-lines", test_bad_lines);
   ADD ("/session-store/torn-last-line", test_torn_last_line);
+  ADD ("/session-store/garbage", test_garbage);
   ADD ("/session-store/open-async", test_open_async);
   ADD ("/session-store/last-line-without-newline", test_complete_last_line_without_newline);
   ADD ("/session-store/compaction", test_compaction);

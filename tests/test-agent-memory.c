@@ -69,7 +69,7 @@ release (gpointer object)
 
   g_object_weak_ref (object, gone_cb, &gone);
   g_object_unref (object);
-  nb_test_wait_for (&gone, 5000);
+  nb_test_wait_for (&gone, 30000);
 }
 
 static void
@@ -396,7 +396,7 @@ test_stop (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
 
   nb_agent_run_async (f->agent, f->session, "/stop", NULL, stop_done_cb, &stop_reply);
-  nb_test_wait_result (&result, 5000);
+  nb_test_wait_result (&result, 30000);
   reply = nb_agent_run_finish (f->agent, result, &error);
   g_assert_null (reply);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

@@ -18,6 +18,7 @@
 
 #define READ_CHUNK        (64 * 1024)
 #define MAX_STDERR_LINE   4096
+#define KILL_GRACE_SECONDS 2
 
 struct _NbMcpStdioTransport
 {
@@ -62,18 +63,28 @@ pending_write_free (PendingWrite *write)
   g_free (write);
 }
 
+static gboolean
+kill_group_cb (gpointer user_data)
+{
+  kill (-GPOINTER_TO_INT (user_data), SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM to the whole group so servers can clean up (a `docker run` stops
+ * its container), SIGKILL to whatever is left a little later. */
 static void
 kill_process_group (NbMcpStdioTransport *self)
 {
   if (self->pid > 0)
     {
       /* The child made itself a group leader; its pid is the group id. */
-      kill (-self->pid, SIGKILL);
+      if (kill (-self->pid, SIGTERM) == 0)
+        g_timeout_add_seconds (KILL_GRACE_SECONDS, kill_group_cb, GINT_TO_POINTER (self->pid));
       self->pid = 0;
     }
   /* In case the child had not called setpgid() yet. */
-  if (self->process != NULL)
-    g_subprocess_force_exit (self->process);
+  if (self->process != NULL && g_subprocess_get_identifier (self->process) != NULL)
+    g_subprocess_send_signal (self->process, SIGTERM);
 }
 
 static void

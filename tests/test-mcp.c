@@ -650,6 +650,35 @@ test_bad_command (Fixture       *fixture,
   g_assert_cmpint (nb_mcp_server_get_state (good), ==, NB_MCP_SERVER_STATE_CONNECTED);
 }
 
+static gboolean
+child_started_cb (gpointer user_data)
+{
+  gboolean *started = user_data;
+  const char *argv[] = { "pgrep", "-f", "fake-server.js family-child", NULL };
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, NULL);
+  *started = g_spawn_check_wait_status (status, NULL);
+  return *started ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+test_process_group (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  gboolean started = FALSE;
+  NbMcpServer *server;
+
+  /* The server and its child ignore SIGTERM: shutting down must still end
+   * both (the fixture's teardown waits until no process is left). */
+  fixture->manager = manager_for ("fake", fake_config ("family", 0));
+  server = start_and_wait (fixture->manager, "fake");
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
+  g_timeout_add (20, child_started_cb, &started);
+  nb_test_wait_for (&started, WAIT_MS);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -673,6 +702,7 @@ main (int   argc,
   ADD ("/mcp/stdio/list-changed", test_fake_list_changed);
   ADD ("/mcp/stdio/versions", test_fake_versions);
   ADD ("/mcp/stdio/bad-command", test_bad_command);
+  ADD ("/mcp/stdio/process-group", test_process_group);
 #undef ADD
 
   return g_test_run ();

@@ -21,6 +21,17 @@ let extraTool = false;
 
 process.stderr.write(`fake MCP server started in mode ${mode}\n`);
 
+// "family": ignore SIGTERM and leave a child behind that ignores it too;
+// only killing the process group with SIGKILL ends them.
+if (mode === 'family' || mode === 'family-child') {
+  process.on('SIGTERM', () => process.stderr.write('ignoring SIGTERM\n'));
+  if (mode === 'family-child') {
+    setInterval(() => {}, 1000);
+    return;
+  }
+  require('child_process').spawn(process.execPath, [__filename, 'family-child'], {stdio: 'ignore'});
+}
+
 function send(message) {
   process.stdout.write(JSON.stringify(message) + '\n');
 }

@@ -23,6 +23,7 @@ struct _NbMcpManager
   /* NbMcpServer → GPtrArray of NbTool */
   GHashTable   *tools;
   GCancellable *cancellable;
+  gboolean      warn_on_stderr;
 };
 
 enum {
@@ -69,6 +70,12 @@ server_state_cb (NbMcpServer  *server,
                  GParamSpec   *pspec,
                  NbMcpManager *self)
 {
+  if (self->warn_on_stderr && nb_mcp_server_get_state (server) == NB_MCP_SERVER_STATE_FAILED)
+    {
+      g_autofree char *line = nb_mcp_server_dup_status_line (server);
+
+      g_printerr ("nanobot: %s\n", line);
+    }
   g_signal_emit (self, signals[SERVER_STATE_CHANGED], 0, server);
 }
 
@@ -276,4 +283,17 @@ nb_mcp_manager_shutdown (NbMcpManager *self)
 
       nb_mcp_server_shutdown (server);
     }
+}
+
+/**
+ * nb_mcp_manager_warn_on_stderr:
+ *
+ * From now on, prints one line on stderr each time a server fails
+ * ("nanobot: MCP server “name” failed: why"), for `nanobot -m`.
+ */
+void
+nb_mcp_manager_warn_on_stderr (NbMcpManager *self)
+{
+  g_return_if_fail (NB_IS_MCP_MANAGER (self));
+  self->warn_on_stderr = TRUE;
 }

@@ -19,5 +19,6 @@ NbMcpServer  *nb_mcp_manager_lookup_server   (NbMcpManager *self,
 GPtrArray    *nb_mcp_manager_dup_tools       (NbMcpManager *self);
 void          nb_mcp_manager_start           (NbMcpManager *self);
 void          nb_mcp_manager_shutdown        (NbMcpManager *self);
+void          nb_mcp_manager_warn_on_stderr  (NbMcpManager *self);
 
 G_END_DECLS

@@ -679,6 +679,31 @@ test_process_group (Fixture       *fixture,
   nb_test_wait_for (&started, WAIT_MS);
 }
 
+static void
+test_warn_on_stderr (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(JsonObject) servers = json_object_new ();
+      g_autoptr(NbMcpManager) manager = NULL;
+
+      json_object_set_object_member (servers, "missing", stdio_config ("/nonexistent/mcp-server", NULL));
+      json_object_set_object_member (servers, "fake", fake_config ("normal", 0));
+      manager = nb_mcp_manager_new_for_servers (servers);
+      nb_mcp_manager_warn_on_stderr (manager);
+      start_and_wait (manager, "fake");
+      nb_mcp_manager_shutdown (manager);
+      assert_no_servers_left ();
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Quotes may come out as "?" in the C locale. */
+  g_test_trap_assert_stderr ("nanobot: MCP server ?missing? failed: Could not start ?/nonexistent/mcp-server?: *\n");
+  g_test_trap_assert_stderr_unmatched ("*fake*");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -687,6 +712,7 @@ main (int   argc,
 
   g_test_add_func ("/mcp/names", test_names);
   g_test_add_func ("/mcp/format", test_format);
+  g_test_add_func ("/mcp/warn-on-stderr", test_warn_on_stderr);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/mcp/stdio/everything", test_everything_stdio);
   ADD ("/mcp/stdio/filesystem", test_filesystem);

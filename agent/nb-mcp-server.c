@@ -299,7 +299,7 @@ request_async (NbMcpServer         *self,
 
   message = make_message (request->id, method, params);
   if (timeout_s > 0)
-    request->timeout_id = g_timeout_add_seconds (timeout_s, request_timeout_cb, request);
+    request->timeout_id = g_timeout_add (timeout_s * 1000, request_timeout_cb, request);
   if (cancellable != NULL)
     {
       request->cancellable = g_object_ref (cancellable);
@@ -893,7 +893,7 @@ start_connection (NbMcpServer *self)
 
   g_signal_connect (self->transport, "message", G_CALLBACK (transport_message_cb), self);
   g_signal_connect (self->transport, "closed", G_CALLBACK (transport_closed_cb), self);
-  self->connect_timeout_id = g_timeout_add_seconds (self->tool_timeout, connect_timeout_cb, self);
+  self->connect_timeout_id = g_timeout_add (self->tool_timeout * 1000, connect_timeout_cb, self);
   nb_mcp_transport_start_async (self->transport, self->connection_cancellable,
                                 transport_started_cb, connect_data_new (self));
 }

@@ -408,6 +408,62 @@ teardown (NbMcpServer  *self,
   fail_all_requests (self, error);
 }
 
+/* A caller of connect_async() that may give up before the connection
+ * settles. */
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong        cancelled_id;
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->cancelled_id != 0)
+    g_cancellable_disconnect (waiter->cancellable, waiter->cancelled_id);
+  g_clear_object (&waiter->cancellable);
+  g_free (waiter);
+}
+
+static void
+waiter_done (GTask *task)
+{
+  Waiter *waiter = g_task_get_task_data (task);
+
+  if (waiter->cancelled_id != 0)
+    {
+      g_cancellable_disconnect (waiter->cancellable, waiter->cancelled_id);
+      waiter->cancelled_id = 0;
+    }
+}
+
+static gboolean
+waiter_cancelled_idle_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  NbMcpServer *self = g_task_get_source_object (task);
+
+  if (g_ptr_array_find (self->connect_waiters, task, NULL))
+    {
+      g_autoptr(GTask) owned = g_object_ref (task);
+
+      g_ptr_array_remove (self->connect_waiters, task);
+      waiter_done (owned);
+      g_task_return_new_error (owned, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("The operation was cancelled"));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     GTask        *task)
+{
+  /* Not here: disconnecting from inside the handler would deadlock. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, waiter_cancelled_idle_cb,
+                   g_object_ref (task), g_object_unref);
+}
+
 static void
 complete_waiters (NbMcpServer  *self,
                   const GError *error)
@@ -419,6 +475,7 @@ complete_waiters (NbMcpServer  *self,
     {
       GTask *task = g_ptr_array_index (waiters, i);
 
+      waiter_done (task);
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
@@ -1127,6 +1184,7 @@ nb_mcp_server_connect_async (NbMcpServer         *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  Waiter *waiter;
 
   g_return_if_fail (NB_IS_MCP_SERVER (self));
 
@@ -1137,6 +1195,15 @@ nb_mcp_server_connect_async (NbMcpServer         *self,
     {
       g_task_return_boolean (task, TRUE);
       return;
+    }
+
+  waiter = g_new0 (Waiter, 1);
+  g_task_set_task_data (task, waiter, (GDestroyNotify) waiter_free);
+  if (cancellable != NULL)
+    {
+      waiter->cancellable = g_object_ref (cancellable);
+      waiter->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
+                                                    task, NULL);
     }
 
   g_ptr_array_add (self->connect_waiters, g_steal_pointer (&task));

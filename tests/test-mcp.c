@@ -546,6 +546,33 @@ test_fake_cancel (Fixture       *fixture,
 }
 
 static void
+test_cancel_while_connecting (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tools = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autofree char *text = NULL;
+  NbMcpServer *server;
+
+  /* The server never answers initialize and the time-out is an hour: only
+   * the cancellation can end the call. */
+  fixture->manager = manager_for ("fake", fake_config ("noinit", 3600));
+  server = nb_mcp_manager_lookup_server (fixture->manager, "fake");
+  nb_mcp_server_call_tool_async (server, "echo", args, cancellable, nb_test_store_result_cb, &result);
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTING);
+  g_idle_add_full (G_PRIORITY_LOW, cancel_cb, g_object_ref (cancellable), g_object_unref);
+  nb_test_wait_result (&result, WAIT_MS);
+  text = nb_mcp_server_call_tool_finish (server, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (text);
+  /* The connection attempt goes on for other callers. */
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTING);
+}
+
+static void
 test_fake_server_requests (Fixture       *fixture,
                            gconstpointer  data)
 {
@@ -724,6 +751,7 @@ main (int   argc,
   ADD ("/mcp/stdio/big", test_fake_big);
   ADD ("/mcp/stdio/timeout", test_fake_timeout);
   ADD ("/mcp/stdio/cancel", test_fake_cancel);
+  ADD ("/mcp/stdio/cancel-while-connecting", test_cancel_while_connecting);
   ADD ("/mcp/stdio/server-requests", test_fake_server_requests);
   ADD ("/mcp/stdio/list-changed", test_fake_list_changed);
   ADD ("/mcp/stdio/versions", test_fake_versions);

@@ -4,11 +4,14 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "nb-skills.h"
+
 G_BEGIN_DECLS
 
 #define NB_TYPE_CONTEXT_BUILDER (nb_context_builder_get_type ())
 G_DECLARE_FINAL_TYPE (NbContextBuilder, nb_context_builder, NB, CONTEXT_BUILDER, GObject)
 
+/* Creates what is missing of the workspace, then watches it. */
 NbContextBuilder *nb_context_builder_new                   (const char       *workspace);
 const char       *nb_context_builder_get_workspace         (NbContextBuilder *self);
 /* The system prompt, built once and reused while nothing it reads changed. */
@@ -19,5 +22,7 @@ void              nb_context_builder_invalidate            (NbContextBuilder *se
 JsonObject       *nb_context_builder_build_runtime_message (NbContextBuilder *self,
                                                             const char       *channel,
                                                             const char       *chat_id);
+/* The skills as of the last build. */
+NbSkills         *nb_context_builder_get_skills            (NbContextBuilder *self);
 
 G_END_DECLS

@@ -3,19 +3,96 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
 #include "nb-session-store.h"
 
-/* A first, in-memory store; the sessions issue gives it its JSONL files. */
+/*
+ * Sessions are JSONL files in the Python nanobot's format. Saving only
+ * appends: every new line goes out in one write(2) on an O_APPEND
+ * descriptor, so a crash can tear at most the last line, and the loader
+ * drops such a line. A changed metadata record (last_consolidated,
+ * metadata) is appended as one more metadata line; readers take the last.
+ * The file is rewritten (temp file, fsync, rename) only on compaction:
+ * after the session was cleared, or when superseded metadata lines pile up.
+ *
+ * updated_at is not worth a line per message: the loader takes the later
+ * of the last metadata record and the last message's timestamp.
+ */
+
+#define TOOL_RESULT_FILE_MAX_CHARS 500
+#define COMPACT_METADATA_LINES     64
+#define LIST_PEEK_BYTES            (64 * 1024)
+
+typedef struct
+{
+  NbSession *session;
+  char      *path;
+  int        fd;
+  /* Messages of the session that are on disk (or were dropped on purpose). */
+  guint      written;
+  /* In-memory positions of messages left out of the file, ascending. */
+  GArray    *dropped;
+  /* The last metadata record written, without updated_at. */
+  char      *metadata_signature;
+  guint      metadata_lines;
+  /* The file ends without a newline: the next line starts with one. */
+  gboolean   needs_newline;
+} SessionFile;
 
 struct _NbSessionStore
 {
   GObject     parent_instance;
 
   char       *dir;
-  GHashTable *sessions;
+  GHashTable *files;      /* key → SessionFile */
+  GCancellable *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (NbSessionStore, nb_session_store, G_TYPE_OBJECT)
+
+static void
+session_file_free (gpointer data)
+{
+  SessionFile *sf = data;
+
+  if (sf->fd >= 0)
+    close (sf->fd);
+  g_clear_object (&sf->session);
+  g_free (sf->path);
+  g_array_unref (sf->dropped);
+  g_free (sf->metadata_signature);
+  g_free (sf);
+}
+
+void
+nb_session_info_free (NbSessionInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->key);
+  g_free (info->updated_at);
+  g_free (info->title);
+  g_free (info->path);
+  g_free (info);
+}
+
+static void
+nb_session_store_dispose (GObject *object)
+{
+  NbSessionStore *self = NB_SESSION_STORE (object);
+
+  g_cancellable_cancel (self->cancellable);
+
+  G_OBJECT_CLASS (nb_session_store_parent_class)->dispose (object);
+}
 
 static void
 nb_session_store_finalize (GObject *object)
@@ -23,7 +100,8 @@ nb_session_store_finalize (GObject *object)
   NbSessionStore *self = NB_SESSION_STORE (object);
 
   g_clear_pointer (&self->dir, g_free);
-  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->files, g_hash_table_unref);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (nb_session_store_parent_class)->finalize (object);
 }
@@ -31,20 +109,33 @@ nb_session_store_finalize (GObject *object)
 static void
 nb_session_store_class_init (NbSessionStoreClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = nb_session_store_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = nb_session_store_dispose;
+  object_class->finalize = nb_session_store_finalize;
 }
 
 static void
 nb_session_store_init (NbSessionStore *self)
 {
-  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, session_file_free);
+  self->cancellable = g_cancellable_new ();
 }
 
+/**
+ * nb_session_store_new:
+ * @sessions_dir: the folder of the JSONL files; created on first write
+ *
+ * Returns: (transfer full): a store
+ */
 NbSessionStore *
 nb_session_store_new (const char *sessions_dir)
 {
-  NbSessionStore *self = g_object_new (NB_TYPE_SESSION_STORE, NULL);
+  NbSessionStore *self;
 
+  g_return_val_if_fail (sessions_dir != NULL, NULL);
+
+  self = g_object_new (NB_TYPE_SESSION_STORE, NULL);
   self->dir = g_strdup (sessions_dir);
   return self;
 }
@@ -56,39 +147,1192 @@ nb_session_store_get_dir (NbSessionStore *self)
   return self->dir;
 }
 
-NbSession *
-nb_session_store_open (NbSessionStore  *self,
-                       const char      *key,
-                       GError         **error)
+char *
+nb_session_store_key_to_file_stem (const char *key)
 {
-  NbSession *session;
+  GString *stem;
 
-  g_return_val_if_fail (NB_IS_SESSION_STORE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
 
-  session = g_hash_table_lookup (self->sessions, key);
-  if (session == NULL)
+  stem = g_string_new (NULL);
+  for (const char *p = key; *p != '\0'; p++)
     {
-      session = nb_session_new (key);
-      g_hash_table_insert (self->sessions, g_strdup (key), session);
+      if (strchr (":<>\"/\\|?*", *p) != NULL || (guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_c (stem, '_');
+      else
+        g_string_append_c (stem, *p);
     }
-  return g_object_ref (session);
+  /* Leading or trailing blanks and a bare "." or ".." make awkward names. */
+  g_strstrip (stem->str);
+  stem->len = strlen (stem->str);
+  if (stem->len == 0 || g_str_equal (stem->str, ".") || g_str_equal (stem->str, ".."))
+    g_string_prepend_c (stem, '_');
+  return g_string_free (stem, FALSE);
 }
 
+char *
+nb_session_store_get_path (NbSessionStore *self,
+                           const char     *key)
+{
+  g_autofree char *stem = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (NB_IS_SESSION_STORE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  stem = nb_session_store_key_to_file_stem (key);
+  name = g_strconcat (stem, ".jsonl", NULL);
+  return g_build_filename (self->dir, name, NULL);
+}
+
+/* Lookups that tolerate any JSON a file may hold. */
+static const char *
+obj_get_string (JsonObject *object,
+                const char *member,
+                const char *fallback)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return fallback;
+  return json_node_get_string (node);
+}
+
+static gint64
+obj_get_int (JsonObject *object,
+             const char *member,
+             gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+/* Serialising */
+
+static char *
+node_to_line (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, NULL);
+}
+
+static char *
+object_to_line (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return node_to_line (node);
+}
+
+static gboolean
+is_inline_image (JsonNode *part_node)
+{
+  JsonObject *part;
+  JsonNode *image;
+  const char *url = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (part_node))
+    return FALSE;
+  part = json_node_get_object (part_node);
+  if (g_strcmp0 (obj_get_string (part, "type", ""), "image_url") != 0)
+    return FALSE;
+  image = json_object_get_member (part, "image_url");
+  if (image != NULL && JSON_NODE_HOLDS_OBJECT (image))
+    url = obj_get_string (json_node_get_object (image), "url", NULL);
+  else if (image != NULL && JSON_NODE_HOLDS_VALUE (image) && json_node_get_value_type (image) == G_TYPE_STRING)
+    url = json_node_get_string (image);
+  return url != NULL && g_str_has_prefix (url, "data:image/");
+}
+
+static gboolean
+is_empty_assistant (NbMessage *message)
+{
+  JsonObject *json = nb_message_get_json (message);
+  JsonNode *content = json_object_get_member (json, "content");
+  JsonArray *calls = nb_message_get_tool_calls (message);
+
+  if (g_strcmp0 (nb_message_get_role (message), "assistant") != 0)
+    return FALSE;
+  if (calls != NULL && json_array_get_length (calls) > 0)
+    return FALSE;
+  if (content == NULL || JSON_NODE_HOLDS_NULL (content))
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+    return json_node_get_string (content)[0] == '\0';
+  if (JSON_NODE_HOLDS_ARRAY (content))
+    return json_array_get_length (json_node_get_array (content)) == 0;
+  return FALSE;
+}
+
+/* The message's line as stored: long tool results cut, inline images
+ * replaced by a placeholder. %NULL for an empty assistant message, which
+ * is not stored at all. */
+static char *
+message_to_line (NbMessage *message)
+{
+  JsonObject *json = nb_message_get_json (message);
+  JsonNode *content = json_object_get_member (json, "content");
+  const char *role = nb_message_get_role (message);
+  g_autoptr(JsonObject) copy = NULL;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  if (is_empty_assistant (message))
+    return NULL;
+
+  if (g_strcmp0 (role, "tool") == 0 && content != NULL && JSON_NODE_HOLDS_VALUE (content) &&
+      json_node_get_value_type (content) == G_TYPE_STRING &&
+      g_utf8_strlen (json_node_get_string (content), -1) > TOOL_RESULT_FILE_MAX_CHARS)
+    {
+      const char *text = json_node_get_string (content);
+      const char *cut = g_utf8_offset_to_pointer (text, TOOL_RESULT_FILE_MAX_CHARS);
+      g_autofree char *head = g_strndup (text, cut - text);
+      g_autofree char *shortened = g_strconcat (head, "\n... (truncated)", NULL);
+
+      copy = json_object_new ();
+      json_object_iter_init (&iter, json);
+      while (json_object_iter_next (&iter, &member, &node))
+        json_object_set_member (copy, member, json_node_ref (node));
+      json_object_set_string_member (copy, "content", shortened);
+    }
+  else if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
+    {
+      JsonArray *parts = json_node_get_array (content);
+      gboolean has_image = FALSE;
+
+      for (guint i = 0; i < json_array_get_length (parts) && !has_image; i++)
+        has_image = is_inline_image (json_array_get_element (parts, i));
+
+      if (has_image)
+        {
+          JsonArray *stored = json_array_new ();
+
+          for (guint i = 0; i < json_array_get_length (parts); i++)
+            {
+              JsonNode *part = json_array_get_element (parts, i);
+
+              if (is_inline_image (part))
+                {
+                  JsonObject *placeholder = json_object_new ();
+
+                  json_object_set_string_member (placeholder, "type", "text");
+                  json_object_set_string_member (placeholder, "text", "[image]");
+                  json_array_add_object_element (stored, placeholder);
+                }
+              else
+                json_array_add_element (stored, json_node_ref (part));
+            }
+
+          copy = json_object_new ();
+          json_object_iter_init (&iter, json);
+          while (json_object_iter_next (&iter, &member, &node))
+            json_object_set_member (copy, member, json_node_ref (node));
+          json_object_set_array_member (copy, "content", stored);
+        }
+    }
+
+  return object_to_line (copy != NULL ? copy : json);
+}
+
+/* last_consolidated counts messages in memory; the file may lack the
+ * empty assistant messages that were left out. */
+static guint
+file_position (SessionFile *sf,
+               guint        position)
+{
+  guint before = 0;
+
+  for (guint i = 0; i < sf->dropped->len; i++)
+    if (g_array_index (sf->dropped, guint, i) < position)
+      before++;
+  return position - before;
+}
+
+static JsonObject *
+metadata_record (SessionFile *sf,
+                 gboolean     with_updated_at)
+{
+  NbSession *session = sf->session;
+  JsonObject *record = json_object_new ();
+
+  json_object_set_string_member (record, "_type", "metadata");
+  json_object_set_string_member (record, "key", nb_session_get_key (session));
+  json_object_set_string_member (record, "created_at", nb_session_get_created_at (session));
+  if (with_updated_at)
+    json_object_set_string_member (record, "updated_at", nb_session_get_updated_at (session));
+  json_object_set_object_member (record, "metadata", json_object_ref (nb_session_get_metadata (session)));
+  json_object_set_int_member (record, "last_consolidated",
+                              file_position (sf, nb_session_get_last_consolidated (session)));
+  return record;
+}
+
+static char *
+metadata_signature (SessionFile *sf)
+{
+  g_autoptr(JsonObject) record = metadata_record (sf, FALSE);
+
+  return object_to_line (record);
+}
+
+/* Writing */
+
+static gboolean
+write_all (int          fd,
+           const char  *data,
+           gsize        length,
+           GError     **error)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EINTR)
+            continue;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       "%s", g_strerror (saved_errno));
+          return FALSE;
+        }
+      data += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+/* One line, one write(2). On failure the file is cut back to where it
+ * was, so that it never keeps half a line. */
+static gboolean
+append_line (SessionFile  *sf,
+             const char   *line,
+             GError      **error)
+{
+  g_autoptr(GString) buffer = g_string_sized_new (strlen (line) + 2);
+  struct stat st;
+  gboolean have_size;
+  g_autoptr(GError) local_error = NULL;
+
+  if (sf->needs_newline)
+    g_string_append_c (buffer, '\n');
+  g_string_append (buffer, line);
+  g_string_append_c (buffer, '\n');
+
+  have_size = fstat (sf->fd, &st) == 0;
+  if (!write_all (sf->fd, buffer->str, buffer->len, &local_error))
+    {
+      if (have_size && ftruncate (sf->fd, st.st_size) != 0)
+        sf->needs_newline = TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Could not write to %s: ", sf->path);
+      return FALSE;
+    }
+  sf->needs_newline = FALSE;
+  return TRUE;
+}
+
+static gboolean
+ensure_open (NbSessionStore  *self,
+             SessionFile     *sf,
+             gboolean        *is_new,
+             GError         **error)
+{
+  struct stat st;
+
+  *is_new = FALSE;
+  if (sf->fd >= 0)
+    return TRUE;
+
+  if (g_mkdir_with_parents (self->dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create %s: %s", self->dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  sf->fd = g_open (sf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (sf->fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not open %s: %s", sf->path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  *is_new = fstat (sf->fd, &st) == 0 && st.st_size == 0;
+  return TRUE;
+}
+
+static SessionFile *
+session_file_new (NbSessionStore *self,
+                  NbSession      *session)
+{
+  SessionFile *sf = g_new0 (SessionFile, 1);
+
+  sf->session = g_object_ref (session);
+  sf->path = nb_session_store_get_path (self, nb_session_get_key (session));
+  sf->fd = -1;
+  sf->dropped = g_array_new (FALSE, FALSE, sizeof (guint));
+  return sf;
+}
+
+static SessionFile *
+lookup_file (NbSessionStore *self,
+             NbSession      *session)
+{
+  const char *key = nb_session_get_key (session);
+  SessionFile *sf = g_hash_table_lookup (self->files, key);
+
+  if (sf == NULL)
+    {
+      sf = session_file_new (self, session);
+      g_hash_table_insert (self->files, g_strdup (key), sf);
+    }
+  else if (sf->session != session)
+    {
+      /* Another object for the same key replaces the first. */
+      g_set_object (&sf->session, session);
+      sf->written = 0;
+      g_array_set_size (sf->dropped, 0);
+    }
+  return sf;
+}
+
+static gboolean
+fsync_dir (const char *dir)
+{
+  int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = fsync (fd) == 0;
+  close (fd);
+  return ok;
+}
+
+static gboolean
+compact (NbSessionStore  *self,
+         SessionFile     *sf,
+         GError         **error)
+{
+  g_autofree char *base = g_path_get_basename (sf->path);
+  g_autofree char *tmp = NULL;
+  g_autoptr(GString) contents = g_string_new (NULL);
+  g_autoptr(JsonObject) record = NULL;
+  g_autofree char *record_line = NULL;
+  guint n = nb_session_get_n_messages (sf->session);
+  int fd;
+
+  if (g_mkdir_with_parents (self->dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create %s: %s", self->dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  g_array_set_size (sf->dropped, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      NbMessage *message = nb_session_get_message (sf->session, i);
+      g_autofree char *line = message_to_line (message);
+
+      if (line == NULL)
+        {
+          g_array_append_val (sf->dropped, i);
+          continue;
+        }
+      g_string_append (contents, line);
+      g_string_append_c (contents, '\n');
+    }
+  /* The metadata line goes first, as the Python nanobot writes it. */
+  record = metadata_record (sf, TRUE);
+  record_line = object_to_line (record);
+  g_string_prepend_c (contents, '\n');
+  g_string_prepend (contents, record_line);
+
+  tmp = g_strdup_printf ("%s/.%s.XXXXXX", self->dir, base);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create a file in %s: %s", self->dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!write_all (fd, contents->str, contents->len, error) || fsync (fd) != 0)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+      close (fd);
+      g_unlink (tmp);
+      g_prefix_error (error, "Could not write %s: ", sf->path);
+      return FALSE;
+    }
+  close (fd);
+  if (g_rename (tmp, sf->path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (tmp);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not replace %s: %s", sf->path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  fsync_dir (self->dir);
+
+  if (sf->fd >= 0)
+    close (sf->fd);
+  sf->fd = -1;
+  sf->written = n;
+  sf->needs_newline = FALSE;
+  sf->metadata_lines = 1;
+  g_free (sf->metadata_signature);
+  sf->metadata_signature = metadata_signature (sf);
+  nb_session_set_saved_count (sf->session, n);
+  return TRUE;
+}
+
+/**
+ * nb_session_store_compact:
+ *
+ * Rewrites the session's file from the session: one metadata line, then
+ * the messages. Atomic: a temp file is written, synced and renamed over
+ * the old one.
+ */
+gboolean
+nb_session_store_compact (NbSessionStore  *self,
+                          NbSession       *session,
+                          GError         **error)
+{
+  g_return_val_if_fail (NB_IS_SESSION_STORE (self), FALSE);
+  g_return_val_if_fail (NB_IS_SESSION (session), FALSE);
+
+  return compact (self, lookup_file (self, session), error);
+}
+
+/**
+ * nb_session_store_append:
+ *
+ * Writes the messages the session gained since the last call, one line
+ * each, then a metadata line if last_consolidated or the metadata changed.
+ * A session that was cleared is compacted instead.
+ */
 gboolean
 nb_session_store_append (NbSessionStore  *self,
                          NbSession       *session,
                          GError         **error)
 {
+  SessionFile *sf;
+  g_autofree char *signature = NULL;
+  gboolean is_new;
+  guint n;
+
   g_return_val_if_fail (NB_IS_SESSION_STORE (self), FALSE);
-  nb_session_set_saved_count (session, nb_session_get_n_messages (session));
+  g_return_val_if_fail (NB_IS_SESSION (session), FALSE);
+
+  sf = lookup_file (self, session);
+  n = nb_session_get_n_messages (session);
+
+  if (nb_session_get_saved_count (session) < sf->written)
+    return compact (self, sf, error);
+
+  if (!ensure_open (self, sf, &is_new, error))
+    return FALSE;
+
+  if (is_new)
+    {
+      g_autoptr(JsonObject) record = metadata_record (sf, TRUE);
+      g_autofree char *line = object_to_line (record);
+
+      if (!append_line (sf, line, error))
+        return FALSE;
+      sf->metadata_lines = 1;
+      g_free (sf->metadata_signature);
+      sf->metadata_signature = metadata_signature (sf);
+    }
+
+  for (guint i = nb_session_get_saved_count (session); i < n; i++)
+    {
+      g_autofree char *line = message_to_line (nb_session_get_message (session, i));
+
+      if (line == NULL)
+        g_array_append_val (sf->dropped, i);
+      else if (!append_line (sf, line, error))
+        return FALSE;
+      nb_session_set_saved_count (session, i + 1);
+      sf->written = i + 1;
+    }
+
+  signature = metadata_signature (sf);
+  if (g_strcmp0 (signature, sf->metadata_signature) != 0)
+    {
+      g_autoptr(JsonObject) record = metadata_record (sf, TRUE);
+      g_autofree char *line = object_to_line (record);
+
+      if (!append_line (sf, line, error))
+        return FALSE;
+      sf->metadata_lines++;
+      g_free (sf->metadata_signature);
+      sf->metadata_signature = g_steal_pointer (&signature);
+    }
+
+  if (sf->metadata_lines > COMPACT_METADATA_LINES)
+    return compact (self, sf, error);
   return TRUE;
 }
 
+/* Syncing */
+
+static void
+datasync_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  int fd = GPOINTER_TO_INT (task_data);
+
+  if (fdatasync (fd) != 0)
+    {
+      int saved_errno = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               "Could not sync the session file: %s", g_strerror (saved_errno));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+close_fd (gpointer data)
+{
+  close (GPOINTER_TO_INT (data));
+}
+
+/**
+ * nb_session_store_sync_async:
+ *
+ * Flushes what was appended to the disk (fdatasync in a worker thread).
+ */
+void
+nb_session_store_sync_async (NbSessionStore      *self,
+                             NbSession           *session,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SessionFile *sf;
+  int fd;
+
+  g_return_if_fail (NB_IS_SESSION_STORE (self));
+  g_return_if_fail (NB_IS_SESSION (session));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nb_session_store_sync_async);
+
+  sf = lookup_file (self, session);
+  if (sf->fd < 0)
+    {
+      /* Nothing appended since the file was last opened or compacted. */
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* The thread gets its own descriptor, so a compaction meanwhile cannot
+   * pull the one it syncs from under it. */
+  fd = fcntl (sf->fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               "Could not sync %s: %s", sf->path, g_strerror (saved_errno));
+      return;
+    }
+  g_task_set_task_data (task, GINT_TO_POINTER (fd), close_fd);
+  g_task_run_in_thread (task, datasync_thread);
+}
+
+gboolean
+nb_session_store_sync_finish (NbSessionStore  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+sync_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!nb_session_store_sync_finish (NB_SESSION_STORE (object), result, &error))
+    g_message ("%s", error->message);
+}
+
+/**
+ * nb_session_store_sync:
+ *
+ * Starts making the session's appended lines durable and returns at once;
+ * a failure is logged. Use nb_session_store_sync_async() to wait for it.
+ */
 gboolean
 nb_session_store_sync (NbSessionStore  *self,
                        NbSession       *session,
                        GError         **error)
 {
   g_return_val_if_fail (NB_IS_SESSION_STORE (self), FALSE);
+  g_return_val_if_fail (NB_IS_SESSION (session), FALSE);
+
+  nb_session_store_sync_async (self, session, NULL, sync_done_cb, NULL);
   return TRUE;
+}
+
+/* Loading */
+
+typedef struct
+{
+  GPtrArray  *messages;        /* NbMessage */
+  JsonObject *metadata;        /* the last metadata record */
+  guint       metadata_lines;
+  const char *last_timestamp;  /* in messages */
+  gsize       valid_length;    /* bytes up to the end of the last good line */
+  gboolean    needs_newline;
+  gboolean    torn;
+} Parsed;
+
+static void
+parsed_clear (Parsed *parsed)
+{
+  g_clear_pointer (&parsed->messages, g_ptr_array_unref);
+  g_clear_pointer (&parsed->metadata, json_object_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Parsed, parsed_clear)
+
+static gboolean
+is_blank (const char *line,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isspace (line[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+take_object (Parsed     *parsed,
+             JsonObject *object)
+{
+  if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
+    {
+      g_clear_pointer (&parsed->metadata, json_object_unref);
+      parsed->metadata = json_object_ref (object);
+      parsed->metadata_lines++;
+    }
+  else
+    {
+      NbMessage *message = nb_message_new_from_json (object);
+      const char *timestamp = nb_message_get_timestamp (message);
+
+      g_ptr_array_add (parsed->messages, message);
+      if (timestamp != NULL)
+        parsed->last_timestamp = timestamp;
+    }
+}
+
+typedef struct
+{
+  gsize offset;
+  gsize length;
+  guint number;
+} Line;
+
+/* The fast path for a healthy file: all its lines parsed as the elements
+ * of one JSON array, which spares a parser run per line. */
+static gboolean
+parse_all_at_once (const char *contents,
+                   GArray     *lines,
+                   Parsed     *parsed)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) array = NULL;
+  gsize total = 2;
+  JsonArray *elements;
+
+  for (guint i = 0; i < lines->len; i++)
+    total += g_array_index (lines, Line, i).length + 1;
+  array = g_string_sized_new (total);
+  g_string_append_c (array, '[');
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const Line *line = &g_array_index (lines, Line, i);
+
+      if (i > 0)
+        g_string_append_c (array, ',');
+      g_string_append_len (array, contents + line->offset, line->length);
+    }
+  g_string_append_c (array, ']');
+
+  if (!json_parser_load_from_data (parser, array->str, array->len, NULL) ||
+      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return FALSE;
+  elements = json_node_get_array (json_parser_get_root (parser));
+  /* A line like `1, 2` would pass as two elements. */
+  if (json_array_get_length (elements) != lines->len)
+    return FALSE;
+  for (guint i = 0; i < lines->len; i++)
+    if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (elements, i)))
+      return FALSE;
+
+  for (guint i = 0; i < lines->len; i++)
+    take_object (parsed, json_array_get_object_element (elements, i));
+  return TRUE;
+}
+
+static void
+parse_lines (const char *path,
+             const char *contents,
+             gsize       length,
+             Parsed     *parsed)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (Line));
+  gboolean unterminated = FALSE;
+  gsize pos = 0;
+  guint number = 0;
+
+  parsed->messages = g_ptr_array_new_with_free_func (g_object_unref);
+
+  while (pos < length)
+    {
+      const char *start = contents + pos;
+      const char *newline = memchr (start, '\n', length - pos);
+      Line line = { pos, newline != NULL ? (gsize) (newline - start) : length - pos, ++number };
+
+      if (!is_blank (start, line.length))
+        g_array_append_val (lines, line);
+      unterminated = newline == NULL;
+      pos += line.length + (newline != NULL);
+    }
+  /* Until a torn last line says otherwise, the whole file is good. */
+  parsed->valid_length = length;
+  if (unterminated && lines->len > 0 &&
+      g_array_index (lines, Line, lines->len - 1).offset + g_array_index (lines, Line, lines->len - 1).length == length)
+    parsed->needs_newline = TRUE;
+
+  if (parse_all_at_once (contents, lines, parsed))
+    return;
+
+  /* Something is wrong somewhere: line by line, keeping the good ones. */
+  g_ptr_array_set_size (parsed->messages, 0);
+  g_clear_pointer (&parsed->metadata, json_object_unref);
+  parsed->metadata_lines = 0;
+  parsed->last_timestamp = NULL;
+  parser = json_parser_new ();
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const Line *line = &g_array_index (lines, Line, i);
+      gboolean last_unterminated = parsed->needs_newline && i == lines->len - 1;
+      g_autoptr(GError) error = NULL;
+
+      if (!json_parser_load_from_data (parser, contents + line->offset, line->length, &error) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          if (last_unterminated)
+            {
+              /* A write cut short by a crash: drop it. */
+              g_message ("%s:%u: dropped an incomplete last line", path, line->number);
+              parsed->torn = TRUE;
+              parsed->needs_newline = FALSE;
+              parsed->valid_length = line->offset;
+              break;
+            }
+          g_message ("%s:%u: skipped a malformed line: %s", path, line->number,
+                     error != NULL ? error->message : "not a JSON object");
+          continue;
+        }
+      take_object (parsed, json_node_get_object (json_parser_get_root (parser)));
+    }
+}
+
+static NbSession *
+load_session (NbSessionStore  *self,
+              const char      *key,
+              SessionFile    **out_file,
+              GError         **error)
+{
+  g_autofree char *path = nb_session_store_get_path (self, key);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(Parsed) parsed = { 0 };
+  g_autoptr(NbSession) session = nb_session_new (key);
+  SessionFile *sf;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      /* No file yet is a new session; so is a folder that cannot exist,
+         whose error the first write reports. */
+      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
+          !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "Could not load the session %s: ", key);
+          return NULL;
+        }
+      *out_file = session_file_new (self, session);
+      return g_steal_pointer (&session);
+    }
+
+  parse_lines (path, contents, length, &parsed);
+
+  if (parsed.torn)
+    {
+      /* Cut the torn line off, so that the file stays valid JSONL for
+       * every reader, the Python nanobot's included. */
+      int fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);
+
+      if (fd < 0 || ftruncate (fd, parsed.valid_length) != 0)
+        parsed.needs_newline = TRUE;
+      if (fd >= 0)
+        close (fd);
+    }
+
+  if (parsed.metadata != NULL)
+    {
+      JsonObject *meta = parsed.metadata;
+      JsonNode *inner = json_object_get_member (meta, "metadata");
+      const char *created_at = obj_get_string (meta, "created_at", NULL);
+      const char *updated_at = obj_get_string (meta, "updated_at", NULL);
+      gint64 last_consolidated = obj_get_int (meta, "last_consolidated", 0);
+
+      if (created_at != NULL)
+        nb_session_set_created_at (session, created_at);
+      if (inner != NULL && JSON_NODE_HOLDS_OBJECT (inner))
+        {
+          JsonObjectIter iter;
+          const char *member;
+          JsonNode *node;
+
+          json_object_iter_init (&iter, json_node_get_object (inner));
+          while (json_object_iter_next (&iter, &member, &node))
+            json_object_set_member (nb_session_get_metadata (session), member, json_node_copy (node));
+        }
+      nb_session_add_saved (session, parsed.messages);
+      nb_session_set_last_consolidated (session, (guint) CLAMP (last_consolidated, 0, G_MAXUINT));
+      if (g_strcmp0 (parsed.last_timestamp, updated_at) > 0)
+        updated_at = parsed.last_timestamp;
+      if (updated_at != NULL)
+        nb_session_set_updated_at (session, updated_at);
+    }
+  else
+    {
+      nb_session_add_saved (session, parsed.messages);
+      if (parsed.last_timestamp != NULL)
+        nb_session_set_updated_at (session, parsed.last_timestamp);
+    }
+
+  sf = session_file_new (self, session);
+  sf->written = nb_session_get_n_messages (session);
+  sf->needs_newline = parsed.needs_newline;
+  sf->metadata_lines = parsed.metadata_lines;
+  if (parsed.metadata != NULL)
+    sf->metadata_signature = metadata_signature (sf);
+
+  *out_file = sf;
+  return g_steal_pointer (&session);
+}
+
+/**
+ * nb_session_store_open:
+ * @key: the session key
+ *
+ * Returns: (transfer full): the session for @key, loaded from its file or
+ *   new; %NULL with @error set when the file exists but cannot be read
+ */
+NbSession *
+nb_session_store_open (NbSessionStore  *self,
+                       const char      *key,
+                       GError         **error)
+{
+  SessionFile *sf;
+  NbSession *session;
+
+  g_return_val_if_fail (NB_IS_SESSION_STORE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  sf = g_hash_table_lookup (self->files, key);
+  if (sf != NULL)
+    return g_object_ref (sf->session);
+
+  session = load_session (self, key, &sf, error);
+  if (session == NULL)
+    return NULL;
+  g_hash_table_insert (self->files, g_strdup (key), sf);
+  return session;
+}
+
+/* Listing */
+
+static char *
+title_of (JsonObject *message)
+{
+  JsonNode *content = json_object_get_member (message, "content");
+  const char *text = NULL;
+  const char *end;
+
+  if (content != NULL && JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+    text = json_node_get_string (content);
+  else if (content != NULL && JSON_NODE_HOLDS_ARRAY (content))
+    {
+      JsonArray *parts = json_node_get_array (content);
+
+      for (guint i = 0; i < json_array_get_length (parts) && text == NULL; i++)
+        {
+          JsonNode *part = json_array_get_element (parts, i);
+
+          if (JSON_NODE_HOLDS_OBJECT (part) &&
+              g_strcmp0 (obj_get_string (json_node_get_object (part), "type", ""), "text") == 0)
+            text = obj_get_string (json_node_get_object (part), "text", NULL);
+        }
+    }
+
+  if (text == NULL)
+    return NULL;
+  while (g_ascii_isspace (*text))
+    text++;
+  if (*text == '\0' || g_str_has_prefix (text, "[Runtime Context"))
+    return NULL;
+  end = strchr (text, '\n');
+  return end != NULL ? g_strndup (text, end - text) : g_strdup (text);
+}
+
+/* Reads the head for the key and the title and the tail for the latest
+ * dates, so that listing does not read whole long sessions. */
+static NbSessionInfo *
+peek_session (const char *path,
+              const char *stem)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *meta_key = NULL;
+  g_autofree char *updated_at = NULL;
+  NbSessionInfo *info;
+  const char *contents;
+  gsize length;
+  gsize head_end;
+  gsize tail_start;
+  gsize pos;
+
+  mapped = g_mapped_file_new (path, FALSE, NULL);
+  if (mapped == NULL)
+    return NULL;
+  contents = g_mapped_file_get_contents (mapped);
+  length = g_mapped_file_get_length (mapped);
+
+  info = g_new0 (NbSessionInfo, 1);
+  info->path = g_strdup (path);
+
+  head_end = MIN (length, LIST_PEEK_BYTES);
+  tail_start = length > LIST_PEEK_BYTES ? length - LIST_PEEK_BYTES : 0;
+
+  /* Head: the first metadata line's key and the first user message. */
+  for (pos = 0; pos < head_end && (info->title == NULL || meta_key == NULL);)
+    {
+      const char *line = contents + pos;
+      const char *newline = memchr (line, '\n', length - pos);
+      gsize line_length = newline != NULL ? (gsize) (newline - line) : length - pos;
+      JsonObject *object;
+
+      pos += line_length + 1;
+      if (is_blank (line, line_length) || !json_parser_load_from_data (parser, line, line_length, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        continue;
+      object = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
+        {
+          if (meta_key == NULL)
+            meta_key = g_strdup (obj_get_string (object, "key", NULL));
+        }
+      else if (info->title == NULL &&
+               g_strcmp0 (obj_get_string (object, "role", NULL), "user") == 0)
+        info->title = title_of (object);
+    }
+
+  /* Tail: the latest updated_at or message timestamp. */
+  pos = tail_start;
+  if (pos > 0)
+    {
+      const char *newline = memchr (contents + pos, '\n', length - pos);
+
+      pos = newline != NULL ? (gsize) (newline - contents) + 1 : length;
+    }
+  while (pos < length)
+    {
+      const char *line = contents + pos;
+      const char *newline = memchr (line, '\n', length - pos);
+      gsize line_length = newline != NULL ? (gsize) (newline - line) : length - pos;
+      JsonObject *object;
+      const char *stamp;
+
+      pos += line_length + 1;
+      if (is_blank (line, line_length) || !json_parser_load_from_data (parser, line, line_length, NULL) ||
+          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        continue;
+      object = json_node_get_object (json_parser_get_root (parser));
+      if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
+        stamp = obj_get_string (object, "updated_at", NULL);
+      else
+        stamp = obj_get_string (object, "timestamp", NULL);
+      if (stamp != NULL && g_strcmp0 (stamp, updated_at) > 0)
+        {
+          g_free (updated_at);
+          updated_at = g_strdup (stamp);
+        }
+    }
+
+  if (meta_key != NULL)
+    info->key = g_steal_pointer (&meta_key);
+  else
+    {
+      /* As the Python nanobot guesses: the first "_" was the ":". */
+      char *underscore;
+
+      info->key = g_strdup (stem);
+      underscore = strchr (info->key, '_');
+      if (underscore != NULL)
+        *underscore = ':';
+    }
+  info->updated_at = g_steal_pointer (&updated_at);
+  return info;
+}
+
+static int
+compare_info (gconstpointer a,
+              gconstpointer b)
+{
+  const NbSessionInfo *ia = *(NbSessionInfo * const *) a;
+  const NbSessionInfo *ib = *(NbSessionInfo * const *) b;
+
+  return -g_strcmp0 (ia->updated_at, ib->updated_at);
+}
+
+static GPtrArray *
+list_dir (const char  *dir_path,
+          GError     **error)
+{
+  g_autoptr(GPtrArray) infos = g_ptr_array_new_with_free_func ((GDestroyNotify) nb_session_info_free);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &local_error);
+  const char *name;
+
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&infos);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *stem = NULL;
+      NbSessionInfo *info;
+
+      if (name[0] == '.' || !g_str_has_suffix (name, ".jsonl"))
+        continue;
+      path = g_build_filename (dir_path, name, NULL);
+      stem = g_strndup (name, strlen (name) - strlen (".jsonl"));
+      info = peek_session (path, stem);
+      if (info != NULL)
+        g_ptr_array_add (infos, info);
+    }
+
+  g_ptr_array_sort (infos, compare_info);
+  return g_steal_pointer (&infos);
+}
+
+/**
+ * nb_session_store_list:
+ *
+ * Returns: (transfer container) (element-type NbSessionInfo): the stored
+ *   sessions, most recently updated first
+ */
+GPtrArray *
+nb_session_store_list (NbSessionStore  *self,
+                       GError         **error)
+{
+  g_return_val_if_fail (NB_IS_SESSION_STORE (self), NULL);
+  return list_dir (self->dir, error);
+}
+
+static void
+list_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *infos = list_dir (task_data, &error);
+
+  if (infos == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, infos, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * nb_session_store_list_async:
+ *
+ * Lists the stored sessions in a worker thread (it reads every file's
+ * head and tail).
+ */
+void
+nb_session_store_list_async (NbSessionStore      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (NB_IS_SESSION_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nb_session_store_list_async);
+  g_task_set_task_data (task, g_strdup (self->dir), g_free);
+  g_task_run_in_thread (task, list_thread);
+}
+
+/**
+ * nb_session_store_list_finish:
+ *
+ * Returns: (transfer container) (element-type NbSessionInfo): the sessions
+ */
+GPtrArray *
+nb_session_store_list_finish (NbSessionStore  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -7,24 +7,72 @@
 
 G_BEGIN_DECLS
 
+/**
+ * NbSessionInfo:
+ * @key: the session key ("desktop:…")
+ * @updated_at: (nullable): when the session last changed, isoformat
+ * @title: (nullable): the first line of the first user message
+ * @path: the JSONL file
+ *
+ * What the sidebar shows of a stored session without loading it.
+ */
+typedef struct {
+  char *key;
+  char *updated_at;
+  char *title;
+  char *path;
+} NbSessionInfo;
+
+void nb_session_info_free (NbSessionInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbSessionInfo, nb_session_info_free)
+
 #define NB_TYPE_SESSION_STORE (nb_session_store_get_type ())
 G_DECLARE_FINAL_TYPE (NbSessionStore, nb_session_store, NB, SESSION_STORE, GObject)
 
 /* $XDG_DATA_HOME/nanobot/sessions/<key>.jsonl, append-only. */
-NbSessionStore *nb_session_store_new      (const char      *sessions_dir);
-const char     *nb_session_store_get_dir  (NbSessionStore  *self);
+NbSessionStore *nb_session_store_new       (const char      *sessions_dir);
+const char     *nb_session_store_get_dir   (NbSessionStore  *self);
 /* The session for @key, loaded from its file or new; the same object for
  * the same key while it lives. */
-NbSession      *nb_session_store_open     (NbSessionStore  *self,
-                                           const char      *key,
-                                           GError         **error);
+NbSession      *nb_session_store_open      (NbSessionStore  *self,
+                                            const char      *key,
+                                            GError         **error);
 /* Appends the session's unsaved messages (and changed metadata) to its file. */
-gboolean        nb_session_store_append   (NbSessionStore  *self,
-                                           NbSession       *session,
-                                           GError         **error);
-/* Makes what was appended durable (end of a turn). */
-gboolean        nb_session_store_sync     (NbSessionStore  *self,
-                                           NbSession       *session,
-                                           GError         **error);
+gboolean        nb_session_store_append    (NbSessionStore  *self,
+                                            NbSession       *session,
+                                            GError         **error);
+/* Makes what was appended durable (end of a turn). The fdatasync runs in a
+ * worker thread; this returns at once. */
+gboolean        nb_session_store_sync      (NbSessionStore  *self,
+                                            NbSession       *session,
+                                            GError         **error);
+void            nb_session_store_sync_async  (NbSessionStore      *self,
+                                              NbSession           *session,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean        nb_session_store_sync_finish (NbSessionStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Rewrites the file from the session (temp file, fsync, rename). */
+gboolean        nb_session_store_compact   (NbSessionStore  *self,
+                                            NbSession       *session,
+                                            GError         **error);
+/* Stored sessions, most recently updated first.
+ * Returns: (transfer container) (element-type NbSessionInfo) */
+GPtrArray      *nb_session_store_list      (NbSessionStore  *self,
+                                            GError         **error);
+void            nb_session_store_list_async  (NbSessionStore      *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray      *nb_session_store_list_finish (NbSessionStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* The file that holds @key. */
+char           *nb_session_store_get_path  (NbSessionStore  *self,
+                                            const char      *key);
+/* "telegram:12/3" → "telegram_12_3", as the Python nanobot names files. */
+char           *nb_session_store_key_to_file_stem (const char *key);
 
 G_END_DECLS

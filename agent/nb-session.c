@@ -121,6 +121,30 @@ nb_session_append (NbSession *self,
   g_list_model_items_changed (G_LIST_MODEL (self), self->messages->len - 1, 0, 1);
 }
 
+/**
+ * nb_session_add_saved:
+ * @messages: (element-type NbMessage): messages already on disk
+ */
+void
+nb_session_add_saved (NbSession *self,
+                      GPtrArray *messages)
+{
+  guint position;
+
+  g_return_if_fail (NB_IS_SESSION (self));
+  g_return_if_fail (messages != NULL);
+
+  if (messages->len == 0)
+    return;
+
+  position = self->messages->len;
+  for (guint i = 0; i < messages->len; i++)
+    g_ptr_array_add (self->messages, g_object_ref (g_ptr_array_index (messages, i)));
+  if (self->saved_count == position)
+    self->saved_count = self->messages->len;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, messages->len);
+}
+
 guint
 nb_session_get_n_messages (NbSession *self)
 {

@@ -42,6 +42,11 @@ guint       nb_session_get_saved_count       (NbSession  *self);
 void        nb_session_set_saved_count       (NbSession  *self,
                                               guint       saved_count);
 
+/* Appends messages read from the session's file: they count as saved and
+ * leave updated_at alone. One items-changed for all of them. */
+void        nb_session_add_saved             (NbSession  *self,
+                                              GPtrArray  *messages);
+
 GPtrArray  *nb_session_get_history           (NbSession  *self,
                                               guint       max_messages);
 

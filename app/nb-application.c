@@ -7,6 +7,7 @@
 
 #include "nb-application.h"
 #include "nb-headless.h"
+#include "nb-preferences-window.h"
 #include "nb-window.h"
 
 struct _NbApplication
@@ -98,24 +99,49 @@ about_action (GSimpleAction *action,
                          "website", "https://github.com/nanobot-desktop/nanobot",
                          "issue-url", "https://github.com/nanobot-desktop/nanobot/issues",
                          "comments", _("A native desktop AI assistant"),
+                         "copyright", _("© 2026 The Nanobot developers"),
+                         /* Translators: put your names here, one per line. */
+                         "translator-credits", _("translator-credits"),
                          NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+  NbPreferencesWindow *preferences = nb_preferences_window_new (window);
+
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "about", about_action },
+  { "preferences", preferences_action },
 };
 
 static void
 nb_application_startup (GApplication *app)
 {
-  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "window.close", { "<Control>w", NULL } },
+  };
 
   G_APPLICATION_CLASS (nb_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  /* Ctrl+? for win.show-help-overlay comes with gtk/help-overlay.ui. */
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
 }
 
 static void

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "nb-config.h"
+#include "nb-context-builder.h"
+#include "nb-provider.h"
+#include "nb-session-store.h"
+#include "nb-session.h"
+#include "nb-tool-registry.h"
+
+G_BEGIN_DECLS
+
+#define NB_TYPE_AGENT (nb_agent_get_type ())
+G_DECLARE_FINAL_TYPE (NbAgent, nb_agent, NB, AGENT, GObject)
+
+NbAgent          *nb_agent_new                    (NbProvider          *provider,
+                                                   NbConfig            *config,
+                                                   NbToolRegistry      *tools,
+                                                   NbContextBuilder    *context);
+NbProvider       *nb_agent_get_provider           (NbAgent             *self);
+NbConfig         *nb_agent_get_config             (NbAgent             *self);
+NbToolRegistry   *nb_agent_get_tools              (NbAgent             *self);
+NbContextBuilder *nb_agent_get_context_builder    (NbAgent             *self);
+NbSessionStore   *nb_agent_get_session_store      (NbAgent             *self);
+void              nb_agent_set_session_store      (NbAgent             *self,
+                                                   NbSessionStore      *store);
+guint             nb_agent_get_max_iterations     (NbAgent             *self);
+void              nb_agent_set_max_iterations     (NbAgent             *self,
+                                                   guint                max_iterations);
+void              nb_agent_set_system_prompt      (NbAgent             *self,
+                                                   const char          *system_prompt);
+void              nb_agent_add_agent_tools        (NbAgent             *self);
+gboolean          nb_agent_is_busy                (NbAgent             *self);
+
+void              nb_agent_run_async              (NbAgent             *self,
+                                                   NbSession           *session,
+                                                   const char          *input,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+char             *nb_agent_run_finish             (NbAgent             *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
+G_END_DECLS

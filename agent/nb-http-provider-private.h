@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "nb-http-provider.h"
+
+G_BEGIN_DECLS
+
+/* One tool call being assembled from fragments. */
+typedef struct {
+  gint     wire_index;   /* the index (or content block) the wire used */
+  char    *id;
+  char    *name;
+  GString *arguments;
+} NbToolCallBuilder;
+
+typedef enum {
+  NB_BODY_UNKNOWN,
+  NB_BODY_STREAM,
+  NB_BODY_JSON,
+} NbBodyKind;
+
+/*
+ * The state of one reply as it streams in. Subclasses report what they
+ * parsed through the nb_provider_stream_*() helpers, which also call the
+ * caller's delta function.
+ */
+struct _NbProviderStream
+{
+  NbChatDeltaFunc  delta_func;
+  gpointer         delta_data;
+
+  GString         *content;
+  GString         *reasoning;
+  GPtrArray       *calls;          /* NbToolCallBuilder */
+  char            *finish_reason;
+  NbUsage          usage;
+  gboolean         delivered;      /* a delta reached the caller: no retry */
+  gboolean         done;           /* the wire format's end marker was seen */
+
+  char            *content_type;
+  NbBodyKind       body_kind;
+  GByteArray      *line;           /* the unfinished line */
+  gsize            max_line;
+  GString         *event;          /* SSE event name */
+  GString         *data;           /* SSE data lines */
+  gboolean         has_data;
+  GByteArray      *whole;          /* a non-streamed JSON body */
+
+  GArray          *blocks;         /* Anthropic: content block kinds by index */
+};
+
+NbProviderStream *nb_provider_stream_new            (NbChatDeltaFunc   delta_func,
+                                                     gpointer          delta_data,
+                                                     const char       *content_type);
+void              nb_provider_stream_free           (NbProviderStream *stream);
+void              nb_provider_stream_add_text       (NbProviderStream *stream,
+                                                     const char       *text);
+void              nb_provider_stream_add_reasoning  (NbProviderStream *stream,
+                                                     const char       *text);
+/* Starts a call; returns its position in stream->calls. */
+guint             nb_provider_stream_begin_call     (NbProviderStream *stream,
+                                                     gint              wire_index,
+                                                     const char       *id,
+                                                     const char       *name);
+/* The most recent call with this wire index, or -1. */
+gint              nb_provider_stream_find_call      (NbProviderStream *stream,
+                                                     gint              wire_index);
+void              nb_provider_stream_add_arguments  (NbProviderStream *stream,
+                                                     guint             position,
+                                                     const char       *fragment);
+void              nb_provider_stream_set_finish     (NbProviderStream *stream,
+                                                     const char       *finish_reason);
+NbChatResponse   *nb_provider_stream_take_response  (NbProviderStream *stream);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbProviderStream, nb_provider_stream_free)
+
+/* Feeds raw bytes of the body as they arrive; FALSE with @error set on a
+ * protocol error (line too long, HTML instead of a stream, bad JSON…). */
+gboolean          nb_http_provider_feed             (NbHttpProvider   *self,
+                                                     NbProviderStream *stream,
+                                                     const char       *data,
+                                                     gsize             length,
+                                                     GError          **error);
+/* The body ended: flushes what is pending and checks that the reply was
+ * complete. */
+gboolean          nb_http_provider_end              (NbHttpProvider   *self,
+                                                     NbProviderStream *stream,
+                                                     GError          **error);
+
+/* Helpers for subclasses. */
+JsonNode         *nb_http_provider_parse_json       (NbHttpProvider   *self,
+                                                     const char       *data,
+                                                     gsize             length,
+                                                     GError          **error);
+void              nb_http_provider_add_extra_headers (NbHttpProvider    *self,
+                                                      SoupMessageHeaders *headers);
+/* "text" of a content value that may be a string or an array of parts. */
+char             *nb_http_provider_content_text     (JsonNode         *content);
+
+/* Lenient getters for replies: a missing member or one of another type
+ * reads as NULL or 0, never as a critical warning. */
+static inline const char *
+nb_json_get_string (JsonObject *object,
+                    const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static inline JsonObject *
+nb_json_get_object (JsonObject *object,
+                    const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static inline JsonArray *
+nb_json_get_array (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static inline gint64
+nb_json_get_int (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return (gint64) json_node_get_double (node);
+  return json_node_get_int (node);
+}
+
+G_END_DECLS

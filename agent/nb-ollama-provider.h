@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "nb-http-provider.h"
+
+G_BEGIN_DECLS
+
+/* Ollama's native API: POST {apiBase}/api/chat, NDJSON, tools. */
+#define NB_TYPE_OLLAMA_PROVIDER (nb_ollama_provider_get_type ())
+G_DECLARE_FINAL_TYPE (NbOllamaProvider, nb_ollama_provider, NB, OLLAMA_PROVIDER, NbHttpProvider)
+
+NbProvider *nb_ollama_provider_new (const char *name,
+                                    const char *api_base,
+                                    const char *api_key);
+
+G_END_DECLS

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "nb-skills"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "nb-skills.h"
+#include "nb-workspace.h"
+#include "nb-workspace-private.h"
+
+/*
+ * Skills are folders with a SKILL.md: a frontmatter block of `key: value`
+ * lines between `---` lines, then Markdown instructions. Built-in skills
+ * come from data/skills/ (compiled in); a workspace skills/<name>/ with the
+ * same name replaces the built-in one. A malformed file is skipped with a
+ * message naming it; the others load.
+ */
+
+struct _NbSkills
+{
+  GObject     parent_instance;
+
+  char       *workspace;
+  char       *skills_dir;
+  GPtrArray  *skills;         /* NbSkill, sorted by name */
+  GPtrArray  *workspace_dirs; /* char * */
+};
+
+G_DEFINE_FINAL_TYPE (NbSkills, nb_skills, G_TYPE_OBJECT)
+
+void
+nb_skill_free (NbSkill *skill)
+{
+  if (skill == NULL)
+    return;
+  g_free (skill->name);
+  g_free (skill->description);
+  g_free (skill->location);
+  g_free (skill->body);
+  g_strfreev (skill->bins);
+  g_strfreev (skill->env);
+  g_free (skill->missing);
+  g_free (skill);
+}
+
+static char *
+unquote (const char *value)
+{
+  gsize length = strlen (value);
+
+  if (length >= 2 && ((value[0] == '"' && value[length - 1] == '"') ||
+                      (value[0] == '\'' && value[length - 1] == '\'')))
+    return g_strndup (value + 1, length - 2);
+  return g_strdup (value);
+}
+
+static GStrv
+string_list (JsonObject *object,
+             const char *member)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (element));
+        }
+    }
+  return g_strv_builder_end (builder);
+}
+
+static JsonObject *
+object_member (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+parse_metadata (NbSkill     *skill,
+                const char  *json,
+                GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *ours;
+  JsonObject *requires;
+  JsonNode *always;
+
+  g_autoptr(GError) local_error = NULL;
+
+  if (!json_parser_load_from_data (parser, json, -1, &local_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "metadata is not JSON: %s", local_error->message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "metadata is not a JSON object");
+      return FALSE;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  ours = object_member (root, "nanobot");
+  if (ours == NULL)
+    ours = object_member (root, "openclaw");
+
+  requires = object_member (ours, "requires");
+  g_strfreev (skill->bins);
+  g_strfreev (skill->env);
+  skill->bins = string_list (requires, "bins");
+  skill->env = string_list (requires, "env");
+
+  always = ours != NULL ? json_object_get_member (ours, "always") : NULL;
+  if (always != NULL && JSON_NODE_HOLDS_VALUE (always) && json_node_get_value_type (always) == G_TYPE_BOOLEAN)
+    skill->always = json_node_get_boolean (always);
+  return TRUE;
+}
+
+/**
+ * nb_skill_parse:
+ * @name: the skill's folder name
+ * @text: the contents of SKILL.md
+ *
+ * Returns: (transfer full): the skill, not yet checked for availability
+ */
+NbSkill *
+nb_skill_parse (const char  *name,
+                const char  *text,
+                GError     **error)
+{
+  g_autoptr(NbSkill) skill = g_new0 (NbSkill, 1);
+  const char *body = text;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  skill->name = g_strdup (name);
+  skill->bins = g_new0 (char *, 1);
+  skill->env = g_new0 (char *, 1);
+
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not UTF-8 text");
+      return NULL;
+    }
+
+  if (g_str_has_prefix (text, "---\n") || g_str_has_prefix (text, "---\r\n"))
+    {
+      const char *line = strchr (text, '\n') + 1;
+      gboolean closed = FALSE;
+      guint line_number = 1;
+
+      while (*line != '\0')
+        {
+          const char *end = strchr (line, '\n');
+          g_autofree char *raw = end != NULL ? g_strndup (line, end - line) : g_strdup (line);
+          char *stripped = g_strstrip (raw);
+          char *colon;
+
+          line_number++;
+          line = end != NULL ? end + 1 : line + strlen (line);
+
+          if (g_str_equal (stripped, "---"))
+            {
+              closed = TRUE;
+              break;
+            }
+          if (*stripped == '\0' || *stripped == '#')
+            continue;
+
+          colon = strchr (stripped, ':');
+          if (colon == NULL)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "line %u: expected “key: value”", line_number);
+              return NULL;
+            }
+          *colon = '\0';
+          {
+            const char *key = g_strstrip (stripped);
+            g_autofree char *value = unquote (g_strstrip (colon + 1));
+
+            if (g_str_equal (key, "description"))
+              {
+                g_free (skill->description);
+                skill->description = g_steal_pointer (&value);
+              }
+            else if (g_str_equal (key, "metadata"))
+              {
+                if (*value != '\0' && !parse_metadata (skill, value, error))
+                  {
+                    g_prefix_error (error, "line %u: ", line_number);
+                    return NULL;
+                  }
+              }
+            else if (g_str_equal (key, "always"))
+              skill->always = g_ascii_strcasecmp (value, "true") == 0;
+          }
+        }
+
+      if (!closed)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "the frontmatter has no closing “---” line");
+          return NULL;
+        }
+      body = line;
+    }
+
+  while (*body == '\n' || *body == '\r')
+    body++;
+  skill->body = g_strdup (body);
+  g_strchomp (skill->body);
+  if (skill->description == NULL || *skill->description == '\0')
+    {
+      g_free (skill->description);
+      skill->description = g_strdup (name);
+    }
+  return g_steal_pointer (&skill);
+}
+
+static void
+check_requirements (NbSkill *skill)
+{
+  g_autoptr(GString) missing = g_string_new (NULL);
+
+  for (guint i = 0; skill->bins[i] != NULL; i++)
+    {
+      g_autofree char *found = g_find_program_in_path (skill->bins[i]);
+
+      if (found == NULL)
+        g_string_append_printf (missing, "%sCLI: %s", missing->len ? ", " : "", skill->bins[i]);
+    }
+  for (guint i = 0; skill->env[i] != NULL; i++)
+    {
+      const char *value = g_getenv (skill->env[i]);
+
+      if (value == NULL || *value == '\0')
+        g_string_append_printf (missing, "%sENV: %s", missing->len ? ", " : "", skill->env[i]);
+    }
+
+  skill->available = missing->len == 0;
+  g_free (skill->missing);
+  skill->missing = missing->len ? g_strdup (missing->str) : NULL;
+}
+
+static void
+nb_skills_finalize (GObject *object)
+{
+  NbSkills *self = NB_SKILLS (object);
+
+  g_clear_pointer (&self->workspace, g_free);
+  g_clear_pointer (&self->skills_dir, g_free);
+  g_clear_pointer (&self->skills, g_ptr_array_unref);
+  g_clear_pointer (&self->workspace_dirs, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (nb_skills_parent_class)->finalize (object);
+}
+
+static void
+nb_skills_class_init (NbSkillsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = nb_skills_finalize;
+}
+
+static void
+nb_skills_init (NbSkills *self)
+{
+  self->skills = g_ptr_array_new_with_free_func ((GDestroyNotify) nb_skill_free);
+  self->workspace_dirs = g_ptr_array_new_with_free_func (g_free);
+}
+
+/**
+ * nb_skills_new:
+ * @workspace: the workspace folder
+ *
+ * Returns: (transfer full): the skills, loaded
+ */
+NbSkills *
+nb_skills_new (const char *workspace)
+{
+  NbSkills *self;
+
+  g_return_val_if_fail (workspace != NULL, NULL);
+
+  self = g_object_new (NB_TYPE_SKILLS, NULL);
+  self->workspace = g_strdup (workspace);
+  self->skills_dir = g_build_filename (workspace, "skills", NULL);
+  nb_skills_reload (self);
+  return self;
+}
+
+/* A built-in skill is read from the resource, but the model reads its
+ * location with read_file: point at the installed copy, or at the source
+ * tree when running uninstalled. */
+static char *
+builtin_location (const char *name)
+{
+  static const char * const roots[] = { PKGDATADIR, SOURCE_DATADIR };
+
+  for (guint i = 0; i < G_N_ELEMENTS (roots); i++)
+    {
+      g_autofree char *path = g_build_filename (roots[i], "skills", name, "SKILL.md", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return g_strdup_printf ("resource://" NB_AGENT_RESOURCE_PATH "/skills/%s/SKILL.md", name);
+}
+
+static void
+load_builtin (GHashTable *by_name)
+{
+  const char *dir = NB_AGENT_RESOURCE_PATH "/skills";
+  g_auto(GStrv) children = NULL;
+
+  nb_workspace_register_resources ();
+  children = g_resources_enumerate_children (dir, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  for (guint i = 0; children != NULL && children[i] != NULL; i++)
+    {
+      g_autofree char *name = g_strndup (children[i], strcspn (children[i], "/"));
+      g_autofree char *path = g_strdup_printf ("%s/%s/SKILL.md", dir, name);
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      NbSkill *skill;
+
+      if (g_hash_table_contains (by_name, name))
+        continue;
+      bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      if (bytes == NULL)
+        continue;
+      text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      skill = nb_skill_parse (name, text, &error);
+      if (skill == NULL)
+        {
+          g_message ("Skipped the built-in skill %s: %s", path, error->message);
+          continue;
+        }
+      skill->builtin = TRUE;
+      skill->location = builtin_location (name);
+      g_hash_table_insert (by_name, g_strdup (name), skill);
+    }
+}
+
+static void
+load_workspace (NbSkills   *self,
+                GHashTable *by_name)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->skills_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *folder = g_build_filename (self->skills_dir, name, NULL);
+      g_autofree char *path = NULL;
+      g_autofree char *text = NULL;
+      g_autoptr(GError) error = NULL;
+      NbSkill *skill;
+
+      if (name[0] == '.' || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+        continue;
+      g_ptr_array_add (self->workspace_dirs, g_strdup (folder));
+
+      path = g_build_filename (folder, "SKILL.md", NULL);
+      if (!nb_workspace_read_file (path, &text, &error))
+        {
+          if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            g_message ("Skipped the skill %s: %s", path, error->message);
+          continue;
+        }
+      skill = nb_skill_parse (name, text, &error);
+      if (skill == NULL)
+        {
+          g_message ("Skipped the skill %s: %s", path, error->message);
+          continue;
+        }
+      skill->location = g_steal_pointer (&path);
+      g_hash_table_insert (by_name, g_strdup (name), skill);
+    }
+}
+
+static int
+compare_skills (gconstpointer a,
+                gconstpointer b)
+{
+  const NbSkill *sa = *(NbSkill * const *) a;
+  const NbSkill *sb = *(NbSkill * const *) b;
+
+  return strcmp (sa->name, sb->name);
+}
+
+void
+nb_skills_reload (NbSkills *self)
+{
+  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (NB_IS_SKILLS (self));
+
+  g_ptr_array_set_size (self->skills, 0);
+  g_ptr_array_set_size (self->workspace_dirs, 0);
+
+  load_workspace (self, by_name);
+  load_builtin (by_name);
+
+  g_hash_table_iter_init (&iter, by_name);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      check_requirements (value);
+      g_ptr_array_add (self->skills, value);
+    }
+  g_ptr_array_sort (self->skills, compare_skills);
+}
+
+GPtrArray *
+nb_skills_get_skills (NbSkills *self)
+{
+  g_return_val_if_fail (NB_IS_SKILLS (self), NULL);
+  return self->skills;
+}
+
+GPtrArray *
+nb_skills_get_workspace_dirs (NbSkills *self)
+{
+  g_return_val_if_fail (NB_IS_SKILLS (self), NULL);
+  return self->workspace_dirs;
+}
+
+/**
+ * nb_skills_lookup:
+ *
+ * Returns: (transfer none) (nullable): the skill called @name
+ */
+NbSkill *
+nb_skills_lookup (NbSkills   *self,
+                  const char *name)
+{
+  g_return_val_if_fail (NB_IS_SKILLS (self), NULL);
+
+  for (guint i = 0; i < self->skills->len; i++)
+    {
+      NbSkill *skill = g_ptr_array_index (self->skills, i);
+
+      if (g_strcmp0 (skill->name, name) == 0)
+        return skill;
+    }
+  return NULL;
+}
+
+static void
+append_element (GString    *xml,
+                const char *tag,
+                const char *text)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  g_string_append_printf (xml, "    <%s>%s</%s>\n", tag, escaped, tag);
+}
+
+char *
+nb_skills_build_summary (NbSkills *self)
+{
+  g_autoptr(GString) xml = NULL;
+
+  g_return_val_if_fail (NB_IS_SKILLS (self), NULL);
+
+  if (self->skills->len == 0)
+    return NULL;
+
+  xml = g_string_new ("<skills>\n");
+  for (guint i = 0; i < self->skills->len; i++)
+    {
+      NbSkill *skill = g_ptr_array_index (self->skills, i);
+
+      g_string_append_printf (xml, "  <skill available=\"%s\">\n", skill->available ? "true" : "false");
+      append_element (xml, "name", skill->name);
+      append_element (xml, "description", skill->description);
+      append_element (xml, "location", skill->location);
+      if (skill->missing != NULL)
+        append_element (xml, "requires", skill->missing);
+      g_string_append (xml, "  </skill>\n");
+    }
+  g_string_append (xml, "</skills>");
+  return g_string_free (g_steal_pointer (&xml), FALSE);
+}
+
+char *
+nb_skills_build_always (NbSkills *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (NB_IS_SKILLS (self), NULL);
+
+  for (guint i = 0; i < self->skills->len; i++)
+    {
+      NbSkill *skill = g_ptr_array_index (self->skills, i);
+
+      if (!skill->always || !skill->available)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, "\n\n---\n\n");
+      g_string_append_printf (text, "### Skill: %s\n\n%s", skill->name, skill->body);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "nb-headless"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "nb-agent.h"
+#include "nb-headless-agent.h"
+#include "nb-session-store.h"
+
+#define ARGUMENT_PREVIEW_CHARS 40
+
+typedef struct {
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  NbAgent      *agent;
+  gboolean      turn_done;
+  gboolean      interrupted;
+  gboolean      at_line_start;
+  int           status;
+} Headless;
+
+static char *
+shorten (const char *text)
+{
+  g_autofree char *flat = g_strdelimit (g_strdup (text), "\n\r\t", ' ');
+
+  if (g_utf8_strlen (flat, -1) <= ARGUMENT_PREVIEW_CHARS)
+    return g_steal_pointer (&flat);
+  {
+    g_autofree char *start = g_utf8_substring (flat, 0, ARGUMENT_PREVIEW_CHARS - 1);
+
+    return g_strconcat (start, "…", NULL);
+  }
+}
+
+char *
+nb_headless_describe_call (const char *name,
+                           const char *arguments_json)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *preview = NULL;
+  JsonNode *first;
+
+  if (arguments_json != NULL && *arguments_json != '\0')
+    root = json_from_string (arguments_json, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup_printf ("%s()", name);
+
+  members = json_object_get_members (json_node_get_object (root));
+  if (members == NULL)
+    return g_strdup_printf ("%s()", name);
+
+  first = json_object_get_member (json_node_get_object (root), members->data);
+  if (JSON_NODE_HOLDS_VALUE (first) && json_node_get_value_type (first) == G_TYPE_STRING)
+    {
+      g_autofree char *text = shorten (json_node_get_string (first));
+
+      preview = g_strdup_printf ("\"%s\"", text);
+    }
+  else
+    {
+      g_autofree char *text = json_to_string (first, FALSE);
+
+      preview = shorten (text);
+    }
+  return g_strdup_printf ("%s(%s)", name, preview);
+}
+
+static void
+end_line (Headless *self)
+{
+  if (!self->at_line_start)
+    {
+      g_print ("\n");
+      fflush (stdout);
+      self->at_line_start = TRUE;
+    }
+}
+
+static void
+text_delta_cb (NbAgent    *agent,
+               NbSession  *session,
+               const char *text,
+               Headless   *self)
+{
+  fputs (text, stdout);
+  fflush (stdout);
+  self->at_line_start = g_str_has_suffix (text, "\n");
+}
+
+static void
+tool_call_started_cb (NbAgent    *agent,
+                      NbSession  *session,
+                      const char *call_id,
+                      const char *name,
+                      const char *arguments,
+                      Headless   *self)
+{
+  g_autofree char *call = nb_headless_describe_call (name, arguments);
+
+  end_line (self);
+  g_printerr ("↳ %s\n", call);
+}
+
+static void
+message_cb (NbAgent            *agent,
+            NbSession          *session,
+            const char         *channel,
+            const char         *chat_id,
+            const char         *content,
+            const char * const *media,
+            Headless           *self)
+{
+  end_line (self);
+  g_printerr ("%s\n", content);
+  for (guint i = 0; media != NULL && media[i] != NULL; i++)
+    g_printerr ("  %s\n", media[i]);
+}
+
+static void
+turn_finished_cb (NbAgent      *agent,
+                  NbSession    *session,
+                  const char   *reply,
+                  const GError *error,
+                  Headless     *self)
+{
+  end_line (self);
+}
+
+static void
+busy_cb (NbAgent    *agent,
+         GParamSpec *pspec,
+         Headless   *self)
+{
+  if (self->turn_done && !nb_agent_is_busy (agent))
+    g_main_loop_quit (self->loop);
+}
+
+static void
+run_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  Headless *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = nb_agent_run_finish (NB_AGENT (source), result, &error);
+
+  self->turn_done = TRUE;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      self->status = 130;
+      g_main_loop_quit (self->loop);
+      return;
+    }
+  if (error != NULL)
+    {
+      g_printerr ("nanobot: %s\n", error->message);
+      self->status = 1;
+      g_main_loop_quit (self->loop);
+      return;
+    }
+
+  /* Sub-agents started during the turn report back before we exit. */
+  if (!nb_agent_is_busy (self->agent))
+    g_main_loop_quit (self->loop);
+}
+
+static gboolean
+sigint_cb (gpointer user_data)
+{
+  Headless *self = user_data;
+
+  self->interrupted = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  /* Background work ends with the agent; stop waiting for it. */
+  if (self->turn_done)
+    g_main_loop_quit (self->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+nb_headless_run_agent (NbConfig       *config,
+                       NbProvider     *provider,
+                       NbToolRegistry *tools,
+                       const char     *message,
+                       const char     *session_key)
+{
+  g_autoptr(NbToolRegistry) registry = tools != NULL ? g_object_ref (tools) : nb_tool_registry_new ();
+  g_autofree char *data_dir = nb_config_get_data_dir ();
+  g_autofree char *sessions_dir = g_build_filename (data_dir, "sessions", NULL);
+  g_autofree char *workspace = nb_config_dup_workspace (config);
+  g_autoptr(NbSessionStore) store = nb_session_store_new (sessions_dir);
+  g_autoptr(NbContextBuilder) context = nb_context_builder_new (workspace);
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(NbAgent) agent = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Headless self = { 0 };
+  guint sigint_id;
+
+  g_return_val_if_fail (NB_IS_CONFIG (config), 2);
+  g_return_val_if_fail (NB_IS_PROVIDER (provider), 2);
+
+  session = nb_session_store_open (store, session_key, &error);
+  if (session == NULL)
+    {
+      g_printerr ("nanobot: %s\n", error->message);
+      return 1;
+    }
+
+  agent = nb_agent_new (provider, config, registry, context);
+  nb_agent_set_session_store (agent, store);
+  nb_agent_add_agent_tools (agent);
+
+  self.loop = loop;
+  self.cancellable = cancellable;
+  self.agent = agent;
+  self.at_line_start = TRUE;
+
+  g_signal_connect (agent, "text-delta", G_CALLBACK (text_delta_cb), &self);
+  g_signal_connect (agent, "tool-call-started", G_CALLBACK (tool_call_started_cb), &self);
+  g_signal_connect (agent, "message", G_CALLBACK (message_cb), &self);
+  g_signal_connect (agent, "turn-finished", G_CALLBACK (turn_finished_cb), &self);
+  g_signal_connect (agent, "notify::busy", G_CALLBACK (busy_cb), &self);
+  sigint_id = g_unix_signal_add (SIGINT, sigint_cb, &self);
+
+  nb_agent_run_async (agent, session, message, cancellable, run_cb, &self);
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint_id);
+  g_signal_handlers_disconnect_by_data (agent, &self);
+
+  if (self.interrupted)
+    {
+      g_printerr ("nanobot: %s\n", _("interrupted"));
+      return 130;
+    }
+  return self.status;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "nb-agent.h"
+#include "../nb-scripted-provider.h"
+#include "../nb-test-tool.h"
+#include "../nb-test-util.h"
+
+/*
+ * The agent's own cost per LLM iteration with 20 registered tools: building
+ * the request (messages, cached definitions), validating and dispatching a
+ * tool call, appending the assistant message and the tool result to the
+ * session, emitting the signals. The in-process provider answers at once;
+ * the time spent in its own code (it serializes every request to JSON to
+ * record it) is measured and subtracted.
+ */
+
+#define N_TURNS 50
+#define ITERATIONS_PER_TURN 20
+
+static const char *schema =
+  "{\"type\":\"object\",\"properties\":{"
+  "\"path\":{\"type\":\"string\",\"minLength\":1},"
+  "\"count\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100},"
+  "\"mode\":{\"type\":\"string\",\"enum\":[\"a\",\"b\"]},"
+  "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"
+  "\"required\":[\"path\"]}";
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(NbScriptedProvider) provider = nb_scripted_provider_new ();
+  g_autoptr(NbConfig) config = nb_config_new ();
+  g_autoptr(NbToolRegistry) tools = nb_tool_registry_new ();
+  g_autofree char *dir = nb_test_make_tmpdir ();
+  g_autoptr(NbContextBuilder) context = nb_context_builder_new (dir);
+  g_autoptr(NbAgent) agent = NULL;
+  gint64 begin, wall_us, provider_us;
+  guint iterations = 0;
+  double per_iteration;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("tool_%02u", i);
+      g_autoptr(NbTestTool) tool = nb_test_tool_new (name, schema, i % 4 == 0, 0);
+
+      nb_tool_registry_add (tools, NB_TOOL (tool));
+    }
+  nb_config_set_string (config, "agents.defaults.model", "bench-model");
+  agent = nb_agent_new (NB_PROVIDER (provider), config, tools, context);
+  provider->delay_ms = 0;
+
+  begin = g_get_monotonic_time ();
+  for (guint turn = 0; turn < N_TURNS; turn++)
+    {
+      g_autofree char *key = g_strdup_printf ("bench:%u", turn);
+      g_autoptr(NbSession) session = nb_session_new (key);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *reply = NULL;
+
+      for (guint i = 0; i + 1 < ITERATIONS_PER_TURN; i++)
+        {
+          g_autofree char *id = g_strdup_printf ("call_%u", i);
+          g_autofree char *name = g_strdup_printf ("tool_%02u", i % 20);
+
+          nb_scripted_provider_add_calls (provider, NULL, id, name,
+                                          "{\"path\":\"notes/todo.md\",\"count\":3,\"mode\":\"a\",\"tags\":[\"x\",\"y\"]}",
+                                          NULL);
+        }
+      nb_scripted_provider_add_reply (provider, "Done with all of it.");
+
+      nb_agent_run_async (agent, session, "Do twenty things", NULL, nb_test_store_result_cb, &result);
+      nb_test_wait_result (&result, 60000);
+      reply = nb_agent_run_finish (agent, result, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (reply, ==, "Done with all of it.");
+      g_assert_cmpuint (nb_session_get_n_messages (session), ==, 2 + 2 * (ITERATIONS_PER_TURN - 1));
+      iterations += ITERATIONS_PER_TURN;
+    }
+  wall_us = g_get_monotonic_time () - begin;
+  provider_us = provider->busy_us;
+  per_iteration = (double) (wall_us - provider_us) / iterations;
+
+  g_print ("bench-agent-overhead: %u iterations (%u turns of %u), 20 registered tools\n",
+           iterations, N_TURNS, ITERATIONS_PER_TURN);
+  g_print ("  wall %.1f ms, of which the fake provider's own code %.1f ms\n",
+           wall_us / 1000.0, provider_us / 1000.0);
+  g_print ("  agent overhead: %.1f us per iteration (target <= 1000 us)\n", per_iteration);
+
+  nb_test_rm_rf (dir);
+  return per_iteration <= 1000.0 ? 0 : 1;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Append-only sessions (B3). Prints the bytes written to the file when
+ * message 10 and message 2 000 are appended (each must equal the size of
+ * its own line: nothing is rewritten), and the time to load a session of
+ * 10 000 messages (limit 100 ms). Fails when either does not hold.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "nb-session-store.h"
+#include "../nb-test-util.h"
+
+#define LOAD_MESSAGES 10000
+#define LOAD_LIMIT_MS 100.0
+
+static goffset
+size_of (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? st.st_size : -1;
+}
+
+static NbMessage *
+make_message (guint index)
+{
+  g_autofree char *text = g_strdup_printf ("Message number %u of a long conversation, with a sentence or two "
+                                           "of ordinary text so that the lines look like real ones.", index);
+
+  return nb_message_new (index % 2 ? "assistant" : "user", text);
+}
+
+/* Appends one message and returns how many bytes the file grew, and the
+ * length of the line that message became. */
+static goffset
+append_one (NbSessionStore *store,
+            NbSession      *session,
+            const char     *path,
+            guint           index,
+            gsize          *line_length)
+{
+  g_autoptr(NbMessage) message = make_message (index);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  goffset before = size_of (path);
+  goffset after;
+  const char *last;
+
+  nb_session_append (session, message);
+  if (!nb_session_store_append (store, session, &error))
+    g_error ("%s", error->message);
+  after = size_of (path);
+
+  contents = nb_test_read_file (path);
+  contents[strlen (contents) - 1] = '\0';
+  last = strrchr (contents, '\n');
+  *line_length = strlen (last != NULL ? last + 1 : contents) + 1;
+  return after - before;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *dir = nb_test_make_tmpdir ();
+  g_autoptr(NbSessionStore) store = nb_session_store_new (dir);
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = nb_session_store_get_path (store, "bench:append");
+  gsize line10 = 0, line2000 = 0;
+  goffset wrote10 = 0, wrote2000 = 0;
+  gint64 start;
+  double load_ms;
+  gboolean ok = TRUE;
+
+  session = nb_session_store_open (store, "bench:append", &error);
+  g_assert_no_error (error);
+
+  /* Message 1 creates the file with its metadata line first. */
+  for (guint i = 1; i <= 2000; i++)
+    {
+      if (i == 10)
+        wrote10 = append_one (store, session, path, i, &line10);
+      else if (i == 2000)
+        wrote2000 = append_one (store, session, path, i, &line2000);
+      else
+        {
+          g_autoptr(NbMessage) message = make_message (i);
+
+          nb_session_append (session, message);
+          if (!nb_session_store_append (store, session, &error))
+            g_error ("%s", error->message);
+        }
+    }
+
+  printf ("append message 10: %" G_GOFFSET_FORMAT " bytes written, its line is %zu bytes\n", wrote10, line10);
+  printf ("append message 2000: %" G_GOFFSET_FORMAT " bytes written, its line is %zu bytes\n", wrote2000, line2000);
+  printf ("file after 2000 messages: %" G_GOFFSET_FORMAT " bytes\n", size_of (path));
+  ok = ok && wrote10 == (goffset) line10 && wrote2000 == (goffset) line2000;
+
+  /* A 10 000 message session. */
+  {
+    g_autofree char *big_dir = g_build_filename (dir, "big", NULL);
+    g_autoptr(NbSessionStore) writer = nb_session_store_new (big_dir);
+    g_autoptr(NbSession) big = nb_session_store_open (writer, "bench:load", &error);
+    g_autoptr(NbSessionStore) reader = NULL;
+    g_autoptr(NbSession) loaded = NULL;
+    g_autofree char *big_path = nb_session_store_get_path (writer, "bench:load");
+
+    for (guint i = 0; i < LOAD_MESSAGES; i++)
+      {
+        g_autoptr(NbMessage) message = make_message (i);
+
+        nb_session_append (big, message);
+      }
+    if (!nb_session_store_append (writer, big, &error))
+      g_error ("%s", error->message);
+
+    /* The machine is shared: the best of five runs is the figure. */
+    load_ms = G_MAXDOUBLE;
+    for (guint run = 0; run < 5; run++)
+      {
+        double ms;
+
+        g_clear_object (&loaded);
+        g_clear_object (&reader);
+        reader = nb_session_store_new (big_dir);
+        start = g_get_monotonic_time ();
+        loaded = nb_session_store_open (reader, "bench:load", &error);
+        ms = (g_get_monotonic_time () - start) / 1000.0;
+        g_assert_no_error (error);
+        printf ("load %u messages (%" G_GOFFSET_FORMAT " bytes), run %u: %.1f ms\n",
+                nb_session_get_n_messages (loaded), size_of (big_path), run + 1, ms);
+        load_ms = MIN (load_ms, ms);
+      }
+    printf ("load %u messages: best %.1f ms\n", nb_session_get_n_messages (loaded), load_ms);
+    ok = ok && nb_session_get_n_messages (loaded) == LOAD_MESSAGES && load_ms <= LOAD_LIMIT_MS;
+  }
+
+  g_clear_object (&session);
+  g_clear_object (&store);
+  nb_test_rm_rf (dir);
+
+  if (!ok)
+    {
+      printf ("FAILED: appends must write only their own line; loading must take at most %.0f ms\n", LOAD_LIMIT_MS);
+      return 1;
+    }
+  return 0;
+}

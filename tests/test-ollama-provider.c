@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "nb-fake-llm.h"
+#include "nb-http-provider-private.h"
+#include "nb-ollama-provider.h"
+#include "nb-test-util.h"
+
+typedef struct {
+  NbFakeLlm  *fake;
+  NbProvider *provider;
+  GString    *text;
+  GString    *reasoning;
+  GString    *tools;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->fake = nb_fake_llm_new ();
+  fixture->provider = nb_ollama_provider_new ("ollama", nb_fake_llm_get_url (fixture->fake), NULL);
+  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (fixture->provider), 3, 5);
+  fixture->text = g_string_new (NULL);
+  fixture->reasoning = g_string_new (NULL);
+  fixture->tools = g_string_new (NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_assert_finalize_object (fixture->provider);
+  nb_fake_llm_free (fixture->fake);
+  g_string_free (fixture->text, TRUE);
+  g_string_free (fixture->reasoning, TRUE);
+  g_string_free (fixture->tools, TRUE);
+}
+
+static void
+delta_cb (NbChatDeltaKind  kind,
+          guint            index,
+          const char      *text,
+          const char      *tool_name,
+          gpointer         user_data)
+{
+  Fixture *fixture = user_data;
+
+  if (kind == NB_CHAT_DELTA_TEXT)
+    g_string_append (fixture->text, text);
+  else if (kind == NB_CHAT_DELTA_REASONING)
+    g_string_append (fixture->reasoning, text);
+  else
+    {
+      if (tool_name != NULL)
+        g_string_append_printf (fixture->tools, "%u:%s(", index, tool_name);
+      g_string_append (fixture->tools, text);
+    }
+}
+
+static NbChatRequest *
+make_request (void)
+{
+  static const char * const messages[] = {
+    "{\"role\":\"system\",\"content\":\"You are Nanobot.\"}",
+    "{\"role\":\"user\",\"content\":\"What is in here?\"}",
+    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+      "{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"{\\\"path\\\":\\\".\\\"}\"}}]}",
+    "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"a.txt\"}",
+    "{\"role\":\"user\",\"content\":\"And now?\"}",
+  };
+  NbChatRequest *request = nb_chat_request_new ("llama3.2");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
+    {
+      json_parser_load_from_data (parser, messages[i], -1, &error);
+      g_assert_no_error (error);
+      nb_chat_request_add_message (request, json_node_get_object (json_parser_get_root (parser)));
+    }
+  json_parser_load_from_data (parser,
+                              "[{\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"description\":\"List\","
+                              "\"parameters\":{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}}}}}]",
+                              -1, &error);
+  g_assert_no_error (error);
+  request->tools = json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+  request->reasoning_effort = g_strdup ("low");
+  return request;
+}
+
+static NbChatResponse *
+run_chat (Fixture  *fixture,
+          GError  **error)
+{
+  g_autoptr(NbChatRequest) request = make_request ();
+  GAsyncResult *result = NULL;
+  NbChatResponse *response;
+
+  nb_provider_chat_async (fixture->provider, request, delta_cb, fixture, NULL,
+                          nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (fixture->provider, result, error);
+  g_object_unref (result);
+  return response;
+}
+
+static void
+test_text_and_request (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_ollama_text_stream ("Two files here");
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  const NbFakeRequest *request;
+  JsonObject *sent, *message, *function;
+  JsonArray *messages, *tools;
+
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "application/x-ndjson"), body, 33, 1);
+  response = run_chat (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Two files here");
+  g_assert_cmpstr (fixture->text->str, ==, "Two files here");
+  g_assert_cmpstr (response->finish_reason, ==, "stop");
+  g_assert_cmpint (response->usage.input_tokens, ==, 12);
+  g_assert_cmpint (response->usage.output_tokens, ==, 5);
+
+  request = nb_fake_llm_get_request (fixture->fake, 0);
+  g_assert_cmpstr (request->path, ==, "/api/chat");
+  g_assert_null (soup_message_headers_get_one (request->headers, "Authorization"));
+  sent = nb_fake_llm_get_request_object (fixture->fake, 0);
+  g_assert_cmpstr (json_object_get_string_member (sent, "model"), ==, "llama3.2");
+  g_assert_true (json_object_get_boolean_member (sent, "stream"));
+  g_assert_true (json_object_get_boolean_member (sent, "think"));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (sent, "options"), "num_predict"), ==, 4096);
+
+  messages = json_object_get_array_member (sent, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 5);
+  /* Tool call arguments go back as objects, results with tool_name. */
+  message = json_array_get_object_element (messages, 2);
+  function = json_object_get_object_member (json_array_get_object_element (json_object_get_array_member (message, "tool_calls"), 0),
+                                            "function");
+  g_assert_cmpstr (json_object_get_string_member (function, "name"), ==, "list_dir");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (function, "arguments"), "path"), ==, ".");
+  g_assert_cmpstr (json_object_get_string_member (message, "content"), ==, "");
+  message = json_array_get_object_element (messages, 3);
+  g_assert_cmpstr (json_object_get_string_member (message, "role"), ==, "tool");
+  g_assert_cmpstr (json_object_get_string_member (message, "tool_name"), ==, "list_dir");
+  g_assert_cmpstr (json_object_get_string_member (message, "content"), ==, "a.txt");
+
+  /* Tools in the OpenAI shape, which is what Ollama takes. */
+  tools = json_object_get_array_member (sent, "tools");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (tools, 0), "type"), ==, "function");
+}
+
+static void
+test_tool_calls (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson",
+                          "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"Look.\"},\"done\":false}\n"
+                          "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":["
+                          "{\"function\":{\"name\":\"read_file\",\"arguments\":{\"path\":\"a.txt\"}}},"
+                          "{\"function\":{\"name\":\"list_dir\",\"arguments\":{}}}]},\"done\":false}\n"
+                          "\n"
+                          "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                          "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":9}\n");
+  response = run_chat (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_null (response->content);
+  g_assert_cmpstr (response->reasoning, ==, "Look.");
+  g_assert_cmpstr (response->finish_reason, ==, "tool_calls");
+  g_assert_cmpuint (response->tool_calls->len, ==, 2);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_cmpstr (call->name, ==, "read_file");
+  g_assert_nonnull (call->id);
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "path"), ==, "a.txt");
+  call = g_ptr_array_index (response->tool_calls, 1);
+  g_assert_cmpstr (call->name, ==, "list_dir");
+  g_assert_cmpstr (fixture->tools->str, ==, "0:read_file({\"path\":\"a.txt\"}1:list_dir({}");
+  g_assert_cmpint (response->usage.input_tokens, ==, 30);
+}
+
+static void
+test_errors (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbFakeResponse *scripted;
+
+  nb_fake_llm_queue_body (fixture->fake, 404, "application/json",
+                          "{\"error\":\"model \\\"llama3.2\\\" not found, try pulling it first\"}");
+  response = run_chat (fixture, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message, "try pulling it first"));
+  g_clear_error (&error);
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson",
+                          "{\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n"
+                          "{\"error\":\"an error was encountered while running the model\"}\n");
+  response = run_chat (fixture, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "running the model"));
+  g_clear_error (&error);
+
+  /* Cut in the middle of a line. */
+  g_string_truncate (fixture->text, 0);
+  scripted = nb_fake_llm_queue (fixture->fake, 200, "application/x-ndjson");
+  nb_fake_response_add_chunk (scripted, "{\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n{\"mess", -1, 0);
+  nb_fake_response_cut (scripted);
+  response = run_chat (fixture, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_cmpstr (fixture->text->str, ==, "Hi");
+  g_clear_error (&error);
+
+  /* Not NDJSON at all. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson", "this is not json\n");
+  response = run_chat (fixture, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/ollama/text-and-request", test_text_and_request);
+  ADD ("/ollama/tool-calls", test_tool_calls);
+  ADD ("/ollama/errors", test_errors);
+
+  return g_test_run ();
+}

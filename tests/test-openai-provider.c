@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "nb-fake-llm.h"
+#include "nb-http-provider-private.h"
+#include "nb-openai-provider.h"
+#include "nb-test-util.h"
+
+typedef struct {
+  NbFakeLlm  *fake;
+  NbProvider *provider;
+  GString    *text;       /* text deltas */
+  GString    *reasoning;  /* reasoning deltas */
+  GString    *tools;      /* "name(" at a call's start, fragments after */
+  guint       n_deltas;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->fake = nb_fake_llm_new ();
+  fixture->provider = nb_openai_provider_new ("openai", nb_fake_llm_get_url (fixture->fake), "sk-test");
+  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (fixture->provider), 3, 5);
+  fixture->text = g_string_new (NULL);
+  fixture->reasoning = g_string_new (NULL);
+  fixture->tools = g_string_new (NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_assert_finalize_object (fixture->provider);
+  nb_fake_llm_free (fixture->fake);
+  g_string_free (fixture->text, TRUE);
+  g_string_free (fixture->reasoning, TRUE);
+  g_string_free (fixture->tools, TRUE);
+}
+
+static void
+delta_cb (NbChatDeltaKind  kind,
+          guint            index,
+          const char      *text,
+          const char      *tool_name,
+          gpointer         user_data)
+{
+  Fixture *fixture = user_data;
+
+  fixture->n_deltas++;
+  switch (kind)
+    {
+    case NB_CHAT_DELTA_TEXT:
+      g_string_append (fixture->text, text);
+      break;
+    case NB_CHAT_DELTA_REASONING:
+      g_string_append (fixture->reasoning, text);
+      break;
+    case NB_CHAT_DELTA_TOOL_CALL:
+      if (tool_name != NULL)
+        g_string_append_printf (fixture->tools, "%u:%s(", index, tool_name);
+      g_string_append (fixture->tools, text);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static NbChatRequest *
+make_request (void)
+{
+  NbChatRequest *request = nb_chat_request_new ("gpt-4o");
+  g_autoptr(JsonObject) system = json_object_new ();
+  g_autoptr(JsonObject) user = json_object_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (system, "role", "system");
+  json_object_set_string_member (system, "content", "You are terse.");
+  json_object_set_string_member (user, "role", "user");
+  json_object_set_string_member (user, "content", "Hi");
+  json_object_set_string_member (user, "timestamp", "2026-01-01T00:00:00");
+  nb_chat_request_add_message (request, system);
+  nb_chat_request_add_message (request, user);
+
+  json_parser_load_from_data (parser,
+                              "[{\"type\":\"function\",\"function\":{\"name\":\"read_file\","
+                              "\"description\":\"Read a file\",\"parameters\":{\"type\":\"object\","
+                              "\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}}}]",
+                              -1, &error);
+  g_assert_no_error (error);
+  request->tools = json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+  return request;
+}
+
+static NbChatResponse *
+run_chat (Fixture        *fixture,
+          GCancellable   *cancellable,
+          GError        **error)
+{
+  g_autoptr(NbChatRequest) request = make_request ();
+  GAsyncResult *result = NULL;
+  NbChatResponse *response;
+
+  nb_provider_chat_async (fixture->provider, request, delta_cb, fixture, cancellable,
+                          nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (fixture->provider, result, error);
+  g_object_unref (result);
+  return response;
+}
+
+static void
+test_text_stream (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Hello big world");
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  const NbFakeRequest *request;
+  JsonObject *sent;
+  JsonArray *messages;
+  JsonObject *tool;
+
+  nb_http_provider_set_extra_header (NB_HTTP_PROVIDER (fixture->provider), "X-Title", "Nanobot");
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), body, 40, 1);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (response->content, ==, "Hello big world");
+  g_assert_cmpstr (fixture->text->str, ==, "Hello big world");
+  g_assert_cmpuint (fixture->n_deltas, ==, 3);
+  g_assert_cmpstr (response->finish_reason, ==, "stop");
+  g_assert_cmpuint (response->tool_calls->len, ==, 0);
+  g_assert_cmpint (response->usage.input_tokens, ==, 12);
+  g_assert_cmpint (response->usage.output_tokens, ==, 5);
+
+  /* What went over the wire. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+  request = nb_fake_llm_get_request (fixture->fake, 0);
+  g_assert_cmpstr (request->method, ==, "POST");
+  g_assert_cmpstr (request->path, ==, "/chat/completions");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "Authorization"), ==, "Bearer sk-test");
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "X-Title"), ==, "Nanobot");
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (request->headers, NULL), "application/json"));
+
+  sent = nb_fake_llm_get_request_object (fixture->fake, 0);
+  g_assert_cmpstr (json_object_get_string_member (sent, "model"), ==, "gpt-4o");
+  g_assert_true (json_object_get_boolean_member (sent, "stream"));
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (sent, "stream_options"),
+                                                 "include_usage"));
+  g_assert_cmpint (json_object_get_int_member (sent, "max_tokens"), ==, 4096);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (sent, "temperature"), 0.7, 1e-9);
+  g_assert_cmpstr (json_object_get_string_member (sent, "tool_choice"), ==, "auto");
+  g_assert_false (json_object_has_member (sent, "reasoning_effort"));
+
+  messages = json_object_get_array_member (sent, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "role"), ==, "system");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 1), "content"), ==, "Hi");
+  g_assert_false (json_object_has_member (json_array_get_object_element (messages, 1), "timestamp"));
+
+  /* OpenAI's tool shape, as given. */
+  tool = json_array_get_object_element (json_object_get_array_member (sent, "tools"), 0);
+  g_assert_cmpstr (json_object_get_string_member (tool, "type"), ==, "function");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (tool, "function"), "name"), ==, "read_file");
+  g_assert_true (json_object_has_member (json_object_get_object_member (tool, "function"), "parameters"));
+}
+
+/* A stream with everything: a filter chunk without choices, a comment,
+ * reasoning, text, two tool calls in fragments, the usage chunk. */
+static const char rich_stream[] =
+  "data: {\"choices\":[],\"prompt_filter_results\":[{\"prompt_index\":0}]}\n\n"
+  ": OPENROUTER PROCESSING\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"Think \\u00e9\"},\"finish_reason\":null}]}\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me \\\"look\\\".\"},\"finish_reason\":null}]}\r\n\r\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"read_file\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"pa\"}}]},\"finish_reason\":null}]}\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":null,\"function\":{\"name\":null,\"arguments\":\"th\\\": \\\"a.txt\\\"}\"}}]},\"finish_reason\":null}]}\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}\n\n"
+  "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}],\"usage\":null}\n\n"
+  "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":20,\"total_tokens\":120,"
+  "\"prompt_tokens_details\":{\"cached_tokens\":64}}}\n\n"
+  "data: [DONE]\n\n";
+
+static void
+assert_rich_response (Fixture        *fixture,
+                      NbChatResponse *response)
+{
+  NbToolCall *call;
+
+  g_assert_cmpstr (response->content, ==, "Let me \"look\".");
+  g_assert_cmpstr (response->reasoning, ==, "Think é");
+  g_assert_cmpstr (response->finish_reason, ==, "tool_calls");
+  g_assert_cmpuint (response->tool_calls->len, ==, 2);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_cmpstr (call->id, ==, "call_a");
+  g_assert_cmpstr (call->name, ==, "read_file");
+  g_assert_cmpstr (call->arguments_json, ==, "{\"path\": \"a.txt\"}");
+  g_assert_null (call->parse_error);
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "path"), ==, "a.txt");
+  call = g_ptr_array_index (response->tool_calls, 1);
+  g_assert_cmpstr (call->id, ==, "call_b");
+  g_assert_cmpstr (call->name, ==, "list_dir");
+  g_assert_nonnull (call->arguments);
+  g_assert_cmpint (response->usage.input_tokens, ==, 100);
+  g_assert_cmpint (response->usage.output_tokens, ==, 20);
+  g_assert_cmpint (response->usage.cache_read_tokens, ==, 64);
+
+  g_assert_cmpstr (fixture->text->str, ==, "Let me \"look\".");
+  g_assert_cmpstr (fixture->reasoning->str, ==, "Think é");
+  g_assert_cmpstr (fixture->tools->str, ==, "0:read_file({\"path\": \"a.txt\"}1:list_dir({}");
+}
+
+static void
+test_rich_stream (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  nb_fake_response_add_chunk (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), rich_stream, -1, 0);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  assert_rich_response (fixture, response);
+}
+
+/* The same stream cut in two at every byte, on the wire. */
+static void
+test_every_split (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  gsize length = strlen (rich_stream);
+
+  for (gsize split = 1; split < length; split++)
+    {
+      g_autoptr(NbChatResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+      NbFakeResponse *scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+
+      nb_fake_response_add_chunk (scripted, rich_stream, split, 0);
+      nb_fake_response_add_chunk (scripted, rich_stream + split, length - split, 1);
+      g_string_truncate (fixture->text, 0);
+      g_string_truncate (fixture->reasoning, 0);
+      g_string_truncate (fixture->tools, 0);
+
+      response = run_chat (fixture, NULL, &error);
+      g_assert_no_error (error);
+      assert_rich_response (fixture, response);
+    }
+  g_assert_cmpuint (nb_fake_llm_get_n_unscripted (fixture->fake), ==, 0);
+}
+
+/* The parser alone, fed in three pieces at every pair of split points of a
+ * shorter stream, without the network in between. */
+static void
+test_parser_splits (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Hi there you");
+  gsize length = strlen (body);
+
+  for (gsize a = 0; a < length; a += 3)
+    for (gsize b = a; b < length; b += 7)
+      {
+        g_autoptr(NbProviderStream) stream = nb_provider_stream_new (NULL, NULL, "text/event-stream");
+        g_autoptr(NbChatResponse) response = NULL;
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true (nb_http_provider_feed (NB_HTTP_PROVIDER (fixture->provider), stream, body, a, &error));
+        g_assert_true (nb_http_provider_feed (NB_HTTP_PROVIDER (fixture->provider), stream, body + a, b - a, &error));
+        g_assert_true (nb_http_provider_feed (NB_HTTP_PROVIDER (fixture->provider), stream, body + b, length - b, &error));
+        g_assert_true (nb_http_provider_end (NB_HTTP_PROVIDER (fixture->provider), stream, &error));
+        g_assert_no_error (error);
+        response = nb_provider_stream_take_response (stream);
+        g_assert_cmpstr (response->content, ==, "Hi there you");
+        g_assert_cmpint (response->usage.output_tokens, ==, 5);
+      }
+}
+
+static void
+test_reused_index_and_bad_arguments (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  static const char stream[] =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"exec\",\"arguments\":\"{\\\"command\\\":\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"ls\\\"}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c2\",\"function\":{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\": oops\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c3\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+    "data: [DONE]\n\n";
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->tool_calls->len, ==, 3);
+
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_cmpstr (call->id, ==, "c1");
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "command"), ==, "ls");
+
+  /* Unparseable arguments: the call is kept, with the reason. */
+  call = g_ptr_array_index (response->tool_calls, 1);
+  g_assert_cmpstr (call->id, ==, "c2");
+  g_assert_cmpstr (call->name, ==, "read_file");
+  g_assert_null (call->arguments);
+  g_assert_nonnull (call->parse_error);
+  g_assert_cmpstr (call->arguments_json, ==, "{\"path\": oops");
+
+  call = g_ptr_array_index (response->tool_calls, 2);
+  g_assert_cmpstr (call->id, ==, "c3");
+  g_assert_cmpuint (json_object_get_size (call->arguments), ==, 0);
+}
+
+static void
+test_error_in_stream (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream",
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                          ": keep-alive\n\n"
+                          "data: {\"error\":{\"message\":\"Provider returned error\",\"code\":502}}\n\n");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "Provider returned error"));
+  g_assert_nonnull (strstr (error->message, "openai"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+}
+
+static void
+test_json_body (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/json",
+                          "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+                          "\"message\":{\"role\":\"assistant\",\"content\":\"Whole answer\","
+                          "\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":{\"name\":\"exec\","
+                          "\"arguments\":\"{\\\"command\\\":\\\"date\\\"}\"}}]},"
+                          "\"finish_reason\":\"tool_calls\"}],"
+                          "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Whole answer");
+  g_assert_cmpstr (fixture->text->str, ==, "Whole answer");
+  g_assert_cmpstr (response->finish_reason, ==, "tool_calls");
+  g_assert_cmpuint (response->tool_calls->len, ==, 1);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_cmpstr (call->name, ==, "exec");
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "command"), ==, "date");
+  g_assert_cmpint (response->usage.input_tokens, ==, 7);
+}
+
+static void
+test_retry_after (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("ok");
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbFakeResponse *limited;
+
+  limited = nb_fake_llm_queue (fixture->fake, 429, "application/json");
+  nb_fake_response_add_header (limited, "Retry-After", "0");
+  nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"slow down\"}}", -1, 0);
+  nb_fake_llm_queue_body (fixture->fake, 502, "text/html", "<html>bad gateway</html>");
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "ok");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  /* Every retry sends the same request. */
+  g_assert_cmpstr (nb_fake_llm_get_request (fixture->fake, 0)->body, ==,
+                   nb_fake_llm_get_request (fixture->fake, 2)->body);
+}
+
+static void
+test_retries_exhausted (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    nb_fake_llm_queue_body (fixture->fake, 503, "application/json",
+                            "{\"error\":{\"message\":\"overloaded\"}}");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "overloaded"));
+  /* The first try and three retries. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
+  g_assert_cmpuint (nb_fake_llm_get_n_queued (fixture->fake), ==, 1);
+}
+
+static void
+test_rate_limit_exhausted (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      NbFakeResponse *limited = nb_fake_llm_queue (fixture->fake, 429, "application/json");
+
+      nb_fake_response_add_header (limited, "Retry-After", "0");
+      nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"rate limited\"}}", -1, 0);
+    }
+  response = run_chat (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_RATE_LIMIT);
+  g_assert_nonnull (strstr (error->message, "rate limited"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
+}
+
+static void
+test_client_errors (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(NbProvider) keyless = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(NbChatRequest) request = make_request ();
+
+  nb_fake_llm_queue_body (fixture->fake, 400, "application/json",
+                          "{\"error\":{\"message\":\"Invalid 'messages[1]'\",\"type\":\"invalid_request_error\"}}");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_BAD_REQUEST);
+  g_assert_nonnull (strstr (error->message, "Invalid 'messages[1]'"));
+  g_assert_nonnull (strstr (error->message, "400"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+  g_clear_error (&error);
+
+  nb_fake_llm_queue_body (fixture->fake, 401, "application/json",
+                          "{\"error\":{\"message\":\"Incorrect API key provided\"}}");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "refused"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+  g_clear_error (&error);
+
+  /* No key at all: no Authorization header, and the hint says where. */
+  keyless = g_object_new (NB_TYPE_OPENAI_PROVIDER, "name", "groq",
+                          "api-base", nb_fake_llm_get_url (fixture->fake),
+                          "key-hint", "Set providers.groq.apiKey or GROQ_API_KEY.", NULL);
+  nb_fake_llm_queue_body (fixture->fake, 401, "application/json", "{\"error\":{\"message\":\"missing key\"}}");
+  nb_provider_chat_async (keyless, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (keyless, result, &error));
+  g_clear_object (&result);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "missing"));
+  g_assert_nonnull (strstr (error->message, "GROQ_API_KEY"));
+  g_assert_null (soup_message_headers_get_one (nb_fake_llm_get_request (fixture->fake, 2)->headers, "Authorization"));
+}
+
+static void
+test_cut_stream (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Hello big world");
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbFakeResponse *scripted;
+
+  /* Cut after the first words were shown: an error, no retry. */
+  scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+  nb_fake_response_add_chunk (scripted, body, strstr (body, "world") - body, 0);
+  nb_fake_response_cut (scripted);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_cmpstr (fixture->text->str, ==, "Hello big");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+  g_clear_error (&error);
+
+  /* Cut before the first token: retried. */
+  g_string_truncate (fixture->text, 0);
+  scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+  nb_fake_response_add_chunk (scripted, ": waiting\n\n", -1, 0);
+  nb_fake_response_cut (scripted);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Hello big world");
+  g_assert_cmpstr (fixture->text->str, ==, "Hello big world");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+}
+
+static void
+test_html_page (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/html; charset=utf-8",
+                          "<!DOCTYPE html><html><body>Welcome to nginx</body></html>");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "apiBase"));
+  g_clear_error (&error);
+
+  /* The same page labelled as a stream. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", "\n<html><body>captive portal</body></html>");
+  response = run_chat (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+}
+
+static void
+test_huge_line (Fixture       *fixture,
+                gconstpointer  data)
+{
+  gsize size = 10 * 1024 * 1024;
+  g_autofree char *line = g_malloc (size + 1);
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbFakeResponse *scripted;
+
+  memcpy (line, "data: {\"x\":\"", 13);
+  memset (line + 13, 'a', size - 13);
+  line[size] = '\0';
+  scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+  nb_fake_response_add_chunk (scripted, line, size, 0);
+  nb_fake_response_add_chunk (scripted, "\"}\n\ndata: [DONE]\n\n", -1, 0);
+
+  response = run_chat (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "MiB"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+}
+
+static void
+test_one_connection (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("same socket");
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(NbChatResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+
+      nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), body, 64, 0);
+      response = run_chat (fixture, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (response->content, ==, "same socket");
+    }
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 20);
+  g_assert_cmpuint (nb_fake_llm_get_n_connections (fixture->fake), ==, 1);
+}
+
+static void
+test_connection_refused (void)
+{
+  g_autoptr(NbProvider) provider = NULL;
+  g_autoptr(NbChatRequest) request = make_request ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+  GAsyncResult *result = NULL;
+
+  /* A port that was free a moment ago and has no listener. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  url = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+
+  provider = nb_openai_provider_new ("custom", url, NULL);
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (provider, result, &error));
+  g_object_unref (result);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_CONNECT);
+  g_assert_nonnull (strstr (error->message, url));
+}
+
+static void
+cancel_on_text_cb (NbChatDeltaKind  kind,
+                   guint            index,
+                   const char      *text,
+                   const char      *tool_name,
+                   gpointer         user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Hello big world");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(NbChatRequest) request = make_request ();
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  /* Cancelled while the stream is still coming. */
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), body, 100, 50);
+  nb_provider_chat_async (fixture->provider, request, cancel_on_text_cb, cancellable, cancellable,
+                          nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (fixture->provider, result, &error));
+  g_clear_object (&result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* Cancelled while waiting to retry. */
+  g_cancellable_reset (cancellable);
+  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (fixture->provider), 3, 60000);
+  nb_fake_llm_queue_body (fixture->fake, 503, "application/json", "{}");
+  nb_provider_chat_async (fixture->provider, request, NULL, NULL, cancellable,
+                          nb_test_store_result_cb, &result);
+  while (nb_fake_llm_get_n_requests (fixture->fake) < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (fixture->provider, result, &error));
+  g_clear_object (&result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+}
+
+static void
+test_idle_timeout (void)
+{
+  g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+  g_autoptr(NbProvider) provider = NULL;
+  g_autoptr(NbChatRequest) request = make_request ();
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  NbFakeResponse *scripted;
+
+  provider = g_object_new (NB_TYPE_OPENAI_PROVIDER, "name", "openai",
+                           "api-base", nb_fake_llm_get_url (fake), "idle-timeout", 1, NULL);
+  scripted = nb_fake_llm_queue (fake, 200, "text/event-stream");
+  nb_fake_response_add_chunk (scripted, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n", -1, 0);
+  nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 4000);
+
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (provider, result, &error));
+  g_object_unref (result);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_TIMEOUT);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/openai/text-stream", test_text_stream);
+  ADD ("/openai/rich-stream", test_rich_stream);
+  ADD ("/openai/every-split", test_every_split);
+  ADD ("/openai/parser-splits", test_parser_splits);
+  ADD ("/openai/reused-index-bad-arguments", test_reused_index_and_bad_arguments);
+  ADD ("/openai/error-in-stream", test_error_in_stream);
+  ADD ("/openai/json-body", test_json_body);
+  ADD ("/openai/retry-after", test_retry_after);
+  ADD ("/openai/retries-exhausted", test_retries_exhausted);
+  ADD ("/openai/rate-limit-exhausted", test_rate_limit_exhausted);
+  ADD ("/openai/client-errors", test_client_errors);
+  ADD ("/openai/cut-stream", test_cut_stream);
+  ADD ("/openai/html-page", test_html_page);
+  ADD ("/openai/huge-line", test_huge_line);
+  ADD ("/openai/one-connection", test_one_connection);
+  ADD ("/openai/cancel", test_cancel);
+  g_test_add_func ("/openai/connection-refused", test_connection_refused);
+  g_test_add_func ("/openai/idle-timeout", test_idle_timeout);
+
+  return g_test_run ();
+}

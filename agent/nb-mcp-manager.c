@@ -23,6 +23,8 @@ struct _NbMcpManager
   /* NbMcpServer → GPtrArray of NbTool */
   GHashTable   *tools;
   GCancellable *cancellable;
+  /* Registries kept in step with the tool lists. */
+  GPtrArray    *registries;
   gboolean      warn_on_stderr;
 };
 
@@ -59,6 +61,23 @@ server_tools_changed_cb (NbMcpServer  *server,
         }
       g_hash_table_add (seen, g_strdup (name));
       g_ptr_array_add (tools, g_steal_pointer (&tool));
+    }
+
+  for (guint r = 0; r < self->registries->len; r++)
+    {
+      NbToolRegistry *registry = g_ptr_array_index (self->registries, r);
+      GPtrArray *old = g_hash_table_lookup (self->tools, server);
+
+      for (guint i = 0; old != NULL && i < old->len; i++)
+        {
+          NbTool *tool = g_ptr_array_index (old, i);
+
+          /* Only ours: never a tool someone else registered under the name since. */
+          if (nb_tool_registry_lookup (registry, nb_tool_get_name (tool)) == tool)
+            nb_tool_registry_remove (registry, nb_tool_get_name (tool));
+        }
+      for (guint i = 0; i < tools->len; i++)
+        nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
     }
 
   g_hash_table_replace (self->tools, server, tools);
@@ -99,6 +118,7 @@ nb_mcp_manager_dispose (GObject *object)
   if (self->servers != NULL)
     nb_mcp_manager_shutdown (self);
   g_clear_pointer (&self->tools, g_hash_table_unref);
+  g_clear_pointer (&self->registries, g_ptr_array_unref);
   g_clear_object (&self->servers);
   g_clear_object (&self->cancellable);
 
@@ -134,6 +154,7 @@ nb_mcp_manager_init (NbMcpManager *self)
   self->servers = g_list_store_new (NB_TYPE_MCP_SERVER);
   self->tools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   self->cancellable = g_cancellable_new ();
+  self->registries = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -228,6 +249,31 @@ nb_mcp_manager_dup_tools (NbMcpManager *self)
         g_ptr_array_add (all, g_object_ref (g_ptr_array_index (tools, j)));
     }
   return all;
+}
+
+/**
+ * nb_mcp_manager_attach_registry:
+ *
+ * Adds the MCP tools known so far to @registry and keeps it in step: tools
+ * come and go with each server's tool list. Tools stay while their server
+ * is down (a call reconnects).
+ */
+void
+nb_mcp_manager_attach_registry (NbMcpManager   *self,
+                                NbToolRegistry *registry)
+{
+  g_autoptr(GPtrArray) tools = NULL;
+
+  g_return_if_fail (NB_IS_MCP_MANAGER (self));
+  g_return_if_fail (NB_IS_TOOL_REGISTRY (registry));
+
+  if (g_ptr_array_find (self->registries, registry, NULL))
+    return;
+  g_ptr_array_add (self->registries, g_object_ref (registry));
+
+  tools = nb_mcp_manager_dup_tools (self);
+  for (guint i = 0; i < tools->len; i++)
+    nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
 }
 
 static void

@@ -616,6 +616,50 @@ test_fake_list_changed (Fixture       *fixture,
 }
 
 static void
+test_registry (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(NbToolRegistry) early = nb_tool_registry_new ();
+  g_autoptr(NbToolRegistry) late = nb_tool_registry_new ();
+  g_autoptr(NbToolCall) call = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *expected = NULL;
+  guint changes = 0;
+
+  fixture->manager = manager_for ("fake", fake_config ("normal", 0));
+  nb_mcp_manager_attach_registry (fixture->manager, early);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 0);
+  start_and_wait (fixture->manager, "fake");
+  nb_mcp_manager_attach_registry (fixture->manager, late);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 12);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 12);
+  g_assert_nonnull (nb_tool_registry_lookup (late, "mcp_fake_echo"));
+
+  /* Through the registry: "Error: …" results get its hint. */
+  call = nb_tool_call_new ("call-1", "mcp_fake_fail", "{}");
+  nb_tool_registry_execute_async (early, call, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, WAIT_MS);
+  text = nb_tool_registry_execute_finish (early, result, &error);
+  g_assert_no_error (error);
+  expected = g_strconcat ("Error: it went wrong", NB_TOOL_REGISTRY_ERROR_HINT, NULL);
+  g_assert_cmpstr (text, ==, expected);
+
+  /* A new tool list reaches every registry. */
+  g_signal_connect (fixture->manager, "tools-changed", G_CALLBACK (tools_changed_cb), &changes);
+  changed = run_tool (fixture->manager, "mcp_fake_change", "{}");
+  while (changes == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 13);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 13);
+  g_assert_nonnull (nb_tool_registry_lookup (early, "mcp_fake_extra"));
+  g_assert_true (nb_tool_registry_lookup (early, "mcp_fake_echo") ==
+                 nb_tool_registry_lookup (late, "mcp_fake_echo"));
+}
+
+static void
 test_fake_versions (Fixture       *fixture,
                     gconstpointer  data)
 {
@@ -755,6 +799,7 @@ main (int   argc,
   ADD ("/mcp/stdio/server-requests", test_fake_server_requests);
   ADD ("/mcp/stdio/list-changed", test_fake_list_changed);
   ADD ("/mcp/stdio/versions", test_fake_versions);
+  ADD ("/mcp/stdio/registry", test_registry);
   ADD ("/mcp/stdio/bad-command", test_bad_command);
   ADD ("/mcp/stdio/process-group", test_process_group);
 #undef ADD

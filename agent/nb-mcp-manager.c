@@ -167,17 +167,20 @@ NbMcpManager *
 nb_mcp_manager_new_for_servers (JsonObject *servers)
 {
   NbMcpManager *self = g_object_new (NB_TYPE_MCP_MANAGER, NULL);
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
+  g_autoptr(GList) names = NULL;
 
   if (servers == NULL)
     return self;
 
-  json_object_iter_init (&iter, servers);
-  while (json_object_iter_next (&iter, &name, &node))
-    if (JSON_NODE_HOLDS_OBJECT (node))
-      add_server (self, name, json_node_get_object (node));
+  /* json_object_get_members() keeps the order of the file. */
+  names = json_object_get_members (servers);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (servers, l->data);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        add_server (self, l->data, json_node_get_object (node));
+    }
   return self;
 }
 

@@ -751,6 +751,36 @@ test_process_group (Fixture       *fixture,
 }
 
 static void
+test_config (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "config.json", NULL);
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbMcpServer) first = NULL;
+  GListModel *servers;
+
+  /* The Python nanobot's snake_case spellings work too. */
+  nb_test_write_file (path,
+                      "{\"tools\": {\"mcp_servers\": {"
+                      "  \"local\": {\"command\": \"node\", \"args\": [\"x.js\"], \"tool_timeout\": 7},"
+                      "  \"remote\": {\"url\": \"http://127.0.0.1:1/mcp\", \"headers\": {\"Authorization\": \"Bearer t\"}}"
+                      "}}}");
+  config = nb_config_load (path, &error);
+  g_assert_no_error (error);
+  fixture->manager = nb_mcp_manager_new (config);
+  servers = nb_mcp_manager_get_servers (fixture->manager);
+  g_assert_cmpuint (g_list_model_get_n_items (servers), ==, 2);
+  first = g_list_model_get_item (servers, 0);
+  g_assert_cmpstr (nb_mcp_server_get_name (first), ==, "local");
+  g_assert_cmpuint (nb_mcp_server_get_tool_timeout (first), ==, 7);
+  g_assert_cmpuint (nb_mcp_server_get_tool_timeout (nb_mcp_manager_lookup_server (fixture->manager, "remote")),
+                    ==, NB_MCP_DEFAULT_TOOL_TIMEOUT);
+  g_assert_cmpint (nb_mcp_server_get_state (first), ==, NB_MCP_SERVER_STATE_IDLE);
+  g_assert_null (nb_mcp_manager_lookup_server (fixture->manager, "other"));
+}
+
+static void
 test_warn_on_stderr (void)
 {
   if (g_test_subprocess ())
@@ -785,6 +815,7 @@ main (int   argc,
   g_test_add_func ("/mcp/format", test_format);
   g_test_add_func ("/mcp/warn-on-stderr", test_warn_on_stderr);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/mcp/config", test_config);
   ADD ("/mcp/stdio/everything", test_everything_stdio);
   ADD ("/mcp/stdio/filesystem", test_filesystem);
   ADD ("/mcp/stdio/basic", test_fake_basic);

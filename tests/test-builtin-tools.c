@@ -48,7 +48,7 @@ test_from_config (void)
   g_assert_true (g_str_has_prefix (refused, "Error: Path ../secret.txt is outside allowed directory"));
 
   real_ws = nb_path_guard_canonicalize (ws, TRUE, NULL);
-  expected_pwd = g_strdup_printf ("%s\n", real_ws);
+  expected_pwd = g_strdup_printf ("%s\n\n\nExit code: 0", real_ws);
   pwd = nb_tools_test_run (find_tool (tools, "exec"), "{\"command\": \"pwd -P\"}");
   g_assert_cmpstr (pwd, ==, expected_pwd);
   exec_refused = nb_tools_test_run (find_tool (tools, "exec"), "{\"command\": \"cat ../secret.txt\"}");

@@ -103,12 +103,12 @@ test_output (Fixture       *f,
   g_autofree char *signalled = run_command (f, "kill -9 $$");
   g_autofree char *invalid = run_command (f, "printf 'a\\377b'");
 
-  g_assert_cmpstr (hello, ==, "hello\n");
+  g_assert_cmpstr (hello, ==, "hello\n\n\nExit code: 0");
   g_assert_cmpstr (mixed, ==, "out\n\nSTDERR:\nerr\n\n\nExit code: 3");
-  g_assert_cmpstr (silent, ==, "(no output)");
-  g_assert_cmpstr (only_err, ==, "STDERR:\noops\n");
-  g_assert_cmpstr (signalled, ==, "\nExit code: -9");
-  g_assert_cmpstr (invalid, ==, "a\xef\xbf\xbd" "b");
+  g_assert_cmpstr (silent, ==, "(no output)\n\nExit code: 0");
+  g_assert_cmpstr (only_err, ==, "STDERR:\noops\n\n\nExit code: 0");
+  g_assert_cmpstr (signalled, ==, "(no output)\n\nExit code: -9");
+  g_assert_cmpstr (invalid, ==, "a\xef\xbf\xbd" "b\n\nExit code: 0");
   g_assert_true (nb_tool_has_side_effects (f->exec));
 }
 
@@ -125,8 +125,8 @@ test_working_dir (Fixture       *f,
   g_mkdir (sub, 0700);
   real_sub = nb_path_guard_canonicalize (sub, TRUE, NULL);
   real_ws = nb_path_guard_canonicalize (f->ws, TRUE, NULL);
-  expected_sub = g_strdup_printf ("%s\n", real_sub);
-  expected_ws = g_strdup_printf ("%s\n", real_ws);
+  expected_sub = g_strdup_printf ("%s\n\n\nExit code: 0", real_sub);
+  expected_ws = g_strdup_printf ("%s\n\n\nExit code: 0", real_ws);
 
   in_sub = nb_tools_test_run (f->exec, "{\"command\": \"pwd -P\", \"working_dir\": \"sub\"}");
   g_assert_cmpstr (in_sub, ==, expected_sub);
@@ -145,7 +145,7 @@ test_timeout_kills_group (Fixture       *f,
 
   /* The shell starts a grandchild that would outlive it, then waits. */
   text = run_command (f, "echo $$ > sh.pid; sleep 300 & echo $! > gc.pid; sleep 300");
-  g_assert_cmpstr (text, ==, "Error: Command timed out after 1 seconds");
+  g_assert_cmpstr (text, ==, "Error: Command timed out after 2 seconds");
 
   shell = read_pid (f, "sh.pid");
   grandchild = read_pid (f, "gc.pid");
@@ -162,7 +162,7 @@ test_grandchild_keeps_pipe (Fixture       *f,
   /* The shell exits at once, a background child keeps stdout open: the
    * timeout still ends the call and kills it. */
   text = run_command (f, "sleep 300 & echo $! > gc.pid; echo started");
-  g_assert_cmpstr (text, ==, "Error: Command timed out after 1 seconds");
+  g_assert_cmpstr (text, ==, "Error: Command timed out after 2 seconds");
   assert_process_goes_away (read_pid (f, "gc.pid"));
 }
 
@@ -211,7 +211,7 @@ test_huge_output (Fixture       *f,
                   gconstpointer  data)
 {
   g_autofree char *text = run_command (f, "head -c 5000000 /dev/zero | tr '\\000' a");
-  g_autofree char *expected_tail = g_strdup_printf ("\n... (truncated, %d more chars)",
+  g_autofree char *expected_tail = g_strdup_printf ("\n... (truncated, %d more chars)\n\nExit code: 0",
                                                     5000000 - NB_EXEC_MAX_OUTPUT_CHARS);
 
   g_assert_true (g_str_has_suffix (text, expected_tail));
@@ -280,6 +280,28 @@ test_deny_patterns (void)
     }
 }
 
+/* Everyday commands stay allowed inside a restricted workspace. */
+static void
+test_restricted_allows_ordinary (Fixture       *f,
+                                 gconstpointer  data)
+{
+  static const char * const ordinary[] = {
+    "ls -la", "grep -rn foo .", "git status", "echo $PATH", "cat notes.txt | wc -l",
+    "find . -name '*.py'", "python3 -c \"print(1/2)\"", "curl -s 'https://example.com/a?q=1'",
+    "date +%Y-%m-%d", "sed -i 's/a/b/' notes.txt", "awk '{print $1}' notes.txt",
+    "ls 2>/dev/null >&2", "mkdir -p out/sub && cp notes.txt out/sub/", "cd sub && ls",
+    "tar czf out.tgz --exclude=out .",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ordinary); i++)
+    {
+      g_autofree char *refusal = nb_exec_tool_guard_command (ordinary[i], f->ws, f->ws, TRUE);
+
+      if (refusal != NULL)
+        g_error ("Refused: %s (%s)", ordinary[i], refusal);
+    }
+}
+
 static void
 test_denied_not_run (Fixture       *f,
                      gconstpointer  data)
@@ -301,11 +323,12 @@ main (int   argc,
 
   g_test_add ("/exec/output", Fixture, NULL, fixture_setup, test_output, fixture_teardown);
   g_test_add ("/exec/working-dir", Fixture, NULL, fixture_setup, test_working_dir, fixture_teardown);
-  g_test_add ("/exec/timeout-kills-group", Fixture, GUINT_TO_POINTER (1), fixture_setup, test_timeout_kills_group, fixture_teardown);
-  g_test_add ("/exec/grandchild-keeps-pipe", Fixture, GUINT_TO_POINTER (1), fixture_setup, test_grandchild_keeps_pipe, fixture_teardown);
+  g_test_add ("/exec/timeout-kills-group", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_timeout_kills_group, fixture_teardown);
+  g_test_add ("/exec/grandchild-keeps-pipe", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_grandchild_keeps_pipe, fixture_teardown);
   g_test_add ("/exec/cancel-kills-group", Fixture, NULL, fixture_setup, test_cancel_kills_group, fixture_teardown);
   g_test_add ("/exec/huge-output", Fixture, NULL, fixture_setup, test_huge_output, fixture_teardown);
   g_test_add_func ("/exec/deny-patterns", test_deny_patterns);
+  g_test_add ("/exec/restricted-allows-ordinary", Fixture, NULL, fixture_setup, test_restricted_allows_ordinary, fixture_teardown);
   g_test_add ("/exec/denied-not-run", Fixture, NULL, fixture_setup, test_denied_not_run, fixture_teardown);
 
   return g_test_run ();

@@ -205,6 +205,20 @@ test_edit (Fixture       *f,
 }
 
 static void
+test_edit_crlf (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *path = ws_file (f, "dos.txt");
+  g_autofree char *text = NULL, *contents = NULL;
+
+  put (f, "dos.txt", "one\r\ntwo\r\nthree\r\n");
+  text = nb_tools_test_run (f->edit, "{\"path\": \"dos.txt\", \"old_text\": \"one\\ntwo\", \"new_text\": \"1\\n2\"}");
+  g_assert_true (g_str_has_prefix (text, "Successfully edited"));
+  contents = nb_test_read_file (path);
+  g_assert_cmpstr (contents, ==, "1\r\n2\r\nthree\r\n");
+}
+
+static void
 test_list (Fixture       *f,
            gconstpointer  data)
 {
@@ -331,6 +345,7 @@ main (int   argc,
   g_test_add ("/file-tools/read-too-large", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_read_too_large, fixture_teardown);
   g_test_add ("/file-tools/write", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_write, fixture_teardown);
   g_test_add ("/file-tools/edit", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit, fixture_teardown);
+  g_test_add ("/file-tools/edit-crlf", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit_crlf, fixture_teardown);
   g_test_add ("/file-tools/list", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_list, fixture_teardown);
   g_test_add ("/file-tools/delete", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_delete, fixture_teardown);
   g_test_add ("/file-tools/cancelled", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_cancelled, fixture_teardown);

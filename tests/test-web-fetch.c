@@ -111,6 +111,14 @@ handler (SoupServer        *server,
       soup_server_message_set_status (msg, 200, NULL);
       soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, g_string_free (html, FALSE), len);
     }
+  else if (g_str_equal (path, "/latin1"))
+    {
+      static const char text[] = "caf\xe9 cr\xe8me";
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "text/plain; charset=ISO-8859-1", SOUP_MEMORY_STATIC,
+                                        text, sizeof text - 1);
+    }
   else if (g_str_equal (path, "/binary"))
     {
       static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
@@ -235,6 +243,16 @@ test_json (Fixture       *f,
 }
 
 static void
+test_charset (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(JsonObject) result = fetch (f, "/latin1", NULL);
+
+  g_assert_cmpstr (json_object_get_string_member (result, "extractor"), ==, "raw");
+  g_assert_cmpstr (json_object_get_string_member (result, "text"), ==, "café crème");
+}
+
+static void
 test_redirects (Fixture       *f,
                 gconstpointer  data)
 {
@@ -332,6 +350,7 @@ main (int   argc,
   g_test_add ("/web-fetch/markdown", Fixture, NULL, fixture_setup, test_markdown, fixture_teardown);
   g_test_add ("/web-fetch/text-mode", Fixture, NULL, fixture_setup, test_text_mode, fixture_teardown);
   g_test_add ("/web-fetch/json", Fixture, NULL, fixture_setup, test_json, fixture_teardown);
+  g_test_add ("/web-fetch/charset", Fixture, NULL, fixture_setup, test_charset, fixture_teardown);
   g_test_add ("/web-fetch/redirects", Fixture, NULL, fixture_setup, test_redirects, fixture_teardown);
   g_test_add ("/web-fetch/limits", Fixture, NULL, fixture_setup, test_limits, fixture_teardown);
   g_test_add ("/web-fetch/large-page", Fixture, NULL, fixture_setup, test_large_page, fixture_teardown);

@@ -247,6 +247,7 @@ test_bad_replies (Fixture       *f,
                   gconstpointer  data)
 {
   g_autofree char *http = NULL, *malformed = NULL, *wrong = NULL, *empty = NULL, *ddg_empty = NULL;
+  g_autofree char *ddg_challenge = NULL;
 
   f->reply = "{\"error\": \"boom\"}";
   f->status = 500;
@@ -270,6 +271,11 @@ test_bad_replies (Fixture       *f,
   f->reply_type = "text/html";
   ddg_empty = search (f, "duckduckgo", NULL, "{\"query\": \"zzz\"}");
   g_assert_cmpstr (ddg_empty, ==, "No results for: zzz");
+
+  f->status = 202;
+  f->reply = "<html><body><form id=\"challenge-form\">anomaly</form></body></html>";
+  ddg_challenge = search (f, "duckduckgo", NULL, "{\"query\": \"zzz\"}");
+  g_assert_true (g_str_has_prefix (ddg_challenge, "Error: duckduckgo search failed (the service asked for a challenge"));
 }
 
 static void

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "nb-exec-tool.h"
 #include "nb-path-guard.h"
@@ -188,6 +191,11 @@ nb_exec_tool_guard_command (const char *command,
       return g_strdup ("Error: Command blocked by safety guard (workspace cannot be resolved)");
   }
 
+  /* $HOME and ${HOME} are checked as the path they stand for below; other
+   * spellings (${HOME:-…}, ${HOME#…}) and the previous folder are refused. */
+  if (g_regex_match_simple ("\\$\\{(?:HOME|OLDPWD)\\b(?!\\})|\\$\\{?OLDPWD\\b", command, 0, 0))
+    return g_strdup ("Error: Command blocked by safety guard (path outside working dir)");
+
   /* "cd" alone and "cd -" go to the home or the previous folder. */
   bare_cd = g_regex_new ("(?:^|[;&|(`\\n])\\s*cd\\s*(?:-\\s*)?(?:$|[;&|)`\\n])", G_REGEX_MULTILINE, 0, NULL);
   if (g_regex_match (bare_cd, command, 0, NULL))
@@ -311,11 +319,8 @@ format_output (RunState *state)
       g_ptr_array_add (parts, g_strconcat ("STDERR:\n", err, NULL));
       dropped += state->err.dropped;
     }
-  if (code != 0)
-    g_ptr_array_add (parts, g_strdup_printf ("\nExit code: %d", code));
-
   if (parts->len == 0)
-    return g_strdup ("(no output)");
+    g_ptr_array_add (parts, g_strdup ("(no output)"));
 
   g_ptr_array_add (parts, NULL);
   joined = g_strjoinv ("\n", (char **) parts->pdata);
@@ -323,11 +328,17 @@ format_output (RunState *state)
   if (total > NB_EXEC_MAX_OUTPUT_CHARS)
     {
       const char *cut = g_utf8_offset_to_pointer (joined, NB_EXEC_MAX_OUTPUT_CHARS);
+      g_autofree char *truncated = g_strdup_printf ("%.*s\n... (truncated, %ld more chars)",
+                                                    (int) (cut - joined), joined,
+                                                    total - NB_EXEC_MAX_OUTPUT_CHARS);
 
-      return g_strdup_printf ("%.*s\n... (truncated, %ld more chars)",
-                              (int) (cut - joined), joined, total - NB_EXEC_MAX_OUTPUT_CHARS);
+      g_free (joined);
+      joined = g_steal_pointer (&truncated);
     }
-  return g_steal_pointer (&joined);
+
+  /* Unlike the Python nanobot, the exit code is always reported, after any
+   * cut: a silent success and a silent failure must read differently. */
+  return g_strdup_printf ("%s\n\nExit code: %d", joined, code);
 }
 
 static void
@@ -394,9 +405,8 @@ static void read_chunk (GTask *task, GInputStream *stream, Capture *capture);
 
 typedef struct
 {
-  GTask        *task;
-  GInputStream *stream;
-  Capture      *capture;
+  GTask   *task;
+  Capture *capture;
 } ReadOp;
 
 static void
@@ -449,7 +459,6 @@ read_chunk (GTask        *task,
   ReadOp *op = g_new0 (ReadOp, 1);
 
   op->task = g_object_ref (task);
-  op->stream = stream;
   op->capture = capture;
   g_input_stream_read_bytes_async (stream, READ_CHUNK, G_PRIORITY_DEFAULT, state->cancellable,
                                    read_chunk_cb, op);
@@ -497,6 +506,10 @@ child_setup (gpointer user_data)
   /* In the child between fork and exec: a new session and process group,
    * so that one kill reaches every process the command starts. */
   setsid ();
+#ifdef __linux__
+  /* If Nanobot dies without cancelling, the shell does not outlive it. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
 }
 
 static const char *

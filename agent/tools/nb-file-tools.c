@@ -586,6 +586,25 @@ edit_file_loaded_cb (GObject      *source,
     }
 
   count = count_occurrences (contents, data->old_text);
+  if (count == 0 && strstr (contents, "\r\n") != NULL && strstr (data->old_text, "\r\n") == NULL &&
+      strchr (data->old_text, '\n') != NULL)
+    {
+      /* The model writes "\n"; a file with Windows line endings has "\r\n". */
+      g_autoptr(GString) old_crlf = g_string_new (data->old_text);
+      g_autoptr(GString) new_crlf = g_string_new (data->new_text);
+
+      g_string_replace (old_crlf, "\n", "\r\n", 0);
+      g_string_replace (new_crlf, "\r\n", "\n", 0);
+      g_string_replace (new_crlf, "\n", "\r\n", 0);
+      count = count_occurrences (contents, old_crlf->str);
+      if (count > 0)
+        {
+          g_free (data->old_text);
+          data->old_text = g_string_free (g_steal_pointer (&old_crlf), FALSE);
+          g_free (data->new_text);
+          data->new_text = g_string_free (g_steal_pointer (&new_crlf), FALSE);
+        }
+    }
   if (count == 0)
     {
       return_text (task, edit_not_found_message (data->old_text, contents, data->path));

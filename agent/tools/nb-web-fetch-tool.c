@@ -184,6 +184,10 @@ network_event_cb (SoupMessage        *message,
   remote = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (connection), NULL);
   if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     return;
+  /* Through a proxy the address is the proxy's (the user's choice); the
+   * destination's name was checked before the request was sent. */
+  if (G_IS_PROXY_ADDRESS (remote))
+    return;
   address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
   host = g_inet_address_to_string (address);
@@ -298,6 +302,17 @@ handle_body (GTask  *task,
     {
       return_error (task, "Cannot show binary content (%s)", type);
       return;
+    }
+  if (data->charset != NULL && g_ascii_strcasecmp (data->charset, "utf-8") != 0 &&
+      g_ascii_strcasecmp (data->charset, "utf8") != 0 && length > 0)
+    {
+      char *converted = g_convert (bytes, length, "UTF-8", data->charset, NULL, NULL, NULL);
+
+      if (converted != NULL)
+        {
+          return_result (task, "raw", converted);
+          return;
+        }
     }
   return_result (task, "raw", g_utf8_make_valid (length > 0 ? bytes : "", length));
 }

@@ -481,6 +481,11 @@ search_read_cb (GObject      *source,
       break;
     }
 
+  /* DuckDuckGo answers bots it distrusts with 202 and a challenge page. */
+  if (error_text == NULL && data->provider == PROVIDER_DUCKDUCKGO && hits->len == 0 && status == 202)
+    error_text = g_strdup ("the service asked for a challenge instead of results; try again later "
+                           "or set another provider in tools.web.search.provider");
+
   if (error_text != NULL)
     g_task_return_pointer (task, g_strdup_printf ("Error: %s search failed (%s)", name, error_text), g_free);
   else

@@ -6,6 +6,9 @@
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "nb-mcp-stdio-transport.h"
 
@@ -149,6 +152,10 @@ child_setup (gpointer user_data)
 {
   /* Runs in the child between fork and exec. */
   setpgid (0, 0);
+#ifdef __linux__
+  /* Should Nanobot die without shutting the server down. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
 }
 
 /* Stdout: newline-delimited JSON. */

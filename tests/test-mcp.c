@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <unistd.h>
 
 #include "nb-mcp-manager.h"
 #include "nb-mcp-server.h"
@@ -781,6 +782,25 @@ test_config (Fixture       *fixture,
 }
 
 static void
+test_parent_dies (void)
+{
+  if (g_test_subprocess ())
+    {
+      NbMcpManager *manager = manager_for ("fake", fake_config ("deaf", 0));
+
+      start_and_wait (manager, "fake");
+      g_assert_cmpint (nb_mcp_server_get_state (nb_mcp_manager_lookup_server (manager, "fake")), ==,
+                       NB_MCP_SERVER_STATE_CONNECTED);
+      /* A crash: no shutdown, no clean-up. */
+      _exit (0);
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  assert_no_servers_left ();
+}
+
+static void
 test_warn_on_stderr (void)
 {
   if (g_test_subprocess ())
@@ -814,6 +834,7 @@ main (int   argc,
   g_test_add_func ("/mcp/names", test_names);
   g_test_add_func ("/mcp/format", test_format);
   g_test_add_func ("/mcp/warn-on-stderr", test_warn_on_stderr);
+  g_test_add_func ("/mcp/parent-dies", test_parent_dies);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/mcp/config", test_config);
   ADD ("/mcp/stdio/everything", test_everything_stdio);

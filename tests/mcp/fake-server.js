@@ -185,4 +185,10 @@ process.stdin.on('data', (chunk) => {
       handle(JSON.parse(line));
   }
 });
-process.stdin.on('end', () => process.exit(0));
+// "deaf" outlives the end of its input: only a signal ends it.
+process.stdin.on('end', () => {
+  if (mode === 'deaf')
+    setInterval(() => {}, 1000);
+  else
+    process.exit(0);
+});

@@ -1220,7 +1220,8 @@ nb_mcp_server_connect_finish (NbMcpServer   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Calling tools. */
+/* Calling tools. The wrappers of tool results are for the model and stay in
+ * English, so that the registry sees the "Error" prefix whatever the locale. */
 
 typedef struct
 {
@@ -1276,17 +1277,17 @@ call_done_cb (GObject      *object,
     }
   else if (g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_TIMEOUT))
     g_task_return_pointer (task,
-                           g_strdup_printf (_("Error: MCP tool “%s” of server “%s” timed out: %s"),
+                           g_strdup_printf ("Error: MCP tool '%s' of server '%s' timed out: %s",
                                             data->tool_name, self->name, error->message),
                            g_free);
   else if (g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_SERVER))
     g_task_return_pointer (task,
-                           g_strdup_printf (_("Error: MCP tool “%s” of server “%s” failed: %s"),
+                           g_strdup_printf ("Error: MCP tool '%s' of server '%s' failed: %s",
                                             data->tool_name, self->name, error->message),
                            g_free);
   else
     g_task_return_pointer (task,
-                           g_strdup_printf (_("Error: MCP server “%s”: %s"),
+                           g_strdup_printf ("Error: MCP server '%s': %s",
                                             self->name, error->message),
                            g_free);
 }
@@ -1319,7 +1320,7 @@ call_connected_cb (GObject      *object,
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_pointer (task,
-                               g_strdup_printf (_("Error: MCP server “%s” is not available: %s"),
+                               g_strdup_printf ("Error: MCP server '%s' is not available: %s",
                                                 self->name, error->message),
                                g_free);
       return;

@@ -420,11 +420,11 @@ test_fake_broken_answers (void)
   connect_server (manager, "web");
 
   huge = run_tool (manager, "mcp_web_huge", "{}");
-  g_assert_cmpstr (huge, ==, "Error: MCP server “web”: The server sent a message larger than 16 MiB");
+  g_assert_cmpstr (huge, ==, "Error: MCP server 'web': The server sent a message larger than 16 MiB");
   cut = run_tool (manager, "mcp_web_cut", "{}");
-  g_assert_cmpstr (cut, ==, "Error: MCP server “web”: The server ended its reply without answering");
+  g_assert_cmpstr (cut, ==, "Error: MCP server 'web': The server ended its reply without answering");
   boom = run_tool (manager, "mcp_web_boom", "{}");
-  g_assert_cmpstr (boom, ==, "Error: MCP server “web”: The server answered HTTP 500 Internal Server Error");
+  g_assert_cmpstr (boom, ==, "Error: MCP server 'web': The server answered HTTP 500 Internal Server Error");
   echoed = run_tool (manager, "mcp_web_echo", "{}");
   g_assert_cmpstr (echoed, ==, "session-1");
 
@@ -450,7 +450,7 @@ test_fake_timeout (void)
   connect_server (manager, "web");
 
   slow = run_tool (manager, "mcp_web_slow", "{}");
-  g_assert_cmpstr (slow, ==, "Error: MCP tool “slow” of server “web” timed out: No answer within 1 second");
+  g_assert_cmpstr (slow, ==, "Error: MCP tool 'slow' of server 'web' timed out: No answer within 1 second");
   g_assert_cmpuint (fake.paused, ==, 1);
   /* The cancellation goes out as its own POST, right after the call. */
   while (fake.requests->len < 5)
@@ -511,7 +511,7 @@ test_unreachable (void)
   result_text = nb_mcp_server_call_tool_finish (bad_url, result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (result_text, ==,
-                   "Error: MCP server “badurl” is not available: “ftp://example.com/” is not an http or https URL");
+                   "Error: MCP server 'badurl' is not available: “ftp://example.com/” is not an http or https URL");
 
   nb_mcp_manager_shutdown (manager);
   g_assert_finalize_object (g_steal_pointer (&manager));

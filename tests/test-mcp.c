@@ -443,7 +443,7 @@ test_fake_crash (Fixture       *fixture,
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_crash", "{}");
   g_assert_cmpstr (result, ==,
-                   "Error: MCP server “fake”: The server exited (last output: fake server crashing on purpose)");
+                   "Error: MCP server 'fake': The server exited (last output: fake server crashing on purpose)");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   g_assert_cmpstr (nb_mcp_server_get_error_message (server), ==,
                    "The server exited (last output: fake server crashing on purpose)");
@@ -461,7 +461,7 @@ test_fake_garbage (Fixture       *fixture,
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_garbage", "{}");
   g_test_message ("%s", result);
-  g_assert_true (g_str_has_prefix (result, "Error: MCP server “fake”: The server sent invalid JSON: "));
+  g_assert_true (g_str_has_prefix (result, "Error: MCP server 'fake': The server sent invalid JSON: "));
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   assert_recovers (fixture, server);
 }
@@ -476,7 +476,7 @@ test_fake_huge (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 0));
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_huge", "{}");
-  g_assert_cmpstr (result, ==, "Error: MCP server “fake”: The server sent a message larger than 16 MiB");
+  g_assert_cmpstr (result, ==, "Error: MCP server 'fake': The server sent a message larger than 16 MiB");
   assert_recovers (fixture, server);
 }
 
@@ -508,7 +508,7 @@ test_fake_timeout (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 1));
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_hang", "{}");
-  g_assert_cmpstr (result, ==, "Error: MCP tool “hang” of server “fake” timed out: No answer within 1 second");
+  g_assert_cmpstr (result, ==, "Error: MCP tool 'hang' of server 'fake' timed out: No answer within 1 second");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
 
   received = run_tool (fixture->manager, "mcp_fake_received", "{}");

@@ -367,11 +367,11 @@ test_fake_basic (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 0));
   server = start_and_wait (fixture->manager, "fake");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
   g_assert_cmpuint (nb_mcp_server_get_tool_timeout (server), ==, NB_MCP_DEFAULT_TOOL_TIMEOUT);
 
   tools = nb_mcp_manager_dup_tools (fixture->manager);
-  g_assert_cmpuint (tools->len, ==, 12);
+  g_assert_cmpuint (tools->len, ==, 13);
   weird = nb_mcp_tool_make_name ("fake", "weird name/with:chars");
   for (guint i = 0; i < tools->len; i++)
     {
@@ -381,7 +381,7 @@ test_fake_basic (Fixture       *fixture,
       g_assert_true (g_str_has_prefix (name, "mcp_fake_"));
       g_assert_true (strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen (name));
     }
-  g_assert_true (g_str_has_prefix (nb_tool_get_name (g_ptr_array_index (tools, 10)), weird));
+  g_assert_true (g_str_has_prefix (nb_tool_get_name (g_ptr_array_index (tools, 11)), weird));
 
   /* Without readOnlyHint an MCP tool counts as side-effecting. */
   hang = find_tool (fixture->manager, "mcp_fake_hang");
@@ -414,7 +414,7 @@ test_fake_paged (Fixture       *fixture,
 
   fixture->manager = manager_for ("fake", fake_config ("paged", 0));
   server = start_and_wait (fixture->manager, "fake");
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
   received = run_tool (fixture->manager, "mcp_fake_received", "{}");
   g_assert_nonnull (strstr (received, "{\"method\":\"tools/list\",\"id\":6}"));
   g_assert_null (strstr (received, "{\"method\":\"tools/list\",\"id\":7}"));
@@ -477,6 +477,25 @@ test_fake_huge (Fixture       *fixture,
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_huge", "{}");
   g_assert_cmpstr (result, ==, "Error: MCP server 'fake': The server sent a message larger than 16 MiB");
+  assert_recovers (fixture, server);
+}
+
+static void
+test_fake_closed_pipe (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *deaf = NULL;
+  g_autofree char *result = NULL;
+  NbMcpServer *server;
+
+  fixture->manager = manager_for ("fake", fake_config ("normal", 0));
+  server = start_and_wait (fixture->manager, "fake");
+  deaf = run_tool (fixture->manager, "mcp_fake_deafen", "{}");
+  g_assert_cmpstr (deaf, ==, "not listening any more");
+  /* Writing into the closed pipe is an error, not a SIGPIPE. */
+  result = run_tool (fixture->manager, "mcp_fake_echo", "{\"text\":\"anyone?\"}");
+  g_assert_true (g_str_has_prefix (result, "Error: MCP server 'fake': Writing to the server failed: "));
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   assert_recovers (fixture, server);
 }
 
@@ -611,7 +630,7 @@ test_fake_list_changed (Fixture       *fixture,
   g_assert_cmpstr (result, ==, "changed");
   while (changes == 0)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 14);
   extra = find_tool (fixture->manager, "mcp_fake_extra");
   g_assert_false (nb_tool_has_side_effects (extra));
 }
@@ -635,8 +654,8 @@ test_registry (Fixture       *fixture,
   g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 0);
   start_and_wait (fixture->manager, "fake");
   nb_mcp_manager_attach_registry (fixture->manager, late);
-  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 12);
-  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 12);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 13);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 13);
   g_assert_nonnull (nb_tool_registry_lookup (late, "mcp_fake_echo"));
 
   /* Through the registry: "Error: …" results get its hint. */
@@ -653,8 +672,8 @@ test_registry (Fixture       *fixture,
   changed = run_tool (fixture->manager, "mcp_fake_change", "{}");
   while (changes == 0)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 13);
-  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 13);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 14);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 14);
   g_assert_nonnull (nb_tool_registry_lookup (early, "mcp_fake_extra"));
   g_assert_true (nb_tool_registry_lookup (early, "mcp_fake_echo") ==
                  nb_tool_registry_lookup (late, "mcp_fake_echo"));
@@ -845,6 +864,7 @@ main (int   argc,
   ADD ("/mcp/stdio/invalid-json", test_fake_garbage);
   ADD ("/mcp/stdio/huge", test_fake_huge);
   ADD ("/mcp/stdio/big", test_fake_big);
+  ADD ("/mcp/stdio/closed-pipe", test_fake_closed_pipe);
   ADD ("/mcp/stdio/timeout", test_fake_timeout);
   ADD ("/mcp/stdio/cancel", test_fake_cancel);
   ADD ("/mcp/stdio/cancel-while-connecting", test_cancel_while_connecting);

@@ -46,7 +46,7 @@ function tool(name, readOnly) {
 }
 
 function allTools() {
-  const tools = ['echo', 'hang', 'crash', 'garbage', 'huge', 'big', 'fail', 'received', 'ping_me', 'change']
+  const tools = ['echo', 'hang', 'crash', 'garbage', 'huge', 'big', 'fail', 'received', 'ping_me', 'change', 'deafen']
     .map((name) => tool(name, name === 'echo'));
   tools.push({name: 'weird name/with:chars' + 'x'.repeat(80), inputSchema: {type: 'object'}});
   // Wrongly typed fields: read as missing. A tool without a name is dropped.
@@ -103,6 +103,18 @@ function callTool(id, name, args) {
     send({jsonrpc: '2.0', id: otherId, method: 'sampling/createMessage', params: {}});
     break;
   }
+  case 'deafen':
+    // Stops reading: the client's next write meets a closed pipe.
+    process.stdin.pause();
+    process.stdin.removeAllListeners('end');
+    try {
+      require('fs').closeSync(0);
+    } catch (e) {
+      process.stderr.write(`closing stdin: ${e}\n`);
+    }
+    text(id, 'not listening any more');
+    setInterval(() => {}, 1000);
+    break;
   case 'change':
     extraTool = true;
     text(id, 'changed');

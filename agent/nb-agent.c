@@ -58,6 +58,7 @@ typedef struct {
   NbToolContext   tool_context;
 
   char           *model;
+  char           *reasoning_effort;
   int             max_tokens;
   double          temperature;
   guint           max_iterations;
@@ -91,6 +92,7 @@ struct _NbAgent
   NbToolRegistry   *tools;
   NbContextBuilder *context;
   NbSessionStore   *store;
+  NbMemoryStore    *memory;
   char             *system_prompt;
   guint             max_iterations;
 
@@ -156,6 +158,7 @@ turn_free (Turn *turn)
   g_free (turn->channel);
   g_free (turn->chat_id);
   g_free (turn->model);
+  g_free (turn->reasoning_effort);
   g_clear_pointer (&turn->messages, g_ptr_array_unref);
   g_clear_pointer (&turn->calls, g_ptr_array_unref);
   g_clear_pointer (&turn->response, nb_chat_response_free);
@@ -187,6 +190,7 @@ nb_agent_dispose (GObject *object)
   g_clear_object (&self->tools);
   g_clear_object (&self->context);
   g_clear_object (&self->store);
+  g_clear_object (&self->memory);
   g_clear_object (&self->config);
 
   G_OBJECT_CLASS (nb_agent_parent_class)->dispose (object);
@@ -448,6 +452,31 @@ nb_agent_set_session_store (NbAgent        *self,
   g_set_object (&self->store, store);
 }
 
+/**
+ * nb_agent_get_memory_store:
+ *
+ * Returns: (transfer none) (nullable): the memory store
+ */
+NbMemoryStore *
+nb_agent_get_memory_store (NbAgent *self)
+{
+  g_return_val_if_fail (NB_IS_AGENT (self), NULL);
+  return self->memory;
+}
+
+/**
+ * nb_agent_set_memory_store:
+ * @memory: (nullable): the workspace's one memory store (B6); after each
+ *   turn it consolidates the session in the background when it is due
+ */
+void
+nb_agent_set_memory_store (NbAgent       *self,
+                           NbMemoryStore *memory)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+  g_set_object (&self->memory, memory);
+}
+
 /* The LLM calls one turn may make: the configured maxToolIterations unless
  * set here (sub-agents use 15). */
 guint
@@ -505,6 +534,23 @@ nb_agent_is_busy (NbAgent *self)
   return g_hash_table_size (self->turns) > 0 ||
          !g_queue_is_empty (&self->queue) ||
          g_hash_table_size (self->subagents) > 0;
+}
+
+/**
+ * nb_agent_cancel_background:
+ *
+ * Stops the work the agent started by itself: running sub-agents and the
+ * turns that report their results. Turns started by the caller are
+ * cancelled through their own cancellable. For quitting the application.
+ */
+void
+nb_agent_cancel_background (NbAgent *self)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
 }
 
 static void
@@ -613,6 +659,12 @@ turn_finish (GTask      *task,
       /* A tool may have written a bootstrap file, MEMORY.md or a skill. */
       if (turn->side_effects_ran && self->context != NULL)
         nb_context_builder_invalidate (self->context);
+
+      /* Fold old messages into memory when the window is full. */
+      if (self->memory != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        nb_memory_store_maybe_consolidate (self->memory, turn->session, self->provider,
+                                           nb_memory_store_get_model (self->config),
+                                           turn->memory_window);
     }
 
   schedule_queue (self);
@@ -869,6 +921,21 @@ chat_cb (GObject      *source,
       return;
     }
 
+  /* Some local servers send tool calls without ids; results must name
+   * their call, so give each one. */
+  for (guint i = 0; i < response->tool_calls->len; i++)
+    {
+      NbToolCall *call = g_ptr_array_index (response->tool_calls, i);
+
+      if (call->id == NULL || *call->id == '\0')
+        {
+          g_autofree char *uuid = g_uuid_string_random ();
+
+          g_free (call->id);
+          call->id = g_strdup_printf ("call_%.8s%u", uuid, i);
+        }
+    }
+
   message = assistant_message (response);
 
   if (response->tool_calls->len > 0)
@@ -904,6 +971,7 @@ turn_chat (GTask *task)
 
   request->max_tokens = turn->max_tokens;
   request->temperature = turn->temperature;
+  request->reasoning_effort = g_strdup (turn->reasoning_effort);
   if (nb_tool_registry_get_n_tools (self->tools) > 0)
     request->tools = json_array_ref (nb_tool_registry_get_definitions (self->tools));
   for (guint i = 0; i < turn->messages->len; i++)
@@ -1089,6 +1157,7 @@ nb_agent_run_turn (NbAgent             *self,
   turn->tool_context.chat_id = turn->chat_id;
   turn->tool_context.agent = self;
   turn->model = g_strdup (nb_config_get_string (self->config, "agents.defaults.model"));
+  turn->reasoning_effort = g_strdup (nb_config_get_string (self->config, "agents.defaults.reasoningEffort"));
   turn->max_tokens = (int) CLAMP (nb_config_get_int (self->config, "agents.defaults.maxTokens"), 1, G_MAXINT);
   turn->temperature = nb_config_get_double (self->config, "agents.defaults.temperature");
   turn->max_iterations = nb_agent_get_max_iterations (self);

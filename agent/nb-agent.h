@@ -5,6 +5,7 @@
 
 #include "nb-config.h"
 #include "nb-context-builder.h"
+#include "nb-memory-store.h"
 #include "nb-provider.h"
 #include "nb-session-store.h"
 #include "nb-session.h"
@@ -26,6 +27,9 @@ NbContextBuilder *nb_agent_get_context_builder    (NbAgent             *self);
 NbSessionStore   *nb_agent_get_session_store      (NbAgent             *self);
 void              nb_agent_set_session_store      (NbAgent             *self,
                                                    NbSessionStore      *store);
+NbMemoryStore    *nb_agent_get_memory_store       (NbAgent             *self);
+void              nb_agent_set_memory_store       (NbAgent             *self,
+                                                   NbMemoryStore       *memory);
 guint             nb_agent_get_max_iterations     (NbAgent             *self);
 void              nb_agent_set_max_iterations     (NbAgent             *self,
                                                    guint                max_iterations);
@@ -33,6 +37,7 @@ void              nb_agent_set_system_prompt      (NbAgent             *self,
                                                    const char          *system_prompt);
 void              nb_agent_add_agent_tools        (NbAgent             *self);
 gboolean          nb_agent_is_busy                (NbAgent             *self);
+void              nb_agent_cancel_background      (NbAgent             *self);
 
 void              nb_agent_run_async              (NbAgent             *self,
                                                    NbSession           *session,

@@ -202,6 +202,18 @@ thinking_budget (const char *effort)
   return 4096;
 }
 
+/* Whether the last message is a tool result: the model is mid-turn. */
+static gboolean
+continues_tool_loop (const NbChatRequest *request)
+{
+  JsonObject *last;
+
+  if (request->messages->len == 0)
+    return FALSE;
+  last = g_ptr_array_index (request->messages, request->messages->len - 1);
+  return g_strcmp0 (nb_json_get_string (last, "role"), "tool") == 0;
+}
+
 static JsonNode *
 nb_anthropic_provider_build_request (NbHttpProvider       *self,
                                      const NbChatRequest  *request,
@@ -311,7 +323,10 @@ nb_anthropic_provider_build_request (NbHttpProvider       *self,
       json_object_set_array_member (body, "tools", tools);
     }
 
-  if (request->reasoning_effort != NULL && request->max_tokens > 2048)
+  /* Thinking inside a tool loop needs the previous thinking blocks with
+   * their signatures sent back, which the session does not keep; so it is
+   * only asked for when a turn starts (the API allows that). */
+  if (request->reasoning_effort != NULL && request->max_tokens > 2048 && !continues_tool_loop (request))
     {
       JsonObject *thinking = json_object_new ();
       guint budget = MIN (thinking_budget (request->reasoning_effort), (guint) request->max_tokens / 2);
@@ -456,7 +471,7 @@ nb_anthropic_provider_parse_event (NbHttpProvider    *self,
   const char *type;
   gint index;
 
-  root = nb_http_provider_parse_json (self, data, length, error);
+  root = nb_http_provider_parse_json (self, stream, data, length, error);
   if (root == NULL)
     return FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (root))

@@ -47,6 +47,7 @@ struct _NbProviderStream
   GByteArray      *whole;          /* a non-streamed JSON body */
 
   GArray          *blocks;         /* Anthropic: content block kinds by index */
+  JsonParser      *parser;         /* reused for every event */
 };
 
 NbProviderStream *nb_provider_stream_new            (NbChatDeltaFunc   delta_func,
@@ -89,6 +90,7 @@ gboolean          nb_http_provider_end              (NbHttpProvider   *self,
 
 /* Helpers for subclasses. */
 JsonNode         *nb_http_provider_parse_json       (NbHttpProvider   *self,
+                                                     NbProviderStream *stream,
                                                      const char       *data,
                                                      gsize             length,
                                                      GError          **error);

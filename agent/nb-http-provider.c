@@ -72,6 +72,7 @@ nb_provider_stream_new (NbChatDeltaFunc  delta_func,
   stream->event = g_string_new (NULL);
   stream->data = g_string_new (NULL);
   stream->blocks = g_array_new (FALSE, TRUE, sizeof (int));
+  stream->parser = json_parser_new ();
   return stream;
 }
 
@@ -90,6 +91,7 @@ nb_provider_stream_free (NbProviderStream *stream)
   g_string_free (stream->data, TRUE);
   g_clear_pointer (&stream->whole, g_byte_array_unref);
   g_array_unref (stream->blocks);
+  g_object_unref (stream->parser);
   g_free (stream);
 }
 
@@ -228,17 +230,17 @@ provider_name (NbHttpProvider *self)
 }
 
 JsonNode *
-nb_http_provider_parse_json (NbHttpProvider  *self,
-                             const char      *data,
-                             gsize            length,
-                             GError         **error)
+nb_http_provider_parse_json (NbHttpProvider    *self,
+                             NbProviderStream  *stream,
+                             const char        *data,
+                             gsize              length,
+                             GError           **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error) ||
-      (root = json_parser_get_root (parser)) == NULL)
+  if (!json_parser_load_from_data (stream->parser, data, length, &local_error) ||
+      (root = json_parser_get_root (stream->parser)) == NULL)
     {
       g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
                    _("%s sent malformed JSON in its reply: %s"), provider_name (self),
@@ -447,7 +449,7 @@ nb_http_provider_end (NbHttpProvider    *self,
 
   if (stream->body_kind == NB_BODY_JSON)
     {
-      g_autoptr(JsonNode) root = nb_http_provider_parse_json (self, (const char *) stream->whole->data,
+      g_autoptr(JsonNode) root = nb_http_provider_parse_json (self, stream, (const char *) stream->whole->data,
                                                               stream->whole->len, error);
 
       if (root == NULL)
@@ -537,7 +539,6 @@ typedef struct {
   guint               attempts;
   guint               timer_id;
   guint               retry_id;
-  guint               cancel_idle_id;
   gboolean            timed_out;
   gboolean            connecting;
   gboolean            completed;
@@ -548,7 +549,7 @@ chat_call_free (gpointer data)
 {
   ChatCall *call = data;
 
-  g_assert (call->timer_id == 0 && call->retry_id == 0 && call->cancel_idle_id == 0);
+  g_assert (call->timer_id == 0 && call->retry_id == 0);
 
   g_free (call->url);
   g_clear_pointer (&call->body, g_bytes_unref);
@@ -570,7 +571,6 @@ clear_sources (ChatCall *call)
 {
   g_clear_handle_id (&call->timer_id, g_source_remove);
   g_clear_handle_id (&call->retry_id, g_source_remove);
-  g_clear_handle_id (&call->cancel_idle_id, g_source_remove);
 }
 
 static void
@@ -613,28 +613,31 @@ cancel_idle_cb (gpointer user_data)
   GTask *task = user_data;
   ChatCall *call = g_task_get_task_data (task);
 
-  call->cancel_idle_id = 0;
-  complete (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                             _("The request was cancelled")));
+  if (call->completed)
+    return G_SOURCE_REMOVE;
+  g_cancellable_cancel (call->attempt);
+  if (call->retry_id != 0)
+    {
+      g_clear_handle_id (&call->retry_id, g_source_remove);
+      complete (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                 _("The request was cancelled")));
+    }
   return G_SOURCE_REMOVE;
 }
 
-/* Runs in the caller's thread when it cancels; never completes the task
- * itself (g_cancellable_disconnect must not run inside this handler). */
+/* May run in any thread, and inside g_cancellable_cancel(): the work is
+ * done from an idle in the task's context, so that nothing completes (and
+ * disconnects this handler) while the handler runs. */
 static void
 cancelled_cb (GCancellable *cancellable,
               gpointer      user_data)
 {
   GTask *task = user_data;
-  ChatCall *call = g_task_get_task_data (task);
+  g_autoptr(GSource) source = g_idle_source_new ();
 
-  g_cancellable_cancel (call->attempt);
-  if (call->retry_id != 0)
-    {
-      g_clear_handle_id (&call->retry_id, g_source_remove);
-      call->cancel_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT, cancel_idle_cb,
-                                              g_object_ref (task), g_object_unref);
-    }
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, cancel_idle_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_task_get_context (task));
 }
 
 static gboolean
@@ -842,7 +845,9 @@ stream_failed (GTask  *task,
       complete (task, NULL, timeout_error (self, call));
       return;
     }
-  if (!call->stream->delivered && !g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL) &&
+  /* Nothing streamed yet (or no response at all): safe to send again. */
+  if ((call->stream == NULL || !call->stream->delivered) &&
+      !g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL) &&
       schedule_retry (task, backoff_ms (self, call->attempts - 1)))
     {
       g_error_free (error);

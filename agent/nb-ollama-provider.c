@@ -191,7 +191,7 @@ nb_ollama_provider_parse_event (NbHttpProvider    *self,
   JsonObject *message;
   JsonArray *calls;
 
-  root = nb_http_provider_parse_json (self, data, length, error);
+  root = nb_http_provider_parse_json (self, stream, data, length, error);
   if (root == NULL)
     return FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (root))

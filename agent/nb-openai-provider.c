@@ -12,6 +12,9 @@
 struct _NbOpenaiProvider
 {
   NbHttpProvider parent_instance;
+
+  gboolean       skip_usage_option;
+  gboolean       official_api;
 };
 
 G_DEFINE_FINAL_TYPE (NbOpenaiProvider, nb_openai_provider, NB_TYPE_HTTP_PROVIDER)
@@ -21,6 +24,13 @@ G_DEFINE_FINAL_TYPE (NbOpenaiProvider, nb_openai_provider, NB_TYPE_HTTP_PROVIDER
 static const char * const message_members[] = {
   "role", "content", "tool_calls", "tool_call_id", "name",
 };
+
+/* OpenAI's reasoning models: "o1", "o3-mini", "o4-mini", "gpt-5", … */
+static gboolean
+is_reasoning_model (const char *model)
+{
+  return (model[0] == 'o' && g_ascii_isdigit (model[1])) || g_str_has_prefix (model, "gpt-5");
+}
 
 static JsonNode *
 nb_openai_provider_build_request (NbHttpProvider       *self,
@@ -76,10 +86,23 @@ nb_openai_provider_build_request (NbHttpProvider       *self,
       json_builder_add_string_value (builder, "auto");
     }
 
-  json_builder_set_member_name (builder, "max_tokens");
-  json_builder_add_int_value (builder, request->max_tokens);
-  json_builder_set_member_name (builder, "temperature");
-  json_builder_add_double_value (builder, request->temperature);
+  if (NB_OPENAI_PROVIDER (self)->official_api)
+    {
+      json_builder_set_member_name (builder, "max_completion_tokens");
+      json_builder_add_int_value (builder, request->max_tokens);
+      if (!is_reasoning_model (model))
+        {
+          json_builder_set_member_name (builder, "temperature");
+          json_builder_add_double_value (builder, request->temperature);
+        }
+    }
+  else
+    {
+      json_builder_set_member_name (builder, "max_tokens");
+      json_builder_add_int_value (builder, request->max_tokens);
+      json_builder_set_member_name (builder, "temperature");
+      json_builder_add_double_value (builder, request->temperature);
+    }
   if (request->reasoning_effort != NULL)
     {
       json_builder_set_member_name (builder, "reasoning_effort");
@@ -87,11 +110,14 @@ nb_openai_provider_build_request (NbHttpProvider       *self,
     }
   json_builder_set_member_name (builder, "stream");
   json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "stream_options");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "include_usage");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_end_object (builder);
+  if (!NB_OPENAI_PROVIDER (self)->skip_usage_option)
+    {
+      json_builder_set_member_name (builder, "stream_options");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "include_usage");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_end_object (builder);
+    }
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -213,7 +239,7 @@ nb_openai_provider_parse_event (NbHttpProvider    *self,
       return TRUE;
     }
 
-  root = nb_http_provider_parse_json (self, data, length, error);
+  root = nb_http_provider_parse_json (self, stream, data, length, error);
   if (root == NULL)
     return FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (root))
@@ -352,4 +378,22 @@ nb_openai_provider_new (const char *name,
                        "api-base", api_base,
                        "api-key", api_key,
                        NULL);
+}
+
+void
+nb_openai_provider_set_include_usage (NbOpenaiProvider *self,
+                                      gboolean          include_usage)
+{
+  g_return_if_fail (NB_IS_OPENAI_PROVIDER (self));
+
+  self->skip_usage_option = !include_usage;
+}
+
+void
+nb_openai_provider_set_official_api (NbOpenaiProvider *self,
+                                     gboolean          official_api)
+{
+  g_return_if_fail (NB_IS_OPENAI_PROVIDER (self));
+
+  self->official_api = official_api;
 }

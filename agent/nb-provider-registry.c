@@ -41,7 +41,7 @@ static const NbProviderSpec specs[] = {
   { "minimax", "MiniMax", KEYWORDS ("minimax"), "MINIMAX_API_KEY",
     "https://api.minimax.io/v1", NB_PROVIDER_WIRE_OPENAI, FALSE, FALSE, NULL },
   { "mistral", "Mistral", KEYWORDS ("mistral", "mixtral", "codestral", "magistral"), "MISTRAL_API_KEY",
-    "https://api.mistral.ai/v1", NB_PROVIDER_WIRE_OPENAI, FALSE, FALSE, NULL },
+    "https://api.mistral.ai/v1", NB_PROVIDER_WIRE_OPENAI, FALSE, FALSE, NULL, TRUE },
   { "vllm", "vLLM/Local", KEYWORDS ("vllm"), "HOSTED_VLLM_API_KEY",
     NULL, NB_PROVIDER_WIRE_OPENAI, FALSE, TRUE, NULL },
   { "ollama", "Ollama", KEYWORDS ("ollama"), "OLLAMA_API_KEY",
@@ -297,8 +297,9 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   /* The Python nanobot points Ollama at its OpenAI-compatible /v1; the
-   * native API lives at the root. */
-  if (spec->wire == NB_PROVIDER_WIRE_OLLAMA && g_str_has_suffix (base, "/v1"))
+   * native API lives at the root. Anthropic's path already has /v1. */
+  if ((spec->wire == NB_PROVIDER_WIRE_OLLAMA || spec->wire == NB_PROVIDER_WIRE_ANTHROPIC) &&
+      g_str_has_suffix (base, "/v1"))
     base[strlen (base) - 3] = '\0';
 
   key = nb_provider_registry_dup_key (config, spec, keyring_keys, NULL);
@@ -329,6 +330,11 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
                            "connect-timeout", config_seconds (config, "agents.defaults.connectTimeout", 10),
                            "idle-timeout", config_seconds (config, "agents.defaults.streamIdleTimeout", 120),
                            NULL);
+
+  if (spec->no_stream_options)
+    nb_openai_provider_set_include_usage (NB_OPENAI_PROVIDER (provider), FALSE);
+  if (g_str_equal (spec->name, "openai"))
+    nb_openai_provider_set_official_api (NB_OPENAI_PROVIDER (provider), TRUE);
 
   {
     g_autofree char *path = g_strdup_printf ("providers.%s.extraHeaders", spec->name);
@@ -491,6 +497,67 @@ nb_provider_registry_lookup_keys_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+store_key_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (g_task_get_task_data (task) != NULL)
+    ok = secret_password_store_finish (result, &error);
+  else
+    ok = secret_password_clear_finish (result, &error) || error == NULL;
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, ok);
+}
+
+void
+nb_provider_registry_store_key_async (const char          *provider,
+                                      const char          *key,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  const NbProviderSpec *spec = nb_provider_registry_find (provider);
+
+  g_task_set_source_tag (task, nb_provider_registry_store_key_async);
+  if (spec == NULL)
+    {
+      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+                               _("Unknown provider “%s”"), provider ? provider : "");
+      return;
+    }
+
+  if (key != NULL && *key != '\0')
+    {
+      g_autofree char *label = g_strdup_printf (_("Nanobot API key for %s"), spec->display_name);
+
+      g_task_set_task_data (task, GINT_TO_POINTER (1), NULL);
+      secret_password_store (nb_provider_registry_get_secret_schema (), SECRET_COLLECTION_DEFAULT,
+                             label, key, cancellable, store_key_cb, g_object_ref (task),
+                             "provider", spec->name, NULL);
+    }
+  else
+    secret_password_clear (nb_provider_registry_get_secret_schema (), cancellable,
+                           store_key_cb, g_object_ref (task),
+                           "provider", spec->name, NULL);
+}
+
+gboolean
+nb_provider_registry_store_key_finish (GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 typedef struct {

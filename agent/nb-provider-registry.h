@@ -34,6 +34,7 @@ typedef struct {
   gboolean            is_gateway;       /* routes any model; keeps prefixes */
   gboolean            is_local;         /* needs no key */
   const char         *detect_base;      /* a local server recognised by its URL */
+  gboolean            no_stream_options; /* refuses stream_options (422) */
 } NbProviderSpec;
 
 /* The keyring items the GUI stores keys in: attribute "provider" = name. */
@@ -75,6 +76,16 @@ void                  nb_provider_registry_lookup_keys_async  (GCancellable     
                                                                gpointer             user_data);
 GHashTable           *nb_provider_registry_lookup_keys_finish (GAsyncResult        *result,
                                                                GError             **error);
+
+/* Stores (or with @key NULL or "", removes) a provider's key in the
+ * keyring, for the preferences window. */
+void                  nb_provider_registry_store_key_async  (const char          *provider,
+                                                             const char          *key,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean              nb_provider_registry_store_key_finish (GAsyncResult        *result,
+                                                             GError             **error);
 
 /* The keyring lookup, then nb_provider_registry_resolve_with_keys(). */
 void                  nb_provider_registry_resolve_async  (NbConfig            *config,

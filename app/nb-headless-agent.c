@@ -3,13 +3,17 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
 #include "nb-agent.h"
 #include "nb-headless-agent.h"
+#include "nb-mcp-manager.h"
+#include "nb-memory-store.h"
 #include "nb-session-store.h"
+#include "nb-slash-commands.h"
 
 #define ARGUMENT_PREVIEW_CHARS 40
 
@@ -21,6 +25,7 @@ typedef struct {
   gboolean      interrupted;
   gboolean      at_line_start;
   int           status;
+  GError       *error;
 } Headless;
 
 static char *
@@ -160,7 +165,7 @@ run_cb (GObject      *source,
     }
   if (error != NULL)
     {
-      g_printerr ("nanobot: %s\n", error->message);
+      self->error = g_steal_pointer (&error);
       self->status = 1;
       g_main_loop_quit (self->loop);
       return;
@@ -178,10 +183,103 @@ sigint_cb (gpointer user_data)
 
   self->interrupted = TRUE;
   g_cancellable_cancel (self->cancellable);
-  /* Background work ends with the agent; stop waiting for it. */
+  /* After the turn only sub-agents can be running: stop them too. */
   if (self->turn_done)
-    g_main_loop_quit (self->loop);
+    {
+      nb_agent_cancel_background (self->agent);
+      g_main_loop_quit (self->loop);
+    }
   return G_SOURCE_CONTINUE;
+}
+
+static void
+slash_new_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Headless *self = user_data;
+  g_autofree char *reply = nb_slash_command_new_finish (result, &self->error);
+
+  if (reply != NULL)
+    {
+      g_print ("%s\n", reply);
+      self->status = 0;
+    }
+  else
+    self->status = g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? 130 : 1;
+  self->turn_done = TRUE;
+  g_main_loop_quit (self->loop);
+}
+
+static gboolean
+mcp_timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+mcp_servers_settled (GListModel *servers)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (servers); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (servers, i);
+      NbMcpServerState state = nb_mcp_server_get_state (server);
+
+      if (state == NB_MCP_SERVER_STATE_IDLE || state == NB_MCP_SERVER_STATE_CONNECTING)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Connects the configured MCP servers and adds their tools, so that the
+ * one turn of the headless mode can use them. A server that fails is
+ * reported on stderr and left out. */
+static NbMcpManager *
+start_mcp (NbConfig       *config,
+           NbToolRegistry *registry,
+           Headless       *self)
+{
+  g_autoptr(NbMcpManager) manager = nb_mcp_manager_new (config);
+  g_autoptr(GPtrArray) tools = NULL;
+  GListModel *servers = nb_mcp_manager_get_servers (manager);
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  if (g_list_model_get_n_items (servers) == 0)
+    return NULL;
+
+  nb_mcp_manager_start (manager);
+  timeout_id = g_timeout_add_seconds (NB_MCP_DEFAULT_TOOL_TIMEOUT, mcp_timeout_cb, &timed_out);
+  while (!mcp_servers_settled (servers) && !timed_out && !g_cancellable_is_cancelled (self->cancellable))
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (timeout_id);
+
+  for (guint i = 0; i < g_list_model_get_n_items (servers); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (servers, i);
+
+      if (nb_mcp_server_get_state (server) != NB_MCP_SERVER_STATE_CONNECTED)
+        {
+          g_autofree char *status = nb_mcp_server_dup_status_line (server);
+
+          g_printerr ("nanobot: MCP %s: %s\n", nb_mcp_server_get_name (server), status);
+        }
+    }
+
+  tools = nb_mcp_manager_dup_tools (manager);
+  for (guint i = 0; i < tools->len; i++)
+    nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
+  return g_steal_pointer (&manager);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 int
@@ -189,7 +287,9 @@ nb_headless_run_agent (NbConfig       *config,
                        NbProvider     *provider,
                        NbToolRegistry *tools,
                        const char     *message,
-                       const char     *session_key)
+                       const char     *session_key,
+                       GCancellable   *cancellable,
+                       GError        **error)
 {
   g_autoptr(NbToolRegistry) registry = tools != NULL ? g_object_ref (tools) : nb_tool_registry_new ();
   g_autofree char *data_dir = nb_config_get_data_dir ();
@@ -197,26 +297,28 @@ nb_headless_run_agent (NbConfig       *config,
   g_autofree char *workspace = nb_config_dup_workspace (config);
   g_autoptr(NbSessionStore) store = nb_session_store_new (sessions_dir);
   g_autoptr(NbContextBuilder) context = nb_context_builder_new (workspace);
+  g_autoptr(NbMemoryStore) memory = nb_memory_store_new (workspace);
+  g_autoptr(NbMcpManager) mcp = NULL;
   g_autoptr(NbSession) session = NULL;
   g_autoptr(NbAgent) agent = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) own_cancellable = NULL;
   Headless self = { 0 };
   guint sigint_id;
 
   g_return_val_if_fail (NB_IS_CONFIG (config), 2);
   g_return_val_if_fail (NB_IS_PROVIDER (provider), 2);
 
-  session = nb_session_store_open (store, session_key, &error);
+  if (cancellable == NULL)
+    cancellable = own_cancellable = g_cancellable_new ();
+
+  session = nb_session_store_open (store, session_key, error);
   if (session == NULL)
-    {
-      g_printerr ("nanobot: %s\n", error->message);
-      return 1;
-    }
+    return 1;
 
   agent = nb_agent_new (provider, config, registry, context);
   nb_agent_set_session_store (agent, store);
+  nb_agent_set_memory_store (agent, memory);
   nb_agent_add_agent_tools (agent);
 
   self.loop = loop;
@@ -231,16 +333,60 @@ nb_headless_run_agent (NbConfig       *config,
   g_signal_connect (agent, "notify::busy", G_CALLBACK (busy_cb), &self);
   sigint_id = g_unix_signal_add (SIGINT, sigint_cb, &self);
 
-  nb_agent_run_async (agent, session, message, cancellable, run_cb, &self);
-  g_main_loop_run (loop);
+  if (nb_slash_command_parse (message) == NB_SLASH_COMMAND_NONE)
+    mcp = start_mcp (config, registry, &self);
+
+  switch (g_cancellable_is_cancelled (cancellable) ? NB_SLASH_COMMAND_STOP : nb_slash_command_parse (message))
+    {
+    case NB_SLASH_COMMAND_HELP:
+      {
+        g_autofree char *help = nb_slash_command_help_text ();
+
+        g_print ("%s\n", help);
+        self.status = 0;
+      }
+      break;
+    case NB_SLASH_COMMAND_STOP:
+      /* Each `nanobot -m` is its own process: nothing runs to be stopped. */
+      self.status = 0;
+      break;
+    case NB_SLASH_COMMAND_NEW:
+      nb_slash_command_new_async (memory, store, session, provider,
+                                  nb_memory_store_get_model (config),
+                                  (guint) CLAMP (nb_config_get_int (config, "agents.defaults.memoryWindow"), 0, G_MAXINT),
+                                  cancellable, slash_new_cb, &self);
+      g_main_loop_run (loop);
+      break;
+    case NB_SLASH_COMMAND_NONE:
+    default:
+      nb_agent_run_async (agent, session, message, cancellable, run_cb, &self);
+      g_main_loop_run (loop);
+      break;
+    }
+
+  /* A consolidation the turn started finishes before we exit. */
+  while (!self.interrupted && nb_memory_store_is_consolidating (memory, session))
+    g_main_context_iteration (NULL, TRUE);
+
+  if (mcp != NULL)
+    nb_mcp_manager_shutdown (mcp);
 
   g_source_remove (sigint_id);
   g_signal_handlers_disconnect_by_data (agent, &self);
 
-  if (self.interrupted)
-    {
-      g_printerr ("nanobot: %s\n", _("interrupted"));
-      return 130;
-    }
+  /* The messages are written; wait until they are durable too. */
+  {
+    g_autoptr(GAsyncResult) synced = NULL;
+
+    nb_session_store_sync_async (store, session, NULL, store_result_cb, &synced);
+    while (synced == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    nb_session_store_sync_finish (store, synced, NULL);
+  }
+
+  if (self.interrupted || self.status == 130)
+    return 130;
+  if (self.error != NULL)
+    g_propagate_error (error, self.error);
   return self.status;
 }

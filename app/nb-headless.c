@@ -9,7 +9,8 @@
 #include <glib-unix.h>
 
 #include "nb-config.h"
-#include "nb-context-builder.h"
+#include "nb-builtin-tools.h"
+#include "nb-headless-agent.h"
 #include "nb-headless.h"
 #include "nb-http.h"
 #include "nb-http-provider.h"
@@ -22,8 +23,7 @@ typedef struct {
   const char     *config_path;
   const char     *message;
   NbProvider     *provider;
-  NbChatRequest  *request;
-  gboolean        printed_newline;  /* the text so far ends with "\n" */
+  GError         *error;
   gboolean        interrupted;
   int             status;
 } Headless;
@@ -36,22 +36,6 @@ sigint_cb (gpointer user_data)
   headless->interrupted = TRUE;
   g_cancellable_cancel (headless->cancellable);
   return G_SOURCE_CONTINUE;
-}
-
-static void
-delta_cb (NbChatDeltaKind  kind,
-          guint            index,
-          const char      *text,
-          const char      *tool_name,
-          gpointer         user_data)
-{
-  Headless *headless = user_data;
-
-  if (kind != NB_CHAT_DELTA_TEXT || *text == '\0')
-    return;
-  fputs (text, stdout);
-  fflush (stdout);
-  headless->printed_newline = g_str_has_suffix (text, "\n");
 }
 
 static void
@@ -69,90 +53,43 @@ print_ollama_help (Headless *headless,
 }
 
 static void
-chat_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Headless *headless = user_data;
-  g_autoptr(NbChatResponse) response = NULL;
-  g_autoptr(GError) error = NULL;
-
-  response = nb_provider_chat_finish (NB_PROVIDER (object), result, &error);
-  if (response != NULL)
-    {
-      if (!headless->printed_newline)
-        fputs ("\n", stdout);
-      fflush (stdout);
-      headless->status = 0;
-    }
-  else if (headless->interrupted || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      if (!headless->printed_newline)
-        fputs ("\n", stdout);
-      fflush (stdout);
-      headless->status = 130;
-    }
-  else
-    {
-      fflush (stdout);
-      if (g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_CONNECT) &&
-          g_strcmp0 (nb_provider_get_name (headless->provider), "ollama") == 0)
-        print_ollama_help (headless, error);
-      else
-        g_printerr ("nanobot: %s\n", error->message);
-      headless->status = 1;
-    }
-  g_main_loop_quit (headless->loop);
-}
-
-static void
 resolve_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
   Headless *headless = user_data;
-  g_autoptr(NbContextBuilder) context = NULL;
-  g_autoptr(JsonObject) system = json_object_new ();
-  g_autoptr(JsonObject) user = json_object_new ();
+
+  headless->provider = nb_provider_registry_resolve_finish (result, &headless->error);
+  g_main_loop_quit (headless->loop);
+}
+
+/* One agent turn with the built-in tools; tool activity and message-tool
+ * output go to stderr, the reply streams to stdout. */
+static int
+run_turn (Headless   *headless,
+          const char *session_key)
+{
+  g_autoptr(NbToolRegistry) tools = nb_tool_registry_new ();
+  g_autoptr(GPtrArray) builtin = nb_builtin_tools_new (headless->config);
   g_autoptr(GError) error = NULL;
-  g_autofree char *workspace = NULL;
-  const char *model;
-  const char *effort;
+  int status;
 
-  headless->provider = nb_provider_registry_resolve_finish (result, &error);
-  if (headless->provider == NULL)
+  for (guint i = 0; i < builtin->len; i++)
+    nb_tool_registry_add (tools, g_ptr_array_index (builtin, i));
+
+  status = nb_headless_run_agent (headless->config, headless->provider, tools, headless->message,
+                                  session_key, headless->cancellable, &error);
+  if (status == 130)
+    g_printerr ("nanobot: %s\n", _("interrupted"));
+  else if (error != NULL)
     {
-      if (headless->interrupted)
-        headless->status = 130;
+      if (g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_CONNECT) &&
+          g_strcmp0 (nb_provider_get_name (headless->provider), "ollama") == 0)
+        print_ollama_help (headless, error);
       else
-        {
-          g_printerr ("nanobot: %s\n", error->message);
-          headless->status = 1;
-        }
-      g_main_loop_quit (headless->loop);
-      return;
+        g_printerr ("nanobot: %s\n", error->message);
     }
-
-  workspace = nb_config_dup_workspace (headless->config);
-  context = nb_context_builder_new (workspace);
-  model = nb_config_get_string (headless->config, "agents.defaults.model");
-  effort = nb_config_get_string (headless->config, "agents.defaults.reasoningEffort");
-
-  headless->request = nb_chat_request_new (model);
-  headless->request->max_tokens = (int) nb_config_get_int (headless->config, "agents.defaults.maxTokens");
-  headless->request->temperature = nb_config_get_double (headless->config, "agents.defaults.temperature");
-  headless->request->reasoning_effort = g_strdup (effort);
-
-  json_object_set_string_member (system, "role", "system");
-  json_object_set_string_member (system, "content", nb_context_builder_get_system_prompt (context));
-  nb_chat_request_add_message (headless->request, system);
-  json_object_set_string_member (user, "role", "user");
-  json_object_set_string_member (user, "content", headless->message);
-  nb_chat_request_add_message (headless->request, user);
-
-  headless->printed_newline = TRUE;
-  nb_provider_chat_async (headless->provider, headless->request, delta_cb, headless,
-                          headless->cancellable, chat_cb, headless);
+  return status;
 }
 
 int
@@ -183,12 +120,23 @@ nb_headless_run (const char *config_path,
   headless.message = message;
   headless.status = 1;
 
+  /* Resolving may wait for the keyring; the turn installs its own handler. */
   sigint_id = g_unix_signal_add (SIGINT, sigint_cb, &headless);
   nb_provider_registry_resolve_async (config, NULL, headless.cancellable, resolve_cb, &headless);
   g_main_loop_run (headless.loop);
   g_source_remove (sigint_id);
 
-  g_clear_pointer (&headless.request, nb_chat_request_free);
+  if (headless.provider != NULL && !headless.interrupted)
+    headless.status = run_turn (&headless, session_key);
+  else if (headless.interrupted)
+    headless.status = 130;
+  else
+    {
+      g_printerr ("nanobot: %s\n", headless.error->message);
+      headless.status = 1;
+    }
+
+  g_clear_error (&headless.error);
   g_clear_object (&headless.provider);
   g_clear_object (&headless.cancellable);
   g_clear_pointer (&headless.loop, g_main_loop_unref);

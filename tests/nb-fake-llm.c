@@ -228,7 +228,7 @@ handler_cb (SoupServer        *server,
                                  g_ptr_array_index (response->headers, i),
                                  g_ptr_array_index (response->headers, i + 1));
 
-  if (response->chunks->len == 0)
+  if (response->chunks->len == 0 && !response->cut)
     {
       gsize body_length = 0;
       const char *body = response->body ? g_bytes_get_data (response->body, &body_length) : "";
@@ -253,7 +253,10 @@ handler_cb (SoupServer        *server,
     g_signal_connect (message, "wrote-chunk", G_CALLBACK (wrote_chunk_cb), writer);
     g_signal_connect (message, "finished", G_CALLBACK (finished_cb), writer);
     soup_server_message_pause (message);
-    writer_step (writer);
+    if (response->chunks->len == 0)
+      writer->timer_id = g_idle_add (cut_cb, writer);   /* no response at all */
+    else
+      writer_step (writer);
   }
 }
 

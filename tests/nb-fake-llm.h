@@ -74,7 +74,8 @@ void                  nb_fake_response_add_pieces    (NbFakeResponse *response,
                                                       const char     *data,
                                                       gsize           piece,
                                                       guint           delay_ms);
-/* Closes the connection after the last chunk without ending the body. */
+/* Closes the connection after the last chunk without ending the body;
+ * with no chunks, closes it before sending any response. */
 void                  nb_fake_response_cut           (NbFakeResponse *response);
 
 /* The request log, oldest first. */

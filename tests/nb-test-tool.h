@@ -18,6 +18,7 @@ typedef enum {
   NB_TEST_TOOL_FAIL,         /* finishes with a GError */
   NB_TEST_TOOL_ERROR_TEXT,   /* answers "Error: it broke" */
   NB_TEST_TOOL_WAIT_CANCEL,  /* only finishes when cancelled */
+  NB_TEST_TOOL_WAIT_RELEASE, /* echoes when nb_test_tool_release() says so */
 } NbTestToolMode;
 
 #define NB_TYPE_TEST_TOOL (nb_test_tool_get_type ())
@@ -33,6 +34,7 @@ struct _NbTestTool
   guint           n_running;
   guint           max_running;
   guint           n_calls;
+  GQueue          pending;    /* NbTestToolCall waiting for a release */
 };
 
 G_DEFINE_FINAL_TYPE (NbTestTool, nb_test_tool, NB_TYPE_TOOL)
@@ -62,6 +64,7 @@ nb_test_tool_call_finish (NbTestToolCall *call,
   if (call->cancelled_id != 0)
     g_cancellable_disconnect (cancellable, call->cancelled_id);
   g_clear_handle_id (&call->timeout_id, g_source_remove);
+  g_queue_remove (&call->tool->pending, call);
 
   call->tool->n_running--;
   nb_test_tool_log (call->tool, error != NULL ? "cancelled" : "end");
@@ -139,8 +142,20 @@ nb_test_tool_execute_async (NbTool              *tool,
   if (cancellable != NULL)
     call->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (nb_test_tool_cancelled_cb),
                                                 call, NULL);
-  if (self->mode != NB_TEST_TOOL_WAIT_CANCEL && !g_cancellable_is_cancelled (cancellable))
+  if (self->mode == NB_TEST_TOOL_WAIT_RELEASE)
+    g_queue_push_tail (&self->pending, call);
+  else if (self->mode != NB_TEST_TOOL_WAIT_CANCEL && !g_cancellable_is_cancelled (cancellable))
     call->timeout_id = g_timeout_add (self->delay_ms, nb_test_tool_timeout_cb, call);
+}
+
+/* Finishes the oldest call waiting in %NB_TEST_TOOL_WAIT_RELEASE mode. */
+static G_GNUC_UNUSED void
+nb_test_tool_release (NbTestTool *self)
+{
+  NbTestToolCall *call = g_queue_peek_head (&self->pending);
+
+  g_assert_nonnull (call);
+  nb_test_tool_call_finish (call, NULL);
 }
 
 static char *

@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include "nb-agent.h"
+#include "nb-fake-llm.h"
+#include "nb-http-provider.h"
+#include "nb-openai-provider.h"
 #include "nb-scripted-provider.h"
 #include "nb-test-tool.h"
 #include "nb-test-util.h"
@@ -99,6 +102,9 @@ typedef struct {
   GPtrArray          *replies;    /* NbAgent::turn-finished replies ("(null)" for none) */
   GCancellable       *cancellable;
   char               *cancel_after; /* cancel when this call id finished */
+  NbTestTool         *slow;         /* released last by release_in_reverse_cb() */
+  NbTestTool         *medium;
+  NbTestTool         *fast;
 } Fixture;
 
 static void
@@ -148,6 +154,29 @@ tool_call_finished_cb (NbAgent    *agent,
   g_ptr_array_add (f->events, g_strdup_printf ("finished %s %s", call_id, name));
   if (g_strcmp0 (call_id, f->cancel_after) == 0)
     g_idle_add (cancel_idle_cb, f->cancellable);
+}
+
+static gboolean
+release_in_reverse_idle_cb (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  nb_test_tool_release (f->fast);
+  nb_test_tool_release (f->medium);
+  nb_test_tool_release (f->slow);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+release_in_reverse_cb (NbAgent    *agent,
+                       NbSession  *session,
+                       const char *call_id,
+                       const char *name,
+                       const char *arguments,
+                       Fixture    *f)
+{
+  if (g_str_equal (name, "fast"))
+    g_idle_add (release_in_reverse_idle_cb, f);
 }
 
 static void
@@ -390,10 +419,12 @@ test_parallel_ordered (Fixture       *f,
   JsonArray *messages;
   JsonArray *calls;
 
-  /* Each finishes before the one called before it. */
-  add_tool (f, "slow", FALSE, 300);
-  add_tool (f, "medium", FALSE, 150);
-  add_tool (f, "fast", FALSE, 1);
+  f->slow = add_tool (f, "slow", FALSE, 0);
+  f->medium = add_tool (f, "medium", FALSE, 0);
+  f->fast = add_tool (f, "fast", FALSE, 0);
+  f->slow->mode = f->medium->mode = f->fast->mode = NB_TEST_TOOL_WAIT_RELEASE;
+  /* Once all three run, each finishes before the one called before it. */
+  g_signal_connect (f->agent, "tool-call-started", G_CALLBACK (release_in_reverse_cb), f);
 
   nb_scripted_provider_add_calls (f->provider, "Looking.",
                                   "c1", "slow", "{\"n\":1}",
@@ -478,7 +509,6 @@ test_side_effects_ordered (Fixture       *f,
   /* Read-only calls ran alongside the first write. */
   g_assert_cmpuint (log_index (f, "start:read_a"), <, log_index (f, "end:write_a"));
   g_assert_cmpuint (log_index (f, "start:read_b"), <, log_index (f, "end:write_a"));
-  g_assert_cmpuint (log_index (f, "end:read_b"), <, log_index (f, "end:read_a"));
   /* Writes one after the other, in call order. */
   g_assert_cmpuint (log_index (f, "end:write_a"), <, log_index (f, "start:write_b"));
   g_assert_cmpuint (log_index (f, "end:write_b"), <, log_index (f, "start:write_c"));
@@ -513,6 +543,7 @@ test_bad_calls (Fixture       *f,
                                   "c3", "strict", "{\"n\":\"x\"}",
                                   "c4", "broken", "{}",
                                   "c5", "strict", "{\"n\":5}",
+                                  "", "strict", "{\"n\":6}",
                                   NULL);
   nb_scripted_provider_add_reply (f->provider, "Recovered.");
 
@@ -520,7 +551,7 @@ test_bad_calls (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpstr (reply, ==, "Recovered.");
 
-  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 8);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 9);
   g_assert_true (g_str_has_prefix (session_content (f, 2), "Error: Invalid parameters for tool 'strict': "
                                                            "the arguments are not valid JSON"));
   g_assert_true (g_str_has_suffix (session_content (f, 2), HINT));
@@ -528,9 +559,12 @@ test_bad_calls (Fixture       *f,
   g_assert_cmpstr (session_content (f, 4), ==, "Error: Invalid parameters for tool 'strict': n should be integer" HINT);
   g_assert_cmpstr (session_content (f, 5), ==, "Error executing broken: it broke" HINT);
   g_assert_cmpstr (session_content (f, 6), ==, "strict: {\"n\":5}");
+  /* A call without an id got one, shared by the call and its result. */
+  g_assert_true (g_str_has_prefix (nb_message_get_tool_call_id (nb_session_get_message (f->session, 7)), "call_"));
+  g_assert_cmpstr (session_content (f, 7), ==, "strict: {\"n\":6}");
   /* The raw text the model sent is kept in the assistant message. */
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (nb_message_get_tool_calls (nb_session_get_message (f->session, 1)), 0), "function"), "arguments"), ==, "{\"n\":");
-  g_assert_cmpuint (strict->n_calls, ==, 1);
+  g_assert_cmpuint (strict->n_calls, ==, 2);
   assert_session_consistent (f);
 }
 
@@ -809,6 +843,67 @@ test_empty_reply (Fixture       *f,
 }
 
 static void
+test_cancel_background (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  nb_agent_add_agent_tools (f->agent);
+  nb_scripted_provider_add_calls (f->provider, NULL, "c1", "spawn", "{\"task\":\"Wait forever\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_hang (f->provider);
+  nb_scripted_provider_set_match (f->provider, "# Sub-agent");
+  nb_scripted_provider_add_reply (f->provider, "Started.");
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+
+  reply = run_turn (f, "start something", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Started.");
+  g_assert_true (nb_agent_is_busy (f->agent));
+
+  /* The sub-agent stops; nothing is announced. */
+  nb_agent_cancel_background (f->agent);
+  while (nb_agent_is_busy (f->agent))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 4);
+  g_assert_cmpuint (f->provider->requests->len, ==, 3);
+}
+
+static void
+test_spawn_failure (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  const char *announce;
+
+  nb_agent_add_agent_tools (f->agent);
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "spawn", "{\"task\":\"Summarise a very long report about the harvest\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_error (f->provider, NB_PROVIDER_ERROR_SERVER, "HTTP 503: overloaded");
+  nb_scripted_provider_set_match (f->provider, "# Sub-agent");
+  nb_scripted_provider_add_reply (f->provider, "Started.");
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_reply (f->provider, "Sorry, that did not work.");
+  nb_scripted_provider_set_match (f->provider, "failed]");
+
+  reply = run_turn (f, "summarise", &error);
+  g_assert_no_error (error);
+  /* Without a label, the task's start names it. */
+  g_assert_true (g_str_has_prefix (session_content (f, 2), "Subagent [Summarise a very long report a...] started"));
+  while (nb_agent_is_busy (f->agent))
+    g_main_context_iteration (NULL, TRUE);
+
+  announce = session_content (f, 4);
+  g_assert_true (g_str_has_prefix (announce, "[Subagent 'Summarise a very long report a...' failed]\n\n"
+                                             "Task: Summarise a very long report about the harvest\n\n"
+                                             "Result:\nError: HTTP 503: overloaded\n\n"));
+  g_assert_cmpstr (session_content (f, 5), ==, "Sorry, that did not work.");
+}
+
+static void
 test_turns_queue (Fixture       *f,
                   gconstpointer  data)
 {
@@ -836,6 +931,168 @@ test_turns_queue (Fixture       *f,
   g_assert_cmpstr (session_content (f, 3), ==, "two");
 }
 
+static void
+consolidated_cb (NbMemoryStore *memory,
+                 NbSession     *session,
+                 gboolean       ok,
+                 gboolean      *done)
+{
+  g_assert_true (ok);
+  *done = TRUE;
+}
+
+static void
+test_memory_consolidation (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NbMemoryStore) memory = nb_memory_store_new (f->dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *saved = NULL;
+  gboolean done = FALSE;
+
+  nb_config_set_int (f->config, "agents.defaults.memoryWindow", 4);
+  nb_agent_set_memory_store (f->agent, memory);
+  g_assert_true (nb_agent_get_memory_store (f->agent) == memory);
+  g_signal_connect (memory, "consolidated", G_CALLBACK (consolidated_cb), &done);
+
+  /* Two messages: below the window, nothing happens. */
+  nb_scripted_provider_add_reply (f->provider, "First answer.");
+  reply = run_turn (f, "first", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->provider->requests->len, ==, 1);
+
+  /* Four: the window is full, one consolidation call follows the turn. */
+  g_clear_pointer (&reply, g_free);
+  nb_scripted_provider_add_reply (f->provider, "Second answer.");
+  nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
+  nb_scripted_provider_add_calls (f->provider, NULL, "m1", "save_memory",
+                                  "{\"history_entry\":\"[2026-01-01 10:00] Two questions.\","
+                                  "\"memory_update\":\"# Memory\\nThe user asks things twice.\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "save_memory");
+  reply = run_turn (f, "second", &error);
+  g_assert_no_error (error);
+  nb_test_wait_for (&done, 5000);
+
+  g_assert_cmpuint (f->provider->requests->len, ==, 3);
+  saved = nb_test_read_file (nb_memory_store_get_memory_path (memory));
+  g_assert_nonnull (strstr (saved, "The user asks things twice."));
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), >, 0);
+}
+
+/* End to end through the real OpenAI-compatible provider and a fake server
+ * speaking its wire format. */
+
+static NbAgent *
+openai_agent (Fixture   *f,
+              NbFakeLlm *fake)
+{
+  g_autoptr(NbProvider) provider = nb_openai_provider_new ("openai", nb_fake_llm_get_url (fake), "sk-test");
+  NbAgent *agent;
+
+  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (provider), 0, 1);
+  agent = nb_agent_new (provider, f->config, f->tools, f->context);
+  g_signal_connect (agent, "text-delta", G_CALLBACK (text_delta_cb), f);
+  g_signal_connect (agent, "tool-call-started", G_CALLBACK (tool_call_started_cb), f);
+  g_signal_connect (agent, "tool-call-finished", G_CALLBACK (tool_call_finished_cb), f);
+  return agent;
+}
+
+static void
+test_openai_e2e (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+  g_autoptr(NbAgent) agent = openai_agent (f, fake);
+  g_autofree char *reply_stream = nb_fake_llm_openai_text_stream ("Both are done.");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  JsonObject *sent;
+  JsonArray *messages;
+  JsonArray *tools;
+  const char *calls =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"On it. \"}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_s\",\"type\":\"function\","
+    "\"function\":{\"name\":\"slow\",\"arguments\":\"{\\\"n\\\":\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_f\",\"type\":\"function\","
+    "\"function\":{\"name\":\"fast\",\"arguments\":\"{}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+    "data: [DONE]\n\n";
+
+  add_tool (f, "slow", FALSE, 200);
+  add_tool (f, "fast", FALSE, 1);
+  nb_config_set_string (f->config, "agents.defaults.reasoningEffort", "low");
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fake, 200, "text/event-stream"), calls, 64, 1);
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fake, 200, "text/event-stream"), reply_stream, 16, 1);
+
+  nb_agent_run_async (agent, f->session, "do both", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  reply = nb_agent_run_finish (agent, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Both are done.");
+  g_assert_cmpstr (f->text->str, ==, "On it. Both are done.");
+  /* Both started before either finished. */
+  g_assert_cmpstr (g_ptr_array_index (f->log, 0), ==, "start:slow");
+  g_assert_cmpstr (g_ptr_array_index (f->log, 1), ==, "start:fast");
+
+  /* The first request offered the tools; the second carried the calls
+   * (arguments as JSON strings) and the results in call order. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 0), "model"), ==, "test-model");
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 0), "reasoning_effort"), ==, "low");
+  tools = json_object_get_array_member (nb_fake_llm_get_request_object (fake, 0), "tools");
+  g_assert_cmpuint (json_array_get_length (tools), ==, 2);
+  sent = nb_fake_llm_get_request_object (fake, 1);
+  messages = json_object_get_array_member (sent, "messages");
+  g_assert_cmpuint (json_array_get_length (messages), ==, 6);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_array_get_object_element (json_object_get_array_member (json_array_get_object_element (messages, 3), "tool_calls"), 0), "function"), "arguments"), ==, "{\"n\":1}");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 4), "tool_call_id"), ==, "call_s");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 4), "content"), ==, "slow: {\"n\":1}");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 5), "tool_call_id"), ==, "call_f");
+
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 5);
+  assert_session_consistent (f);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+first_delta_cancel_cb (NbAgent    *agent,
+                       NbSession  *session,
+                       const char *text,
+                       Fixture    *f)
+{
+  g_cancellable_cancel (f->cancellable);
+}
+
+static void
+test_openai_cancel_stream (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+  g_autoptr(NbAgent) agent = openai_agent (f, fake);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  NbFakeResponse *response = nb_fake_llm_queue (fake, 200, "text/event-stream");
+
+  nb_fake_response_add_chunk (response, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Par\"}}]}\n\n", -1, 0);
+  nb_fake_response_add_chunk (response, "data: [DONE]\n\n", -1, 30000);
+  g_signal_connect (agent, "text-delta", G_CALLBACK (first_delta_cancel_cb), f);
+
+  nb_agent_run_async (agent, f->session, "talk", f->cancellable, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  reply = nb_agent_run_finish (agent, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* The half reply is not saved. */
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 1);
+  g_assert_cmpstr (session_role (f, 0), ==, "user");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -855,7 +1112,12 @@ main (int   argc,
   ADD ("/agent/message-tool", test_message_tool);
   ADD ("/agent/spawn", test_spawn);
   ADD ("/agent/empty-reply", test_empty_reply);
+  ADD ("/agent/spawn-failure", test_spawn_failure);
+  ADD ("/agent/cancel-background", test_cancel_background);
   ADD ("/agent/turns-queue", test_turns_queue);
+  ADD ("/agent/memory-consolidation", test_memory_consolidation);
+  ADD ("/agent/openai-e2e", test_openai_e2e);
+  ADD ("/agent/openai-cancel-stream", test_openai_cancel_stream);
 #undef ADD
 
   return g_test_run ();

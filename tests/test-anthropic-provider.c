@@ -254,6 +254,54 @@ test_request_shape (Fixture       *fixture,
 
   g_assert_cmpuint (count_substrings (request->body, "cache_control"), ==, 3);
   g_assert_cmpuint (count_substrings (request->body, "cache_control"), <=, 4);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (sent, "temperature"), 0.7, 1e-9);
+  g_assert_false (json_object_has_member (sent, "thinking"));
+}
+
+static void
+test_thinking_request (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_anthropic_text_stream ("Thought");
+  g_autoptr(NbChatRequest) request = make_request ();
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  JsonObject *sent, *thinking;
+
+  request->reasoning_effort = g_strdup ("high");
+  request->max_tokens = 8192;
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  nb_provider_chat_async (fixture->provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (fixture->provider, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+
+  sent = nb_fake_llm_get_request_object (fixture->fake, 0);
+  thinking = json_object_get_object_member (sent, "thinking");
+  g_assert_cmpstr (json_object_get_string_member (thinking, "type"), ==, "enabled");
+  /* Within max_tokens, and at least the API's minimum. */
+  g_assert_cmpint (json_object_get_int_member (thinking, "budget_tokens"), ==, 4096);
+  g_assert_false (json_object_has_member (sent, "temperature"));
+  g_clear_pointer (&response, nb_chat_response_free);
+
+  /* Inside a tool loop the history has no thinking signatures: no thinking. */
+  {
+    g_autoptr(JsonObject) tool = parse_object ("{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"x\"}");
+
+    nb_chat_request_add_message (request, tool);
+  }
+  result = NULL;
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  nb_provider_chat_async (fixture->provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (fixture->provider, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  sent = nb_fake_llm_get_request_object (fixture->fake, 1);
+  g_assert_false (json_object_has_member (sent, "thinking"));
+  g_assert_true (json_object_has_member (sent, "temperature"));
 }
 
 static const char tool_stream[] =
@@ -435,6 +483,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/anthropic/request-shape", test_request_shape);
+  ADD ("/anthropic/thinking-request", test_thinking_request);
   ADD ("/anthropic/tool-stream", test_tool_stream);
   ADD ("/anthropic/splits", test_splits);
   ADD ("/anthropic/error-event", test_error_event);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "nb-fake-llm.h"
@@ -107,6 +108,7 @@ run_clear (Run *run)
   g_clear_object (&run->process);
   g_clear_pointer (&run->out, g_free);
   g_clear_pointer (&run->err, g_free);
+  run->done = FALSE;
 }
 
 static void
@@ -132,10 +134,17 @@ test_streams_reply (Fixture       *fixture,
   sent = nb_fake_llm_get_request_object (fixture->fake, 0);
   g_assert_cmpstr (json_object_get_string_member (sent, "model"), ==, "gpt-4o");
   messages = json_object_get_array_member (sent, "messages");
-  g_assert_cmpuint (json_array_get_length (messages), ==, 2);
+  /* System prompt, runtime context, the user's text. */
+  g_assert_cmpuint (json_array_get_length (messages), ==, 3);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 0), "role"), ==, "system");
   g_assert_cmpuint (strlen (json_object_get_string_member (json_array_get_object_element (messages, 0), "content")), >, 0);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 1), "content"), ==, "Say hello");
+  g_assert_nonnull (strstr (json_object_get_string_member (json_array_get_object_element (messages, 1), "content"),
+                            "Chat ID: direct"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, 2), "content"), ==, "Say hello");
+  /* The tools, built-in and the agent's own. */
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (fixture->fake, 0)->body, "\"name\":\"read_file\""));
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (fixture->fake, 0)->body, "\"name\":\"exec\""));
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (fixture->fake, 0)->body, "\"name\":\"spawn\""));
   run_clear (&run);
 }
 
@@ -232,6 +241,229 @@ test_sigint (Fixture       *fixture,
   run_clear (&run);
 }
 
+static char *
+tool_call_stream (const char *content,
+                  ...)
+{
+  GString *body = g_string_new (NULL);
+  const char *id;
+  va_list args;
+  guint index = 0;
+
+  if (content != NULL)
+    g_string_append_printf (body, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]}\n\n",
+                            content);
+  va_start (args, content);
+  while ((id = va_arg (args, const char *)) != NULL)
+    {
+      const char *name = va_arg (args, const char *);
+      const char *arguments = va_arg (args, const char *);
+      g_autoptr(JsonNode) text = json_node_init_string (json_node_alloc (), arguments);
+      g_autofree char *quoted = json_to_string (text, FALSE);
+
+      /* The name first, then the arguments in a second delta. */
+      g_string_append_printf (body, "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%u,"
+                              "\"id\":\"%s\",\"type\":\"function\",\"function\":{\"name\":\"%s\",\"arguments\":\"\"}}]}}]}\n\n",
+                              index, id, name);
+      g_string_append_printf (body, "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%u,"
+                              "\"function\":{\"arguments\":%s}}]}}]}\n\n", index, quoted);
+      index++;
+    }
+  va_end (args);
+  g_string_append (body, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                         "data: [DONE]\n\n");
+  return g_string_free (body, FALSE);
+}
+
+static JsonObject *
+find_message (JsonArray  *messages,
+              const char *role,
+              guint       nth)
+{
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i);
+
+      if (g_strcmp0 (json_object_get_string_member (message, "role"), role) == 0 && nth-- == 0)
+        return message;
+    }
+  g_error ("no %s message", role);
+}
+
+static void
+test_tool_calls (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *notes = g_build_filename (fixture->dir, "workspace", "notes.txt", NULL);
+  g_autofree char *calls = NULL;
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("Your notes mention the moon.");
+  g_autofree char *session_path = g_build_filename (fixture->dir, "data", "nanobot", "sessions", "cli_direct.jsonl", NULL);
+  g_autofree char *saved = NULL;
+  g_auto(GStrv) lines = NULL;
+  Run run = { 0 };
+  JsonObject *sent;
+  JsonArray *messages;
+  JsonObject *tool;
+
+  write_config (fixture, providers, "gpt-4o");
+  nb_test_write_file (notes, "We flew to the moon on Tuesday.\n");
+  calls = tool_call_stream ("Let me look.",
+                            "call_a", "read_file", "{\"path\":\"notes.txt\"}",
+                            "call_b", "message", "{\"content\":\"Working on it\",\"chat_id\":\"elsewhere\"}",
+                            "call_c", "exec", "{\"command\":\"echo a rather long command about the moon landing and its history\"}",
+                            NULL);
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), calls, 40, 1);
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), reply, 40, 1);
+
+  run_start (fixture, &run, "What do my notes say?");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+
+  /* The reply streams to stdout; tool activity and messages to stderr. */
+  g_assert_cmpstr (run.out, ==, "Let me look.\nYour notes mention the moon.\n");
+  g_assert_nonnull (strstr (run.err, "↳ read_file(\"notes.txt\")\n"));
+  g_assert_nonnull (strstr (run.err, "↳ message(\"Working on it\")\n"));
+  g_assert_nonnull (strstr (run.err, "↳ exec(\"echo a rather long command about the mo…\")\n"));
+  g_assert_nonnull (strstr (run.err, "Working on it\n"));
+
+  /* The second request carries the calls and their results in call order. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+  sent = nb_fake_llm_get_request_object (fixture->fake, 1);
+  messages = json_object_get_array_member (sent, "messages");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (find_message (messages, "assistant", 0),
+                                                                         "tool_calls")), ==, 3);
+  tool = find_message (messages, "tool", 0);
+  g_assert_cmpstr (json_object_get_string_member (tool, "tool_call_id"), ==, "call_a");
+  g_assert_nonnull (strstr (json_object_get_string_member (tool, "content"), "We flew to the moon"));
+  tool = find_message (messages, "tool", 1);
+  g_assert_cmpstr (json_object_get_string_member (tool, "tool_call_id"), ==, "call_b");
+  g_assert_cmpstr (json_object_get_string_member (tool, "content"), ==, "Message sent to cli:elsewhere");
+  tool = find_message (messages, "tool", 2);
+  g_assert_cmpstr (json_object_get_string_member (tool, "tool_call_id"), ==, "call_c");
+  g_assert_nonnull (strstr (json_object_get_string_member (tool, "content"),
+                            "a rather long command about the moon landing and its history"));
+
+  /* The session file holds the turn: metadata, user, assistant with calls,
+   * three results, the reply. */
+  saved = nb_test_read_file (session_path);
+  lines = g_strsplit (g_strchomp (saved), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 7);
+  g_assert_nonnull (strstr (lines[1], "\"What do my notes say?\""));
+  g_assert_nonnull (strstr (lines[2], "\"tool_calls\""));
+  g_assert_nonnull (strstr (lines[3], "\"call_a\""));
+  g_assert_nonnull (strstr (lines[5], "\"call_c\""));
+  g_assert_nonnull (strstr (lines[6], "Your notes mention the moon."));
+  run_clear (&run);
+}
+
+static void
+test_tool_turn_fails (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *calls = tool_call_stream (NULL, "call_a", "list_dir", "{\"path\":\".\"}", NULL);
+  g_autofree char *session_path = g_build_filename (fixture->dir, "data", "nanobot", "sessions", "cli_direct.jsonl", NULL);
+  g_autofree char *saved = NULL;
+  Run run = { 0 };
+
+  write_config (fixture, providers, "gpt-4o");
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", calls);
+  nb_fake_llm_queue_body (fixture->fake, 400, "application/json",
+                          "{\"error\":{\"message\":\"context_length_exceeded\"}}");
+
+  run_start (fixture, &run, "List it");
+  g_assert_cmpint (run_finish (&run), ==, 1);
+  g_assert_nonnull (strstr (run.err, "↳ list_dir(\".\")"));
+  g_assert_nonnull (strstr (run.err, "context_length_exceeded"));
+
+  /* The error is not in the session; the tool round is. */
+  saved = nb_test_read_file (session_path);
+  g_assert_null (strstr (saved, "context_length_exceeded"));
+  g_assert_nonnull (strstr (saved, "\"tool_call_id\":\"call_a\""));
+  run_clear (&run);
+}
+
+static void
+test_slash_commands (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("Noted, you like tea.");
+  g_autofree char *save = tool_call_stream (NULL, "call_m", "save_memory",
+                                            "{\"history_entry\":\"[2026-01-01 10:00] Talked about tea.\","
+                                            "\"memory_update\":\"# Memory\\nThe user likes tea.\"}",
+                                            NULL);
+  g_autofree char *session_path = g_build_filename (fixture->dir, "data", "nanobot", "sessions", "cli_direct.jsonl", NULL);
+  g_autofree char *memory_path = g_build_filename (fixture->dir, "workspace", "memory", "MEMORY.md", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *memory = NULL;
+  Run run = { 0 };
+
+  write_config (fixture, providers, "gpt-4o");
+
+  run_start (fixture, &run, "/help");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_nonnull (strstr (run.out, "/new"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  run_clear (&run);
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply);
+  run_start (fixture, &run, "I like tea");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  run_clear (&run);
+
+  /* /new folds the conversation into memory with one call, then clears it. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", save);
+  run_start (fixture, &run, "/new");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "New session started.\n");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+  memory = nb_test_read_file (memory_path);
+  g_assert_nonnull (strstr (memory, "The user likes tea."));
+  saved = nb_test_read_file (session_path);
+  g_assert_null (strstr (saved, "I like tea"));
+  run_clear (&run);
+}
+
+static void
+test_mcp_tools (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *server = g_build_filename (g_getenv ("NB_MCP_TEST_DATA"), "fake-server.js", NULL);
+  g_autofree char *workspace = g_build_filename (fixture->dir, "workspace", NULL);
+  g_autofree char *config = g_strdup_printf ("{\"agents\":{\"defaults\":{\"model\":\"gpt-4o\",\"workspace\":\"%s\"}},"
+                                             "\"providers\":{%s},"
+                                             "\"tools\":{\"mcpServers\":{\"fake\":{\"command\":\"node\",\"args\":[\"%s\"]},"
+                                             "\"broken\":{\"command\":\"/nonexistent/mcp-server\"}}}}",
+                                             workspace, providers, server);
+  g_autofree char *calls = tool_call_stream (NULL, "call_e", "mcp_fake_echo", "{\"text\":\"ping from the model\"}", NULL);
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("The server echoed.");
+  Run run = { 0 };
+  JsonObject *tool;
+
+  nb_test_write_file (fixture->config_path, config);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", calls);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply);
+
+  run_start (fixture, &run, "Use the echo server");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "The server echoed.\n");
+  g_assert_nonnull (strstr (run.err, "MCP broken:"));
+  g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"ping from the model\")"));
+
+  /* The server's tools were offered, and its answer went back. */
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (fixture->fake, 0)->body, "\"name\":\"mcp_fake_echo\""));
+  tool = find_message (json_object_get_array_member (nb_fake_llm_get_request_object (fixture->fake, 1), "messages"),
+                       "tool", 0);
+  g_assert_nonnull (strstr (json_object_get_string_member (tool, "content"), "ping from the model"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -246,6 +478,10 @@ main (int   argc,
   ADD ("/headless/provider-fails", test_provider_fails);
   ADD ("/headless/nothing-at-ollama", test_nothing_at_ollama);
   ADD ("/headless/sigint", test_sigint);
+  ADD ("/headless/tool-calls", test_tool_calls);
+  ADD ("/headless/tool-turn-fails", test_tool_turn_fails);
+  ADD ("/headless/slash-commands", test_slash_commands);
+  ADD ("/headless/mcp-tools", test_mcp_tools);
 
   return g_test_run ();
 }

@@ -155,6 +155,7 @@ test_text_stream (Fixture       *fixture,
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (sent, "temperature"), 0.7, 1e-9);
   g_assert_cmpstr (json_object_get_string_member (sent, "tool_choice"), ==, "auto");
   g_assert_false (json_object_has_member (sent, "reasoning_effort"));
+  g_assert_cmpuint (json_object_get_size (sent), ==, 8);  /* nothing unexpected */
 
   messages = json_object_get_array_member (sent, "messages");
   g_assert_cmpuint (json_array_get_length (messages), ==, 2);
@@ -212,6 +213,40 @@ assert_rich_response (Fixture        *fixture,
   g_assert_cmpstr (fixture->text->str, ==, "Let me \"look\".");
   g_assert_cmpstr (fixture->reasoning->str, ==, "Think é");
   g_assert_cmpstr (fixture->tools->str, ==, "0:read_file({\"path\": \"a.txt\"}1:list_dir({}");
+}
+
+static void
+test_official_api (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("ok");
+  g_autoptr(NbChatRequest) request = make_request ();
+  JsonObject *sent;
+
+  nb_openai_provider_set_official_api (NB_OPENAI_PROVIDER (fixture->provider), TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(NbChatResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *result = NULL;
+
+      g_free (request->model);
+      request->model = g_strdup (i == 0 ? "gpt-4.1" : "o4-mini");
+      nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+      nb_provider_chat_async (fixture->provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+      nb_test_wait_result (&result, 20000);
+      response = nb_provider_chat_finish (fixture->provider, result, &error);
+      g_object_unref (result);
+      g_assert_no_error (error);
+    }
+
+  sent = nb_fake_llm_get_request_object (fixture->fake, 0);
+  g_assert_cmpint (json_object_get_int_member (sent, "max_completion_tokens"), ==, 4096);
+  g_assert_false (json_object_has_member (sent, "max_tokens"));
+  g_assert_true (json_object_has_member (sent, "temperature"));
+  sent = nb_fake_llm_get_request_object (fixture->fake, 1);
+  g_assert_cmpint (json_object_get_int_member (sent, "max_completion_tokens"), ==, 4096);
+  g_assert_false (json_object_has_member (sent, "temperature"));
 }
 
 static void
@@ -278,6 +313,61 @@ test_parser_splits (Fixture       *fixture,
         g_assert_cmpstr (response->content, ==, "Hi there you");
         g_assert_cmpint (response->usage.output_tokens, ==, 5);
       }
+}
+
+/* Random bytes, and random damage to a real stream: always a clean error
+ * or a reply, never a crash; the fixed seed makes failures repeatable. */
+static void
+test_garbage (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242);
+  gsize length = strlen (rich_stream);
+
+  for (guint round = 0; round < 300; round++)
+    {
+      g_autoptr(NbProviderStream) stream = nb_provider_stream_new (NULL, NULL, "text/event-stream");
+      g_autoptr(GError) error = NULL;
+      g_autofree char *bytes = g_memdup2 (rich_stream, length + 1);
+      gboolean ok = TRUE;
+
+      if (round % 2 == 0)
+        for (gsize i = 0; i < length; i++)
+          bytes[i] = (char) g_rand_int_range (rand, 1, 256);
+      else
+        for (guint k = 0; k < 5; k++)
+          {
+            gsize at = g_rand_int_range (rand, 0, length);
+
+            bytes[at] = (char) g_rand_int_range (rand, 1, 256);
+          }
+
+      for (gsize offset = 0; ok && offset < length; )
+        {
+          gsize piece = g_rand_int_range (rand, 1, 64);
+
+          /* Not inside MIN(): it would draw twice. */
+          piece = MIN (piece, length - offset);
+          ok = nb_http_provider_feed (NB_HTTP_PROVIDER (fixture->provider), stream, bytes + offset, piece, &error);
+          offset += piece;
+        }
+      if (ok)
+        ok = nb_http_provider_end (NB_HTTP_PROVIDER (fixture->provider), stream, &error);
+      if (ok)
+        {
+          g_autoptr(NbChatResponse) response = nb_provider_stream_take_response (stream);
+
+          g_assert_no_error (error);
+          g_assert_nonnull (response->finish_reason);
+        }
+      else
+        {
+          g_assert_nonnull (error);
+          g_assert_true (error->domain == NB_PROVIDER_ERROR);
+        }
+      if (round % 2 == 0)
+        g_assert_false (ok);
+    }
 }
 
 static void
@@ -376,15 +466,17 @@ test_retry_after (Fixture       *fixture,
   nb_fake_response_add_header (limited, "Retry-After", "0");
   nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"slow down\"}}", -1, 0);
   nb_fake_llm_queue_body (fixture->fake, 502, "text/html", "<html>bad gateway</html>");
+  limited = nb_fake_llm_queue (fixture->fake, 429, "application/json");
+  nb_fake_response_add_header (limited, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT");
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
 
   response = run_chat (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "ok");
-  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
   /* Every retry sends the same request. */
   g_assert_cmpstr (nb_fake_llm_get_request (fixture->fake, 0)->body, ==,
-                   nb_fake_llm_get_request (fixture->fake, 2)->body);
+                   nb_fake_llm_get_request (fixture->fake, 3)->body);
 }
 
 static void
@@ -499,6 +591,16 @@ test_cut_stream (Fixture       *fixture,
   g_assert_cmpstr (response->content, ==, "Hello big world");
   g_assert_cmpstr (fixture->text->str, ==, "Hello big world");
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  g_clear_pointer (&response, nb_chat_response_free);
+
+  /* The connection dropped before any response: retried. */
+  g_string_truncate (fixture->text, 0);
+  nb_fake_response_cut (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"));
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Hello big world");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 5);
 }
 
 static void
@@ -563,6 +665,53 @@ test_one_connection (Fixture       *fixture,
     }
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 20);
   g_assert_cmpuint (nb_fake_llm_get_n_connections (fixture->fake), ==, 1);
+}
+
+static gboolean
+flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Parallel calls to one host really run in parallel: all four requests
+ * reach the server while every reply is still held back. */
+static void
+test_parallel (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(NbChatRequest) request = make_request ();
+  GAsyncResult *results[4] = { NULL, };
+  gboolean timed_out = FALSE;
+  guint timeout_id;
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      NbFakeResponse *scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+
+      nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 60000);
+      nb_provider_chat_async (fixture->provider, request, NULL, NULL, cancellable,
+                              nb_test_store_result_cb, &results[i]);
+    }
+
+  timeout_id = g_timeout_add (10000, flag_cb, &timed_out);
+  while (nb_fake_llm_get_n_requests (fixture->fake) < G_N_ELEMENTS (results) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout_id);
+  g_assert_cmpuint (nb_fake_llm_get_n_connections (fixture->fake), ==, G_N_ELEMENTS (results));
+
+  g_cancellable_cancel (cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      nb_test_wait_result (&results[i], 20000);
+      g_assert_null (nb_provider_chat_finish (fixture->provider, results[i], &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_object (&results[i]);
+    }
 }
 
 static void
@@ -665,6 +814,53 @@ test_idle_timeout (void)
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 1);
 }
 
+/* A listener whose accept queue is full drops new SYNs, so the connection
+ * never completes: the connect timeout (1 s here) ends the call. */
+static void
+test_connect_timeout (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(NbProvider) provider = NULL;
+  g_autoptr(NbChatRequest) request = make_request ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GAsyncResult *result = NULL;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (listener, address, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_set_listen_backlog (listener, 0);
+  g_socket_listen (listener, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+
+  /* Fill the accept queue; nothing ever accepts. */
+  for (guint i = 0; i < 4; i++)
+    {
+      GSocket *filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+      g_socket_set_blocking (filler, FALSE);
+      g_socket_connect (filler, bound, NULL, NULL);
+      g_ptr_array_add (fillers, filler);
+    }
+
+  url = g_strdup_printf ("http://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  provider = g_object_new (NB_TYPE_OPENAI_PROVIDER, "name", "custom", "api-base", url,
+                           "connect-timeout", 1, NULL);
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_null (nb_provider_chat_finish (provider, result, &error));
+  g_object_unref (result);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "connect"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -675,9 +871,11 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/openai/text-stream", test_text_stream);
+  ADD ("/openai/official-api", test_official_api);
   ADD ("/openai/rich-stream", test_rich_stream);
   ADD ("/openai/every-split", test_every_split);
   ADD ("/openai/parser-splits", test_parser_splits);
+  ADD ("/openai/garbage", test_garbage);
   ADD ("/openai/reused-index-bad-arguments", test_reused_index_and_bad_arguments);
   ADD ("/openai/error-in-stream", test_error_in_stream);
   ADD ("/openai/json-body", test_json_body);
@@ -690,8 +888,10 @@ main (int   argc,
   ADD ("/openai/huge-line", test_huge_line);
   ADD ("/openai/one-connection", test_one_connection);
   ADD ("/openai/cancel", test_cancel);
+  ADD ("/openai/parallel", test_parallel);
   g_test_add_func ("/openai/connection-refused", test_connection_refused);
   g_test_add_func ("/openai/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/openai/connect-timeout", test_connect_timeout);
 
   return g_test_run ();
 }

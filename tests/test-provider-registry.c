@@ -82,6 +82,12 @@ test_prefix_and_keywords (void)
   g_assert_cmpstr (prefix, ==, "anthropic/");
   g_clear_object (&provider);
 
+  /* An apiBase written with Anthropic's /v1 still works. */
+  nb_config_set_string (config, "providers.anthropic.apiBase", "https://proxy.example/anthropic/v1");
+  provider = resolve (config, "anthropic/claude-opus-4-5");
+  g_assert_cmpstr (nb_http_provider_get_api_base (NB_HTTP_PROVIDER (provider)), ==, "https://proxy.example/anthropic");
+  g_clear_object (&provider);
+
   /* By keyword. */
   provider = resolve (config, "claude-sonnet-4-5");
   g_assert_cmpstr (nb_provider_get_name (provider), ==, "anthropic");
@@ -272,6 +278,26 @@ test_config_on_the_wire (void)
   g_assert_cmpstr (soup_message_headers_get_one (sent->headers, "Authorization"), ==, "Bearer ds-env");
   g_assert_cmpstr (soup_message_headers_get_one (sent->headers, "X-Custom"), ==, "yes");
   g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 0), "model"), ==, "deepseek-chat");
+  g_assert_true (json_object_has_member (nb_fake_llm_get_request_object (fake, 0), "stream_options"));
+  g_clear_object (&provider);
+  g_clear_pointer (&response, nb_chat_response_free);
+
+  /* Mistral refuses stream_options (HTTP 422) and sends usage anyway. */
+  g_setenv ("MISTRAL_API_KEY", "ms-env", TRUE);
+  nb_config_set_string (config, "providers.mistral.apiBase", base);
+  provider = resolve (config, "mistral-large-latest");
+  g_free (request->model);
+  request->model = g_strdup ("mistral-large-latest");
+  nb_fake_llm_queue_body (fake, 200, "text/event-stream", body);
+  result = NULL;
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (provider, result, &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 1), "model"), ==, "mistral-large-latest");
+  g_assert_false (json_object_has_member (nb_fake_llm_get_request_object (fake, 1), "stream_options"));
+  g_assert_cmpint (response->usage.output_tokens, ==, 5);
   clear_environment ();
 }
 
@@ -299,6 +325,27 @@ test_keyring_unreachable (void)
   /* A functional bound, not a benchmark: it must not wait for the bus. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
   clear_environment ();
+}
+
+/* Without a reachable keyring, storing a key fails with an error, quickly. */
+static void
+test_store_key_unreachable (void)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  nb_provider_registry_store_key_async ("openai", "sk-x", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  g_assert_false (nb_provider_registry_store_key_finish (result, &error));
+  g_assert_nonnull (error);
+  g_clear_object (&result);
+  g_clear_error (&error);
+
+  nb_provider_registry_store_key_async ("nosuch", "sk-x", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  g_assert_false (nb_provider_registry_store_key_finish (result, &error));
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_clear_object (&result);
 }
 
 static gboolean
@@ -379,6 +426,7 @@ main (int   argc,
   g_test_add_func ("/registry/config-on-the-wire", test_config_on_the_wire);
   g_test_add_func ("/registry/keyring-unreachable", test_keyring_unreachable);
   g_test_add_func ("/registry/keyring-silent", test_keyring_silent);
+  g_test_add_func ("/registry/store-key-unreachable", test_store_key_unreachable);
 
   return g_test_run ();
 }

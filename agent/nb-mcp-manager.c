@@ -312,6 +312,27 @@ nb_mcp_manager_start (NbMcpManager *self)
 }
 
 /**
+ * nb_mcp_manager_is_connecting:
+ *
+ * Returns: whether any server is still connecting (e.g. after
+ *   nb_mcp_manager_start()); see #NbMcpManager::server-state-changed
+ */
+gboolean
+nb_mcp_manager_is_connecting (NbMcpManager *self)
+{
+  g_return_val_if_fail (NB_IS_MCP_MANAGER (self), FALSE);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      if (nb_mcp_server_get_state (server) == NB_MCP_SERVER_STATE_CONNECTING)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
  * nb_mcp_manager_shutdown:
  *
  * Disconnects every server; stdio servers are killed with their process

@@ -21,6 +21,7 @@ GPtrArray    *nb_mcp_manager_dup_tools       (NbMcpManager *self);
 void          nb_mcp_manager_attach_registry (NbMcpManager   *self,
                                               NbToolRegistry *registry);
 void          nb_mcp_manager_start           (NbMcpManager *self);
+gboolean      nb_mcp_manager_is_connecting   (NbMcpManager *self);
 void          nb_mcp_manager_shutdown        (NbMcpManager *self);
 void          nb_mcp_manager_warn_on_stderr  (NbMcpManager *self);
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <unistd.h>
 
+#include "nb-fake-llm.h"
 #include "nb-mcp-manager.h"
 #include "nb-mcp-server.h"
 #include "nb-mcp-tool.h"
@@ -844,6 +845,111 @@ test_warn_on_stderr (void)
   g_test_trap_assert_stderr_unmatched ("*fake*");
 }
 
+/* `nanobot -m` with MCP servers, against a fake OpenAI-style LLM. */
+
+typedef struct
+{
+  char     *out;
+  char     *err;
+  gboolean  done;
+} Run;
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->done = TRUE;
+}
+
+static char *
+tool_call_stream (const char *name,
+                  const char *arguments)
+{
+  g_autoptr(JsonNode) text = json_node_init_string (json_node_alloc (), arguments);
+  g_autofree char *quoted = json_to_string (text, FALSE);
+
+  return g_strdup_printf ("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                          "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"%s\",\"arguments\":%s}}]}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                          "data: [DONE]\n\n", name, quoted);
+}
+
+static void
+test_headless (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(NbFakeLlm) llm = nb_fake_llm_new ();
+  g_autofree char *script = fake_server_path ();
+  g_autofree char *config_path = g_build_filename (fixture->tmpdir, "config.json", NULL);
+  g_autofree char *workspace = g_build_filename (fixture->tmpdir, "workspace", NULL);
+  g_autofree char *data_dir = g_build_filename (fixture->tmpdir, "data", NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *calls = tool_call_stream ("mcp_fake_echo", "{\"text\":\"from the model\"}");
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("All done.");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *first_request;
+  JsonArray *messages;
+  JsonObject *tool_message = NULL;
+  Run run = { 0 };
+
+  config = g_strdup_printf ("{\"agents\":{\"defaults\":{\"model\":\"gpt-4o\",\"workspace\":\"%s\"}},"
+                            "\"providers\":{\"openai\":{\"apiKey\":\"sk-test\",\"apiBase\":\"%s\"}},"
+                            "\"tools\":{\"mcpServers\":{"
+                            "\"fake\":{\"command\":\"node\",\"args\":[\"%s\",\"normal\"]},"
+                            "\"missing\":{\"command\":\"/nonexistent/mcp-server\"}}}}",
+                            workspace, nb_fake_llm_get_url (llm), script);
+  nb_test_write_file (config_path, config);
+  nb_fake_llm_queue_body (llm, 200, "text/event-stream", calls);
+  nb_fake_llm_queue_body (llm, 200, "text/event-stream", reply);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", fixture->tmpdir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/nanobot-test-bus", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "OPENAI_API_KEY");
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NANOBOT_BIN"),
+                                         "--config", config_path, "-m", "Echo something", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &run);
+  nb_test_wait_for (&run.done, WAIT_MS);
+
+  g_test_message ("stderr: %s", run.err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpstr (run.out, ==, "All done.\n");
+  /* One line for the broken server; the call shows like any other. */
+  g_assert_nonnull (strstr (run.err, "MCP server “missing” failed: Could not start “/nonexistent/mcp-server”: "));
+  g_assert_true (strstr (run.err, " failed: ") == g_strrstr (run.err, " failed: "));
+  g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"from the model\")\n"));
+  g_assert_null (strstr (run.err, "“fake”"));
+
+  /* The MCP tools were in the very first request, and the result came back. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (llm), ==, 2);
+  first_request = nb_fake_llm_get_request (llm, 0)->body;
+  g_assert_nonnull (strstr (first_request, "\"name\":\"mcp_fake_echo\""));
+  g_assert_nonnull (strstr (first_request, "\"name\":\"read_file\""));
+  messages = json_object_get_array_member (nb_fake_llm_get_request_object (llm, 1), "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (messages, i), "role"), "tool") == 0)
+      tool_message = json_array_get_object_element (messages, i);
+  g_assert_nonnull (tool_message);
+  g_assert_cmpstr (json_object_get_string_member (tool_message, "content"), ==, "echo: from the model");
+
+  g_free (run.out);
+  g_free (run.err);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -872,6 +978,7 @@ main (int   argc,
   ADD ("/mcp/stdio/list-changed", test_fake_list_changed);
   ADD ("/mcp/stdio/versions", test_fake_versions);
   ADD ("/mcp/stdio/registry", test_registry);
+  ADD ("/mcp/headless", test_headless);
   ADD ("/mcp/stdio/bad-command", test_bad_command);
   ADD ("/mcp/stdio/process-group", test_process_group);
 #undef ADD

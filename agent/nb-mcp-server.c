@@ -52,6 +52,7 @@ struct _NbMcpServer
   GPtrArray        *connect_waiters;
   gboolean          listing;
   gboolean          list_again;
+  gboolean          has_tools;     /* the server declared the tools capability */
 };
 
 enum {
@@ -678,7 +679,15 @@ list_tools_cb (GObject      *object,
 
   if (reply == NULL)
     {
-      if (self->state == NB_MCP_SERVER_STATE_CONNECTING)
+      if (self->state == NB_MCP_SERVER_STATE_CONNECTING && !self->has_tools &&
+          g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_SERVER))
+        {
+          /* Only prompts or resources: connected, with no tools to offer. */
+          self->listing = FALSE;
+          set_tools (self, data->collected);
+          finish_connecting (self);
+        }
+      else if (self->state == NB_MCP_SERVER_STATE_CONNECTING)
         connection_failed (self, error);
       else
         {
@@ -825,6 +834,7 @@ initialize_cb (GObject      *object,
 
   g_free (self->protocol_version);
   self->protocol_version = g_strdup (version);
+  self->has_tools = nb_mcp_json_get_object (nb_mcp_json_get_object (reply, "capabilities"), "tools") != NULL;
   nb_mcp_transport_set_protocol_version (self->transport, version);
 
   /* Over HTTP messages may overtake each other: list the tools only once

@@ -688,10 +688,12 @@ test_fake_versions (Fixture       *fixture,
   NbMcpServer *old;
   NbMcpServer *future;
   NbMcpServer *silent;
+  NbMcpServer *notools;
 
   json_object_set_object_member (servers, "old", fake_config ("old", 0));
   json_object_set_object_member (servers, "future", fake_config ("future", 0));
   json_object_set_object_member (servers, "silent", fake_config ("noinit", 1));
+  json_object_set_object_member (servers, "notools", fake_config ("notools", 0));
   fixture->manager = nb_mcp_manager_new_for_servers (servers);
 
   /* Servers connect independently: waiting on one lets the others settle. */
@@ -707,6 +709,12 @@ test_fake_versions (Fixture       *fixture,
   g_assert_cmpstr (nb_mcp_server_get_error_message (future), ==,
                    "The server speaks MCP version “2099-01-01”, which Nanobot does not support");
   g_assert_cmpint (nb_mcp_server_get_state (silent), ==, NB_MCP_SERVER_STATE_FAILED);
+  /* No tools capability: connected, nothing listed. */
+  notools = nb_mcp_manager_lookup_server (fixture->manager, "notools");
+  while (!server_settled (notools))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (nb_mcp_server_get_state (notools), ==, NB_MCP_SERVER_STATE_CONNECTED);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (notools), ==, 0);
   g_assert_nonnull (strstr (nb_mcp_server_get_error_message (silent), "1 second"));
 }
 

@@ -10,7 +10,7 @@
 // answers with the client's replies), "change" (announces a new tool list).
 // MODE "paged" lists tools over several pages, "old" negotiates 2024-11-05,
 // "future" answers initialize with a version nobody speaks, "noinit" never
-// answers initialize.
+// answers initialize, "notools" declares no tools capability.
 'use strict';
 
 const mode = process.argv[2] || 'normal';
@@ -154,12 +154,16 @@ function handle(message) {
       version = '2099-01-01';
     send({jsonrpc: '2.0', id: message.id, result: {
       protocolVersion: version,
-      capabilities: {tools: {listChanged: true}},
+      capabilities: mode === 'notools' ? {prompts: {}} : {tools: {listChanged: true}},
       serverInfo: {name: 'fake', version: '1.0'},
     }});
     break;
   }
   case 'tools/list': {
+    if (mode === 'notools') {
+      send({jsonrpc: '2.0', id: message.id, error: {code: -32601, message: 'Method not found'}});
+      break;
+    }
     const tools = allTools();
     if (mode !== 'paged') {
       send({jsonrpc: '2.0', id: message.id, result: {tools}});

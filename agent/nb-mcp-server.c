@@ -87,6 +87,7 @@ typedef struct
   NbMcpServer  *server;
   guint         id;
   guint         timeout_s;
+  gboolean      is_initialize;  /* never announced as cancelled (spec) */
   GTask        *task;
   GCancellable *cancellable;
   gulong        cancelled_id;
@@ -216,7 +217,10 @@ request_timeout_cb (gpointer user_data)
   request->timeout_id = 0;
   json_object_set_int_member (params, "requestId", id);
   json_object_set_string_member (params, "reason", "Timed out");
-  send_notification (self, "notifications/cancelled", params);
+  if (!request->is_initialize)
+    send_notification (self, "notifications/cancelled", params);
+  else
+    json_object_unref (params);
   request_return (self, id, NULL,
                   g_error_new (NB_MCP_ERROR, NB_MCP_ERROR_TIMEOUT,
                                g_dngettext (GETTEXT_PACKAGE,
@@ -294,6 +298,7 @@ request_async (NbMcpServer         *self,
   request->server = self;
   request->id = ++self->next_id;
   request->timeout_s = timeout_s;
+  request->is_initialize = g_str_equal (method, "initialize");
   request->task = g_steal_pointer (&task);
   request->send_cancellable = g_cancellable_new ();
   g_hash_table_insert (self->requests, GUINT_TO_POINTER (request->id), request);

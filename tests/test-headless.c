@@ -453,7 +453,7 @@ test_mcp_tools (Fixture       *fixture,
   run_start (fixture, &run, "Use the echo server");
   g_assert_cmpint (run_finish (&run), ==, 0);
   g_assert_cmpstr (run.out, ==, "The server echoed.\n");
-  g_assert_nonnull (strstr (run.err, "MCP broken:"));
+  g_assert_nonnull (strstr (run.err, "nanobot: MCP server “broken” failed: "));
   g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"ping from the model\")"));
 
   /* The server's tools were offered, and its answer went back. */

@@ -937,8 +937,9 @@ test_headless (Fixture       *fixture,
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
   g_assert_cmpstr (run.out, ==, "All done.\n");
   /* One line for the broken server; the call shows like any other. */
-  g_assert_nonnull (strstr (run.err, "MCP server “missing” failed: Could not start “/nonexistent/mcp-server”: "));
+  g_assert_nonnull (strstr (run.err, "nanobot: MCP server “missing” failed: Could not start “/nonexistent/mcp-server”: "));
   g_assert_true (strstr (run.err, " failed: ") == g_strrstr (run.err, " failed: "));
+  g_assert_null (strstr (run.err, "MCP missing"));
   g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"from the model\")\n"));
   g_assert_null (strstr (run.err, "“fake”"));
 

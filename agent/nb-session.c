@@ -177,6 +177,8 @@ nb_session_clear (NbSession *self)
   g_ptr_array_set_size (self->messages, 0);
   self->last_consolidated = 0;
   self->saved_count = 0;
+  g_free (self->updated_at);
+  self->updated_at = nb_message_make_timestamp ();
   if (removed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
 }

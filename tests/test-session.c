@@ -180,7 +180,10 @@ test_clear (void)
   append (session, "user", "one", NULL);
   nb_session_set_saved_count (session, 1);
   nb_session_set_last_consolidated (session, 1);
+  nb_session_set_updated_at (session, "2001-01-01T00:00:00.000000");
   nb_session_clear (session);
+  /* As the Python nanobot's clear(): the session was just changed. */
+  g_assert_cmpstr (nb_session_get_updated_at (session), >, "2001-01-01T00:00:00.000000");
   g_assert_cmpuint (nb_session_get_n_messages (session), ==, 0);
   g_assert_cmpuint (nb_session_get_saved_count (session), ==, 0);
   g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 0);

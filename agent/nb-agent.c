@@ -73,6 +73,7 @@ typedef struct {
   GPtrArray      *calls;        /* CallState */
   guint           n_appended;
   gboolean        side_effects_ran;
+  gboolean        side_effects_in_batch; /* since the last CHAT phase */
   gboolean        answered;     /* the message tool already answered this chat */
   GSource        *cancel_source;
   GCancellable   *cancellable;  /* the turn's, or its own: /stop cancels it */
@@ -994,6 +995,27 @@ turn_chat (GTask *task)
   turn->iteration++;
   turn->state = TURN_CHAT;
 
+  /* A tool of this turn may have changed a file the prompt is built from
+   * (SOUL.md, MEMORY.md, a skill): the next call already sees it. While
+   * nothing changed the builder serves the same bytes from its cache. */
+  if (self->context != NULL && turn->iteration > 1)
+    {
+      const char *prompt;
+      JsonObject *system;
+
+      if (turn->side_effects_in_batch)
+        nb_context_builder_invalidate (self->context);
+      turn->side_effects_in_batch = FALSE;
+      prompt = nb_context_builder_get_system_prompt (self->context);
+      system = g_ptr_array_index (turn->messages, 0);
+
+      if (g_strcmp0 (json_object_get_string_member (system, "content"), prompt) != 0)
+        {
+          g_ptr_array_index (turn->messages, 0) = make_message ("system", prompt);
+          json_object_unref (system);
+        }
+    }
+
   request->max_tokens = turn->max_tokens;
   request->temperature = turn->temperature;
   request->reasoning_effort = g_strdup (turn->reasoning_effort);
@@ -1092,7 +1114,7 @@ turn_start_call (GTask     *task,
     }
 
   if (state->side_effects)
-    turn->side_effects_ran = TRUE;
+    turn->side_effects_ran = turn->side_effects_in_batch = TRUE;
 
   closure = g_new0 (ToolClosure, 1);
   closure->task = g_object_ref (task);

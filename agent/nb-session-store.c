@@ -1042,6 +1042,15 @@ load_session (NbSessionStore  *self,
             json_object_set_member (nb_session_get_metadata (session), member, json_node_copy (node));
         }
       nb_session_add_saved (session, parsed.messages);
+      /* An offset past the end (a damaged or hand-edited file) would hide
+       * the whole conversation from the model and stop consolidation:
+       * start over from the first message, as the Python nanobot now does. */
+      if (last_consolidated > (gint64) nb_session_get_n_messages (session))
+        {
+          g_message ("%s: last_consolidated %" G_GINT64_FORMAT " is past the %u messages; counting from the first again",
+                     path, last_consolidated, nb_session_get_n_messages (session));
+          last_consolidated = 0;
+        }
       nb_session_set_last_consolidated (session, (guint) CLAMP (last_consolidated, 0, G_MAXUINT));
       if (g_strcmp0 (parsed.last_timestamp, updated_at) > 0)
         updated_at = parsed.last_timestamp;

@@ -350,7 +350,10 @@ nb_headless_run_agent (NbConfig       *config,
       }
       break;
     case NB_SLASH_COMMAND_STOP:
-      /* Each `nanobot -m` is its own process: nothing runs to be stopped. */
+      /* Each `nanobot -m` is its own process: nothing runs to be stopped.
+       * Say so, as the agent does, rather than print nothing. */
+      if (!g_cancellable_is_cancelled (cancellable))
+        g_print ("%s\n", _("Nothing is running."));
       self.status = 0;
       break;
     case NB_SLASH_COMMAND_NEW:

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "nb-agent.h"
+#include "nb-exec-tool.h"
 #include "nb-fake-llm.h"
 #include "nb-openai-provider.h"
 #include "nb-test-util.h"
@@ -101,12 +102,12 @@ queue_text (Fixture    *f,
   nb_fake_llm_queue_body (f->fake, 200, "text/event-stream", body);
 }
 
+/* Queues a reply that calls @name with @arguments (an object). */
 static void
-queue_save_memory (Fixture    *f,
-                   const char *entry,
-                   const char *memory)
+queue_tool_call (Fixture    *f,
+                 const char *name,
+                 JsonObject *arguments)
 {
-  g_autoptr(JsonObject) arguments = json_object_new ();
   g_autoptr(JsonObject) function = json_object_new ();
   g_autoptr(JsonObject) call = json_object_new ();
   g_autoptr(JsonArray) calls = json_array_new ();
@@ -118,16 +119,15 @@ queue_save_memory (Fixture    *f,
   g_autofree char *arguments_text = NULL;
   g_autofree char *chunk_text = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *id = g_strdup_printf ("call_%s", name);
 
-  json_object_set_string_member (arguments, "history_entry", entry);
-  json_object_set_string_member (arguments, "memory_update", memory);
   json_node_set_object (node, arguments);
   arguments_text = json_to_string (node, FALSE);
 
-  json_object_set_string_member (function, "name", "save_memory");
+  json_object_set_string_member (function, "name", name);
   json_object_set_string_member (function, "arguments", arguments_text);
   json_object_set_int_member (call, "index", 0);
-  json_object_set_string_member (call, "id", "call_mem");
+  json_object_set_string_member (call, "id", id);
   json_object_set_string_member (call, "type", "function");
   json_object_set_object_member (call, "function", json_object_ref (function));
   json_array_add_object_element (calls, json_object_ref (call));
@@ -143,6 +143,18 @@ queue_save_memory (Fixture    *f,
                           "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
                           "data: [DONE]\n\n", chunk_text);
   nb_fake_llm_queue_body (f->fake, 200, "text/event-stream", body);
+}
+
+static void
+queue_save_memory (Fixture    *f,
+                   const char *entry,
+                   const char *memory)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+
+  json_object_set_string_member (arguments, "history_entry", entry);
+  json_object_set_string_member (arguments, "memory_update", memory);
+  queue_tool_call (f, "save_memory", arguments);
 }
 
 static char *
@@ -197,6 +209,35 @@ test_external_edit_reaches_next_call (Fixture       *f,
   g_assert_nonnull (strstr (system_prompt_of (f, 1), "Speak like a pirate."));
   /* The prompt is otherwise the same bytes, and has no clock in it. */
   g_assert_null (strstr (system_prompt_of (f, 1), "Current Time"));
+}
+
+/* exec edits SOUL.md in the middle of a turn: the turn's next LLM call
+ * already carries the new prompt, and the call after it (nothing changed)
+ * the same bytes again. */
+static void
+test_tool_edit_reaches_next_call_in_turn (Fixture       *f,
+                                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(JsonObject) read_arguments = json_object_new ();
+  g_autofree char *reply = NULL;
+  g_autoptr(NbTool) exec = nb_exec_tool_new (f->workspace, FALSE, 10);
+
+  nb_tool_registry_add (f->tools, exec);
+  json_object_set_string_member (arguments, "command", "echo 'Speak like a pirate.' >> SOUL.md");
+  queue_tool_call (f, "exec", arguments);
+  json_object_set_string_member (read_arguments, "command", "cat SOUL.md");
+  queue_tool_call (f, "exec", read_arguments);
+  queue_text (f, "Arr, done.");
+  reply = run (f, "change your soul", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Arr, done.");
+
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 3);
+  g_assert_null (strstr (system_prompt_of (f, 0), "Speak like a pirate."));
+  g_assert_nonnull (strstr (system_prompt_of (f, 1), "Speak like a pirate."));
+  g_assert_cmpstr (system_prompt_of (f, 2), ==, system_prompt_of (f, 1));
 }
 
 static void
@@ -418,6 +459,7 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/agent-memory/external-edit-reaches-next-call", test_external_edit_reaches_next_call);
+  ADD ("/agent-memory/tool-edit-reaches-next-call-in-turn", test_tool_edit_reaches_next_call_in_turn);
   ADD ("/agent-memory/prompt-stable-across-turns", test_prompt_stable_across_turns);
   ADD ("/agent-memory/background-consolidation", test_background_consolidation);
   ADD ("/agent-memory/help", test_help);

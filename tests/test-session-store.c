@@ -432,6 +432,33 @@ test_python_reads_ours (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "metadata"), "n"), ==, 7);
 }
 
+/* A last_consolidated past the last message (a damaged or hand-edited
+ * file) would hide the conversation from the model: it counts from 0. */
+static void
+test_offset_past_end (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *path = nb_session_store_get_path (f->store, "cli:past");
+  g_autofree char *pattern = NULL;
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+
+  nb_test_write_file (path,
+                      "{\"_type\":\"metadata\",\"key\":\"cli:past\",\"created_at\":\"2026-01-01T00:00:00\",\"updated_at\":\"2026-01-01T00:00:00\",\"metadata\":{},\"last_consolidated\":999}\n"
+                      "{\"role\":\"user\",\"content\":\"one\",\"timestamp\":\"2026-01-01T00:00:01\"}\n"
+                      "{\"role\":\"assistant\",\"content\":\"two\",\"timestamp\":\"2026-01-01T00:00:02\"}\n");
+
+  pattern = g_strdup_printf ("%s: last_consolidated 999 is past the 2 messages*", path);
+  g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
+  session = open_session (f->store, "cli:past");
+  g_test_assert_expected_messages ();
+
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 2);
+  g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 0);
+  history = nb_session_get_history (session, 50);
+  g_assert_cmpuint (history->len, ==, 2);
+}
+
 static void
 test_bad_lines (Fixture       *f,
                 gconstpointer  data)
@@ -874,6 +901,7 @@ main (int   argc,
   ADD ("/session-store/python-fixture", test_python_fixture);
   ADD ("/session-store/python-reads-ours", test_python_reads_ours);
   ADD ("/session-store/bad-lines", test_bad_lines);
+  ADD ("/session-store/offset-past-end", test_offset_past_end);
   ADD ("/session-store/torn-last-line", test_torn_last_line);
   ADD ("/session-store/garbage", test_garbage);
   ADD ("/session-store/open-async", test_open_async);

@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "nb-agent-private.h"
+#include "nb-memory-store.h"
+#include "nb-slash-commands.h"
 #include "nb-message-tool.h"
 #include "nb-spawn-tool.h"
 
@@ -71,8 +73,10 @@ typedef struct {
   GPtrArray      *calls;        /* CallState */
   guint           n_appended;
   gboolean        side_effects_ran;
+  gboolean        side_effects_in_batch; /* since the last CHAT phase */
   gboolean        answered;     /* the message tool already answered this chat */
   GSource        *cancel_source;
+  GCancellable   *cancellable;  /* the turn's, or its own: /stop cancels it */
 } Turn;
 
 typedef struct {
@@ -152,6 +156,7 @@ turn_free (Turn *turn)
       g_source_unref (turn->cancel_source);
     }
   g_clear_object (&turn->session);
+  g_clear_object (&turn->cancellable);
   g_free (turn->input);
   g_free (turn->sender);
   g_free (turn->session_key);
@@ -349,6 +354,19 @@ nb_agent_init (NbAgent *self)
   g_queue_init (&self->queue);
 }
 
+/* A background consolidation moved last_consolidated: save that. */
+static void
+consolidated_cb (NbMemoryStore *memory,
+                 NbSession     *session,
+                 gboolean       success,
+                 NbAgent       *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (success && self->store != NULL && !nb_session_store_append (self->store, session, &error))
+    g_message ("Could not save session %s: %s", nb_session_get_key (session), error->message);
+}
+
 /**
  * nb_agent_new:
  * @provider: the LLM provider
@@ -474,7 +492,14 @@ nb_agent_set_memory_store (NbAgent       *self,
                            NbMemoryStore *memory)
 {
   g_return_if_fail (NB_IS_AGENT (self));
+
+  if (self->memory == memory)
+    return;
+  if (self->memory != NULL)
+    g_signal_handlers_disconnect_by_func (self->memory, consolidated_cb, self);
   g_set_object (&self->memory, memory);
+  if (memory != NULL)
+    g_signal_connect_object (memory, "consolidated", G_CALLBACK (consolidated_cb), self, 0);
 }
 
 /* The LLM calls one turn may make: the configured maxToolIterations unless
@@ -660,11 +685,12 @@ turn_finish (GTask      *task,
       if (turn->side_effects_ran && self->context != NULL)
         nb_context_builder_invalidate (self->context);
 
-      /* Fold old messages into memory when the window is full. */
+      /* Fold old messages into memory when the window is full, in the
+       * background (B6, P2); the agent's dispose cancels it. */
       if (self->memory != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         nb_memory_store_maybe_consolidate (self->memory, turn->session, self->provider,
                                            nb_memory_store_get_model (self->config),
-                                           turn->memory_window);
+                                           turn->memory_window, self->cancellable);
     }
 
   schedule_queue (self);
@@ -969,6 +995,27 @@ turn_chat (GTask *task)
   turn->iteration++;
   turn->state = TURN_CHAT;
 
+  /* A tool of this turn may have changed a file the prompt is built from
+   * (SOUL.md, MEMORY.md, a skill): the next call already sees it. While
+   * nothing changed the builder serves the same bytes from its cache. */
+  if (self->context != NULL && turn->iteration > 1)
+    {
+      const char *prompt;
+      JsonObject *system;
+
+      if (turn->side_effects_in_batch)
+        nb_context_builder_invalidate (self->context);
+      turn->side_effects_in_batch = FALSE;
+      prompt = nb_context_builder_get_system_prompt (self->context);
+      system = g_ptr_array_index (turn->messages, 0);
+
+      if (g_strcmp0 (json_object_get_string_member (system, "content"), prompt) != 0)
+        {
+          g_ptr_array_index (turn->messages, 0) = make_message ("system", prompt);
+          json_object_unref (system);
+        }
+    }
+
   request->max_tokens = turn->max_tokens;
   request->temperature = turn->temperature;
   request->reasoning_effort = g_strdup (turn->reasoning_effort);
@@ -1067,7 +1114,7 @@ turn_start_call (GTask     *task,
     }
 
   if (state->side_effects)
-    turn->side_effects_ran = TRUE;
+    turn->side_effects_ran = turn->side_effects_in_batch = TRUE;
 
   closure = g_new0 (ToolClosure, 1);
   closure->task = g_object_ref (task);
@@ -1138,10 +1185,17 @@ nb_agent_run_turn (NbAgent             *self,
                    gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GCancellable) own_cancellable = NULL;
   Turn *turn;
   gboolean waiting = FALSE;
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  /* Every turn has a cancellable, so that /stop can stop it. */
+  if (cancellable != NULL)
+    own_cancellable = g_object_ref (cancellable);
+  else
+    own_cancellable = g_cancellable_new ();
+
+  task = g_task_new (self, own_cancellable, callback, user_data);
   g_task_set_source_tag (task, nb_agent_run_async);
   g_task_set_check_cancellable (task, FALSE);
 
@@ -1164,14 +1218,12 @@ nb_agent_run_turn (NbAgent             *self,
   turn->memory_window = (guint) CLAMP (nb_config_get_int (self->config, "agents.defaults.memoryWindow"), 0, G_MAXINT);
   turn->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   turn->state = TURN_QUEUED;
+  turn->cancellable = g_steal_pointer (&own_cancellable);
   g_task_set_task_data (task, turn, (GDestroyNotify) turn_free);
 
-  if (cancellable != NULL)
-    {
-      turn->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (turn->cancel_source, G_SOURCE_FUNC (turn_cancelled_cb), task, NULL);
-      g_source_attach (turn->cancel_source, g_task_get_context (task));
-    }
+  turn->cancel_source = g_cancellable_source_new (turn->cancellable);
+  g_source_set_callback (turn->cancel_source, G_SOURCE_FUNC (turn_cancelled_cb), task, NULL);
+  g_source_attach (turn->cancel_source, g_task_get_context (task));
 
   /* Wait behind a running turn of the same session, or behind earlier
    * waiting ones. */
@@ -1192,6 +1244,122 @@ nb_agent_run_turn (NbAgent             *self,
   notify_busy (self);
 }
 
+/* Slash commands: answered before the LLM, nothing saved in the session. */
+
+static void
+command_reply (GTask      *task,
+               NbSession  *session,
+               const char *reply,
+               GError     *error)
+{
+  NbAgent *self = g_task_get_source_object (task);
+
+  g_signal_emit (self, signals[TURN_FINISHED], 0, session, reply, error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_strdup (reply), g_free);
+}
+
+static guint
+stop_session (NbAgent    *self,
+              const char *key)
+{
+  Turn *running = g_hash_table_lookup (self->turns, key);
+  g_autoptr(GPtrArray) to_cancel = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (running != NULL)
+    g_ptr_array_add (to_cancel, g_object_ref (running->cancellable));
+  for (GList *l = self->queue.head; l != NULL; l = l->next)
+    {
+      Turn *queued = g_task_get_task_data (l->data);
+
+      if (g_str_equal (queued->session_key, key))
+        g_ptr_array_add (to_cancel, g_object_ref (queued->cancellable));
+    }
+  /* Cancelling changes the queue, so collect first. */
+  for (guint i = 0; i < to_cancel->len; i++)
+    g_cancellable_cancel (g_ptr_array_index (to_cancel, i));
+  return to_cancel->len;
+}
+
+static void
+new_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  g_autofree char *reply = nb_slash_command_new_finish (result, &error);
+
+  command_reply (task, g_task_get_task_data (task), reply, error);
+}
+
+static gboolean
+run_slash_command (NbAgent             *self,
+                   NbSession           *session,
+                   const char          *input,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  NbSlashCommand command = nb_slash_command_parse (input);
+  const char *key = nb_session_get_key (session);
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *reply = NULL;
+
+  if (command == NB_SLASH_COMMAND_NONE)
+    return FALSE;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nb_agent_run_async);
+  g_task_set_task_data (task, g_object_ref (session), g_object_unref);
+
+  switch (command)
+    {
+    case NB_SLASH_COMMAND_HELP:
+      reply = nb_slash_command_help_text ();
+      break;
+
+    case NB_SLASH_COMMAND_STOP:
+      if (stop_session (self, key) > 0)
+        reply = g_strdup (_("Stopped."));
+      else
+        reply = g_strdup (_("Nothing is running."));
+      break;
+
+    case NB_SLASH_COMMAND_NEW:
+      if (g_hash_table_contains (self->turns, key))
+        {
+          reply = g_strdup (_("Wait for the current answer to finish, or send /stop first."));
+          break;
+        }
+      if (self->memory == NULL)
+        {
+          /* No workspace, no memory: just start afresh. */
+          g_autoptr(GError) error = NULL;
+
+          nb_session_clear (session);
+          if (self->store != NULL && !nb_session_store_compact (self->store, session, &error))
+            g_message ("Could not rewrite session %s: %s", key, error->message);
+          reply = g_strdup (_("New session started."));
+          break;
+        }
+      nb_slash_command_new_async (self->memory, self->store, session, self->provider,
+                                  nb_memory_store_get_model (self->config),
+                                  (guint) CLAMP (nb_config_get_int (self->config, "agents.defaults.memoryWindow"), 0, G_MAXINT),
+                                  cancellable, new_done_cb, g_steal_pointer (&task));
+      return TRUE;
+
+    case NB_SLASH_COMMAND_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+
+  command_reply (task, session, reply, NULL);
+  return TRUE;
+}
+
 /**
  * nb_agent_run_async:
  * @session: the conversation; the turn appends to it as it goes
@@ -1199,7 +1367,10 @@ nb_agent_run_turn (NbAgent             *self,
  * @cancellable: (nullable): stops the stream and the running tools
  *
  * Runs one agent turn: up to maxToolIterations LLM calls, with the tools'
- * results fed back, until the model answers without tool calls. Progress
+ * results fed back, until the model answers without tool calls. The
+ * commands /new, /help and /stop are answered without the LLM and leave
+ * nothing in the session; after a turn, old messages are consolidated into
+ * memory in the background when memoryWindow is reached. Progress
  * comes as signals. A turn on a session that is busy waits for the turn
  * before it.
  */
@@ -1214,6 +1385,9 @@ nb_agent_run_async (NbAgent             *self,
   g_return_if_fail (NB_IS_AGENT (self));
   g_return_if_fail (NB_IS_SESSION (session));
   g_return_if_fail (input != NULL);
+
+  if (run_slash_command (self, session, input, cancellable, callback, user_data))
+    return;
 
   nb_agent_run_turn (self, session, input, NULL, cancellable, callback, user_data);
 }

@@ -465,7 +465,8 @@ validate_value (Validation     *v,
         return invalid (v, raw_path, shown, _("must be an integer"));
       if (json_node_get_int (node) < key->min)
         {
-          g_autofree char *what = g_strdup_printf (_("must be at least %" G_GINT64_FORMAT), key->min);
+          g_autofree char *min = g_strdup_printf ("%" G_GINT64_FORMAT, key->min);
+          g_autofree char *what = g_strdup_printf (_("must be at least %s"), min);
           return invalid (v, raw_path, shown, what);
         }
       return TRUE;

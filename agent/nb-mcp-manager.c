@@ -23,6 +23,9 @@ struct _NbMcpManager
   /* NbMcpServer → GPtrArray of NbTool */
   GHashTable   *tools;
   GCancellable *cancellable;
+  /* Registries kept in step with the tool lists. */
+  GPtrArray    *registries;
+  gboolean      warn_on_stderr;
 };
 
 enum {
@@ -60,6 +63,23 @@ server_tools_changed_cb (NbMcpServer  *server,
       g_ptr_array_add (tools, g_steal_pointer (&tool));
     }
 
+  for (guint r = 0; r < self->registries->len; r++)
+    {
+      NbToolRegistry *registry = g_ptr_array_index (self->registries, r);
+      GPtrArray *old = g_hash_table_lookup (self->tools, server);
+
+      for (guint i = 0; old != NULL && i < old->len; i++)
+        {
+          NbTool *tool = g_ptr_array_index (old, i);
+
+          /* Only ours: never a tool someone else registered under the name since. */
+          if (nb_tool_registry_lookup (registry, nb_tool_get_name (tool)) == tool)
+            nb_tool_registry_remove (registry, nb_tool_get_name (tool));
+        }
+      for (guint i = 0; i < tools->len; i++)
+        nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
+    }
+
   g_hash_table_replace (self->tools, server, tools);
   g_signal_emit (self, signals[TOOLS_CHANGED], 0, server);
 }
@@ -69,6 +89,12 @@ server_state_cb (NbMcpServer  *server,
                  GParamSpec   *pspec,
                  NbMcpManager *self)
 {
+  if (self->warn_on_stderr && nb_mcp_server_get_state (server) == NB_MCP_SERVER_STATE_FAILED)
+    {
+      g_autofree char *line = nb_mcp_server_dup_status_line (server);
+
+      g_printerr ("nanobot: %s\n", line);
+    }
   g_signal_emit (self, signals[SERVER_STATE_CHANGED], 0, server);
 }
 
@@ -92,6 +118,7 @@ nb_mcp_manager_dispose (GObject *object)
   if (self->servers != NULL)
     nb_mcp_manager_shutdown (self);
   g_clear_pointer (&self->tools, g_hash_table_unref);
+  g_clear_pointer (&self->registries, g_ptr_array_unref);
   g_clear_object (&self->servers);
   g_clear_object (&self->cancellable);
 
@@ -127,6 +154,7 @@ nb_mcp_manager_init (NbMcpManager *self)
   self->servers = g_list_store_new (NB_TYPE_MCP_SERVER);
   self->tools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   self->cancellable = g_cancellable_new ();
+  self->registries = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -139,17 +167,20 @@ NbMcpManager *
 nb_mcp_manager_new_for_servers (JsonObject *servers)
 {
   NbMcpManager *self = g_object_new (NB_TYPE_MCP_MANAGER, NULL);
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
+  g_autoptr(GList) names = NULL;
 
   if (servers == NULL)
     return self;
 
-  json_object_iter_init (&iter, servers);
-  while (json_object_iter_next (&iter, &name, &node))
-    if (JSON_NODE_HOLDS_OBJECT (node))
-      add_server (self, name, json_node_get_object (node));
+  /* json_object_get_members() keeps the order of the file. */
+  names = json_object_get_members (servers);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (servers, l->data);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        add_server (self, l->data, json_node_get_object (node));
+    }
   return self;
 }
 
@@ -223,6 +254,31 @@ nb_mcp_manager_dup_tools (NbMcpManager *self)
   return all;
 }
 
+/**
+ * nb_mcp_manager_attach_registry:
+ *
+ * Adds the MCP tools known so far to @registry and keeps it in step: tools
+ * come and go with each server's tool list. Tools stay while their server
+ * is down (a call reconnects).
+ */
+void
+nb_mcp_manager_attach_registry (NbMcpManager   *self,
+                                NbToolRegistry *registry)
+{
+  g_autoptr(GPtrArray) tools = NULL;
+
+  g_return_if_fail (NB_IS_MCP_MANAGER (self));
+  g_return_if_fail (NB_IS_TOOL_REGISTRY (registry));
+
+  if (g_ptr_array_find (self->registries, registry, NULL))
+    return;
+  g_ptr_array_add (self->registries, g_object_ref (registry));
+
+  tools = nb_mcp_manager_dup_tools (self);
+  for (guint i = 0; i < tools->len; i++)
+    nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
+}
+
 static void
 connected_cb (GObject      *object,
               GAsyncResult *result,
@@ -256,6 +312,27 @@ nb_mcp_manager_start (NbMcpManager *self)
 }
 
 /**
+ * nb_mcp_manager_is_connecting:
+ *
+ * Returns: whether any server is still connecting (e.g. after
+ *   nb_mcp_manager_start()); see #NbMcpManager::server-state-changed
+ */
+gboolean
+nb_mcp_manager_is_connecting (NbMcpManager *self)
+{
+  g_return_val_if_fail (NB_IS_MCP_MANAGER (self), FALSE);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      if (nb_mcp_server_get_state (server) == NB_MCP_SERVER_STATE_CONNECTING)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
  * nb_mcp_manager_shutdown:
  *
  * Disconnects every server; stdio servers are killed with their process
@@ -276,4 +353,17 @@ nb_mcp_manager_shutdown (NbMcpManager *self)
 
       nb_mcp_server_shutdown (server);
     }
+}
+
+/**
+ * nb_mcp_manager_warn_on_stderr:
+ *
+ * From now on, prints one line on stderr each time a server fails
+ * ("nanobot: MCP server “name” failed: why"), for `nanobot -m`.
+ */
+void
+nb_mcp_manager_warn_on_stderr (NbMcpManager *self)
+{
+  g_return_if_fail (NB_IS_MCP_MANAGER (self));
+  self->warn_on_stderr = TRUE;
 }

@@ -5,6 +5,7 @@
 
 #include "nb-config.h"
 #include "nb-mcp-server.h"
+#include "nb-tool-registry.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,11 @@ GListModel   *nb_mcp_manager_get_servers     (NbMcpManager *self);
 NbMcpServer  *nb_mcp_manager_lookup_server   (NbMcpManager *self,
                                               const char   *name);
 GPtrArray    *nb_mcp_manager_dup_tools       (NbMcpManager *self);
+void          nb_mcp_manager_attach_registry (NbMcpManager   *self,
+                                              NbToolRegistry *registry);
 void          nb_mcp_manager_start           (NbMcpManager *self);
+gboolean      nb_mcp_manager_is_connecting   (NbMcpManager *self);
 void          nb_mcp_manager_shutdown        (NbMcpManager *self);
+void          nb_mcp_manager_warn_on_stderr  (NbMcpManager *self);
 
 G_END_DECLS

@@ -52,6 +52,7 @@ struct _NbMcpServer
   GPtrArray        *connect_waiters;
   gboolean          listing;
   gboolean          list_again;
+  gboolean          has_tools;     /* the server declared the tools capability */
 };
 
 enum {
@@ -86,6 +87,7 @@ typedef struct
   NbMcpServer  *server;
   guint         id;
   guint         timeout_s;
+  gboolean      is_initialize;  /* never announced as cancelled (spec) */
   GTask        *task;
   GCancellable *cancellable;
   gulong        cancelled_id;
@@ -215,7 +217,10 @@ request_timeout_cb (gpointer user_data)
   request->timeout_id = 0;
   json_object_set_int_member (params, "requestId", id);
   json_object_set_string_member (params, "reason", "Timed out");
-  send_notification (self, "notifications/cancelled", params);
+  if (!request->is_initialize)
+    send_notification (self, "notifications/cancelled", params);
+  else
+    json_object_unref (params);
   request_return (self, id, NULL,
                   g_error_new (NB_MCP_ERROR, NB_MCP_ERROR_TIMEOUT,
                                g_dngettext (GETTEXT_PACKAGE,
@@ -293,13 +298,14 @@ request_async (NbMcpServer         *self,
   request->server = self;
   request->id = ++self->next_id;
   request->timeout_s = timeout_s;
+  request->is_initialize = g_str_equal (method, "initialize");
   request->task = g_steal_pointer (&task);
   request->send_cancellable = g_cancellable_new ();
   g_hash_table_insert (self->requests, GUINT_TO_POINTER (request->id), request);
 
   message = make_message (request->id, method, params);
   if (timeout_s > 0)
-    request->timeout_id = g_timeout_add_seconds (timeout_s, request_timeout_cb, request);
+    request->timeout_id = g_timeout_add (timeout_s * 1000, request_timeout_cb, request);
   if (cancellable != NULL)
     {
       request->cancellable = g_object_ref (cancellable);
@@ -408,6 +414,62 @@ teardown (NbMcpServer  *self,
   fail_all_requests (self, error);
 }
 
+/* A caller of connect_async() that may give up before the connection
+ * settles. */
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong        cancelled_id;
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  if (waiter->cancelled_id != 0)
+    g_cancellable_disconnect (waiter->cancellable, waiter->cancelled_id);
+  g_clear_object (&waiter->cancellable);
+  g_free (waiter);
+}
+
+static void
+waiter_done (GTask *task)
+{
+  Waiter *waiter = g_task_get_task_data (task);
+
+  if (waiter->cancelled_id != 0)
+    {
+      g_cancellable_disconnect (waiter->cancellable, waiter->cancelled_id);
+      waiter->cancelled_id = 0;
+    }
+}
+
+static gboolean
+waiter_cancelled_idle_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  NbMcpServer *self = g_task_get_source_object (task);
+
+  if (g_ptr_array_find (self->connect_waiters, task, NULL))
+    {
+      g_autoptr(GTask) owned = g_object_ref (task);
+
+      g_ptr_array_remove (self->connect_waiters, task);
+      waiter_done (owned);
+      g_task_return_new_error (owned, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("The operation was cancelled"));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     GTask        *task)
+{
+  /* Not here: disconnecting from inside the handler would deadlock. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, waiter_cancelled_idle_cb,
+                   g_object_ref (task), g_object_unref);
+}
+
 static void
 complete_waiters (NbMcpServer  *self,
                   const GError *error)
@@ -419,6 +481,7 @@ complete_waiters (NbMcpServer  *self,
     {
       GTask *task = g_ptr_array_index (waiters, i);
 
+      waiter_done (task);
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
@@ -621,7 +684,15 @@ list_tools_cb (GObject      *object,
 
   if (reply == NULL)
     {
-      if (self->state == NB_MCP_SERVER_STATE_CONNECTING)
+      if (self->state == NB_MCP_SERVER_STATE_CONNECTING && !self->has_tools &&
+          g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_SERVER))
+        {
+          /* Only prompts or resources: connected, with no tools to offer. */
+          self->listing = FALSE;
+          set_tools (self, data->collected);
+          finish_connecting (self);
+        }
+      else if (self->state == NB_MCP_SERVER_STATE_CONNECTING)
         connection_failed (self, error);
       else
         {
@@ -768,6 +839,7 @@ initialize_cb (GObject      *object,
 
   g_free (self->protocol_version);
   self->protocol_version = g_strdup (version);
+  self->has_tools = nb_mcp_json_get_object (nb_mcp_json_get_object (reply, "capabilities"), "tools") != NULL;
   nb_mcp_transport_set_protocol_version (self->transport, version);
 
   /* Over HTTP messages may overtake each other: list the tools only once
@@ -893,7 +965,7 @@ start_connection (NbMcpServer *self)
 
   g_signal_connect (self->transport, "message", G_CALLBACK (transport_message_cb), self);
   g_signal_connect (self->transport, "closed", G_CALLBACK (transport_closed_cb), self);
-  self->connect_timeout_id = g_timeout_add_seconds (self->tool_timeout, connect_timeout_cb, self);
+  self->connect_timeout_id = g_timeout_add (self->tool_timeout * 1000, connect_timeout_cb, self);
   nb_mcp_transport_start_async (self->transport, self->connection_cancellable,
                                 transport_started_cb, connect_data_new (self));
 }
@@ -1127,6 +1199,7 @@ nb_mcp_server_connect_async (NbMcpServer         *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  Waiter *waiter;
 
   g_return_if_fail (NB_IS_MCP_SERVER (self));
 
@@ -1137,6 +1210,15 @@ nb_mcp_server_connect_async (NbMcpServer         *self,
     {
       g_task_return_boolean (task, TRUE);
       return;
+    }
+
+  waiter = g_new0 (Waiter, 1);
+  g_task_set_task_data (task, waiter, (GDestroyNotify) waiter_free);
+  if (cancellable != NULL)
+    {
+      waiter->cancellable = g_object_ref (cancellable);
+      waiter->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
+                                                    task, NULL);
     }
 
   g_ptr_array_add (self->connect_waiters, g_steal_pointer (&task));
@@ -1153,7 +1235,8 @@ nb_mcp_server_connect_finish (NbMcpServer   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Calling tools. */
+/* Calling tools. The wrappers of tool results are for the model and stay in
+ * English, so that the registry sees the "Error" prefix whatever the locale. */
 
 typedef struct
 {
@@ -1209,17 +1292,17 @@ call_done_cb (GObject      *object,
     }
   else if (g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_TIMEOUT))
     g_task_return_pointer (task,
-                           g_strdup_printf (_("Error: MCP tool “%s” of server “%s” timed out: %s"),
+                           g_strdup_printf ("Error: MCP tool '%s' of server '%s' timed out: %s",
                                             data->tool_name, self->name, error->message),
                            g_free);
   else if (g_error_matches (error, NB_MCP_ERROR, NB_MCP_ERROR_SERVER))
     g_task_return_pointer (task,
-                           g_strdup_printf (_("Error: MCP tool “%s” of server “%s” failed: %s"),
+                           g_strdup_printf ("Error: MCP tool '%s' of server '%s' failed: %s",
                                             data->tool_name, self->name, error->message),
                            g_free);
   else
     g_task_return_pointer (task,
-                           g_strdup_printf (_("Error: MCP server “%s”: %s"),
+                           g_strdup_printf ("Error: MCP server '%s': %s",
                                             self->name, error->message),
                            g_free);
 }
@@ -1252,7 +1335,7 @@ call_connected_cb (GObject      *object,
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_pointer (task,
-                               g_strdup_printf (_("Error: MCP server “%s” is not available: %s"),
+                               g_strdup_printf ("Error: MCP server '%s' is not available: %s",
                                                 self->name, error->message),
                                g_free);
       return;

@@ -4,8 +4,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "nb-mcp-stdio-transport.h"
 
@@ -18,6 +23,7 @@
 
 #define READ_CHUNK        (64 * 1024)
 #define MAX_STDERR_LINE   4096
+#define KILL_GRACE_SECONDS 2
 
 struct _NbMcpStdioTransport
 {
@@ -29,6 +35,7 @@ struct _NbMcpStdioTransport
 
   GSubprocess    *process;
   GPid            pid;
+  GSocketConnection *stdin_connection;
   GOutputStream  *stdin_pipe;
   GInputStream   *stdout_pipe;
   GInputStream   *stderr_pipe;
@@ -62,18 +69,28 @@ pending_write_free (PendingWrite *write)
   g_free (write);
 }
 
+static gboolean
+kill_group_cb (gpointer user_data)
+{
+  kill (-GPOINTER_TO_INT (user_data), SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+/* SIGTERM to the whole group so servers can clean up (a `docker run` stops
+ * its container), SIGKILL to whatever is left a little later. */
 static void
 kill_process_group (NbMcpStdioTransport *self)
 {
   if (self->pid > 0)
     {
       /* The child made itself a group leader; its pid is the group id. */
-      kill (-self->pid, SIGKILL);
+      if (kill (-self->pid, SIGTERM) == 0)
+        g_timeout_add_seconds (KILL_GRACE_SECONDS, kill_group_cb, GINT_TO_POINTER (self->pid));
       self->pid = 0;
     }
   /* In case the child had not called setpgid() yet. */
-  if (self->process != NULL)
-    g_subprocess_force_exit (self->process);
+  if (self->process != NULL && g_subprocess_get_identifier (self->process) != NULL)
+    g_subprocess_send_signal (self->process, SIGTERM);
 }
 
 static void
@@ -101,6 +118,7 @@ nb_mcp_stdio_transport_dispose (GObject *object)
   nb_mcp_transport_close (NB_MCP_TRANSPORT (self));
 
   g_clear_object (&self->stdin_pipe);
+  g_clear_object (&self->stdin_connection);
   g_clear_object (&self->stdout_pipe);
   g_clear_object (&self->stderr_pipe);
   g_clear_object (&self->process);
@@ -138,6 +156,10 @@ child_setup (gpointer user_data)
 {
   /* Runs in the child between fork and exec. */
   setpgid (0, 0);
+#ifdef __linux__
+  /* Should Nanobot die without shutting the server down. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+#endif
 }
 
 /* Stdout: newline-delimited JSON. */
@@ -326,14 +348,37 @@ nb_mcp_stdio_transport_start_async (NbMcpTransport      *transport,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
   const char *identifier;
+  int fds[2];
 
   g_task_set_source_tag (task, nb_mcp_stdio_transport_start_async);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  /* The server's stdin is a socket rather than a pipe: writing to a server
+   * that exited then fails with EPIPE (send() with MSG_NOSIGNAL) instead of
+   * killing Nanobot with SIGPIPE, without ignoring SIGPIPE process-wide. */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      int errsv = errno;
+
+      g_task_return_new_error (task, NB_MCP_ERROR, NB_MCP_ERROR_CLOSED,
+                               _("Could not start “%s”: %s"), self->command, g_strerror (errsv));
+      return;
+    }
+  socket = g_socket_new_from_fd (fds[0], &error);
+  if (socket == NULL)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      g_task_return_new_error (task, NB_MCP_ERROR, NB_MCP_ERROR_CLOSED,
+                               _("Could not start “%s”: %s"), self->command, error->message);
+      return;
+    }
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_take_stdin_fd (launcher, fds[1]);
   if (self->env != NULL)
     {
       JsonObjectIter iter;
@@ -361,7 +406,8 @@ nb_mcp_stdio_transport_start_async (NbMcpTransport      *transport,
 
   identifier = g_subprocess_get_identifier (self->process);
   self->pid = identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
-  self->stdin_pipe = g_object_ref (g_subprocess_get_stdin_pipe (self->process));
+  self->stdin_connection = g_socket_connection_factory_create_connection (socket);
+  self->stdin_pipe = g_object_ref (g_io_stream_get_output_stream (G_IO_STREAM (self->stdin_connection)));
   self->stdout_pipe = g_object_ref (g_subprocess_get_stdout_pipe (self->process));
   self->stderr_pipe = g_object_ref (g_subprocess_get_stderr_pipe (self->process));
 

@@ -687,7 +687,8 @@ nb_memory_store_maybe_consolidate (NbMemoryStore *self,
                                    NbSession     *session,
                                    NbProvider    *provider,
                                    const char    *model,
-                                   guint          memory_window)
+                                   guint          memory_window,
+                                   GCancellable  *cancellable)
 {
   g_return_val_if_fail (NB_IS_MEMORY_STORE (self), FALSE);
   g_return_val_if_fail (NB_IS_SESSION (session), FALSE);
@@ -698,6 +699,6 @@ nb_memory_store_maybe_consolidate (NbMemoryStore *self,
     return FALSE;
 
   nb_memory_store_consolidate_async (self, session, provider, model, memory_window, FALSE,
-                                     NULL, background_done_cb, g_object_ref (session));
+                                     cancellable, background_done_cb, g_object_ref (session));
   return TRUE;
 }

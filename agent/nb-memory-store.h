@@ -44,7 +44,8 @@ gboolean       nb_memory_store_maybe_consolidate  (NbMemoryStore       *self,
                                                    NbSession           *session,
                                                    NbProvider          *provider,
                                                    const char          *model,
-                                                   guint                memory_window);
+                                                   guint                memory_window,
+                                                   GCancellable        *cancellable);
 /* Consolidates the unconsolidated messages but the newest memory_window/2,
  * or all of them when @archive_all (/new). Waits for a consolidation of
  * the same session that is running. On failure nothing changes. */

@@ -45,6 +45,8 @@ typedef struct
   guint      metadata_lines;
   /* The file ends without a newline: the next line starts with one. */
   gboolean   needs_newline;
+  /* Malformed lines the loader skipped. */
+  guint      damaged_lines;
 } SessionFile;
 
 struct _NbSessionStore
@@ -816,6 +818,7 @@ typedef struct
   gsize       valid_length;    /* bytes up to the end of the last good line */
   gboolean    needs_newline;
   gboolean    torn;
+  guint       bad_lines;
 } Parsed;
 
 static void
@@ -968,6 +971,7 @@ parse_lines (const char *path,
             }
           g_message ("%s:%u: skipped a malformed line: %s", path, line->number,
                      error != NULL ? error->message : "not a JSON object");
+          parsed->bad_lines++;
           continue;
         }
       take_object (parsed, json_node_get_object (json_parser_get_root (parser)));
@@ -1038,6 +1042,15 @@ load_session (NbSessionStore  *self,
             json_object_set_member (nb_session_get_metadata (session), member, json_node_copy (node));
         }
       nb_session_add_saved (session, parsed.messages);
+      /* An offset past the end (a damaged or hand-edited file) would hide
+       * the whole conversation from the model and stop consolidation:
+       * start over from the first message, as the Python nanobot now does. */
+      if (last_consolidated > (gint64) nb_session_get_n_messages (session))
+        {
+          g_message ("%s: last_consolidated %" G_GINT64_FORMAT " is past the %u messages; counting from the first again",
+                     path, last_consolidated, nb_session_get_n_messages (session));
+          last_consolidated = 0;
+        }
       nb_session_set_last_consolidated (session, (guint) CLAMP (last_consolidated, 0, G_MAXUINT));
       if (g_strcmp0 (parsed.last_timestamp, updated_at) > 0)
         updated_at = parsed.last_timestamp;
@@ -1055,6 +1068,7 @@ load_session (NbSessionStore  *self,
   sf->written = nb_session_get_n_messages (session);
   sf->needs_newline = parsed.needs_newline;
   sf->metadata_lines = parsed.metadata_lines;
+  sf->damaged_lines = parsed.bad_lines;
   if (parsed.metadata != NULL)
     sf->metadata_signature = metadata_signature (sf);
 
@@ -1062,9 +1076,67 @@ load_session (NbSessionStore  *self,
   return g_steal_pointer (&session);
 }
 
+/* A file with malformed lines is kept aside as it was, then rewritten
+ * from what loaded, so that every reader (the Python nanobot's loader
+ * refuses the whole file) can read it again. */
+static void
+repair_damaged (NbSessionStore *self,
+                SessionFile    *sf)
+{
+  g_autoptr(GDateTime) now = NULL;
+  g_autofree char *stamp = NULL;
+  g_autofree char *backup = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (sf->damaged_lines == 0)
+    return;
+
+  now = g_date_time_new_now_utc ();
+  stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
+  backup = g_strdup_printf ("%s.damaged-%s", sf->path, stamp);
+  if (link (sf->path, backup) != 0)
+    {
+      g_message ("%s has %u malformed lines; left as it is (no copy could be made: %s)",
+                 sf->path, sf->damaged_lines, g_strerror (errno));
+      return;
+    }
+  if (!compact (self, sf, &error))
+    {
+      g_message ("%s has %u malformed lines and could not be rewritten: %s",
+                 sf->path, sf->damaged_lines, error->message);
+      return;
+    }
+  g_message ("%s had %u malformed lines: rewrote it without them, the original is %s",
+             sf->path, sf->damaged_lines, backup);
+  sf->damaged_lines = 0;
+}
+
+/* Takes the loaded file unless another open of the key won the race. */
+static NbSession *
+adopt (NbSessionStore *self,
+       const char     *key,
+       NbSession      *session,
+       SessionFile    *sf)
+{
+  SessionFile *existing = g_hash_table_lookup (self->files, key);
+
+  if (existing != NULL)
+    {
+      session_file_free (sf);
+      g_object_unref (session);
+      return g_object_ref (existing->session);
+    }
+  g_hash_table_insert (self->files, g_strdup (key), sf);
+  repair_damaged (self, sf);
+  return session;
+}
+
 /**
  * nb_session_store_open:
  * @key: the session key
+ *
+ * Reads the file on the calling thread; nb_session_store_open_async()
+ * parses it in a worker thread.
  *
  * Returns: (transfer full): the session for @key, loaded from its file or
  *   new; %NULL with @error set when the file exists but cannot be read
@@ -1087,8 +1159,115 @@ nb_session_store_open (NbSessionStore  *self,
   session = load_session (self, key, &sf, error);
   if (session == NULL)
     return NULL;
-  g_hash_table_insert (self->files, g_strdup (key), sf);
-  return session;
+  return adopt (self, key, session, sf);
+}
+
+typedef struct
+{
+  char        *key;
+  NbSession   *session;
+  SessionFile *file;
+} OpenData;
+
+static void
+open_data_free (gpointer data)
+{
+  OpenData *open = data;
+
+  g_free (open->key);
+  g_clear_object (&open->session);
+  g_clear_pointer (&open->file, session_file_free);
+  g_free (open);
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  OpenData *open = task_data;
+  GError *error = NULL;
+
+  /* Parsing a long session is CPU work on a large input. */
+  open->session = load_session (source_object, open->key, &open->file, &error);
+  if (open->session == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+open_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  NbSessionStore *self = NB_SESSION_STORE (object);
+  g_autoptr(GTask) task = user_data;
+  OpenData *open = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task,
+                         adopt (self, open->key, g_steal_pointer (&open->session), g_steal_pointer (&open->file)),
+                         g_object_unref);
+}
+
+/**
+ * nb_session_store_open_async:
+ * @key: the session key
+ *
+ * Like nb_session_store_open(), with the file read and parsed in a worker
+ * thread.
+ */
+void
+nb_session_store_open_async (NbSessionStore      *self,
+                             const char          *key,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) load = NULL;
+  SessionFile *sf;
+  OpenData *open;
+
+  g_return_if_fail (NB_IS_SESSION_STORE (self));
+  g_return_if_fail (key != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nb_session_store_open_async);
+
+  sf = g_hash_table_lookup (self->files, key);
+  if (sf != NULL)
+    {
+      g_task_return_pointer (task, g_object_ref (sf->session), g_object_unref);
+      return;
+    }
+
+  load = g_task_new (self, cancellable, open_loaded_cb, g_steal_pointer (&task));
+  open = g_new0 (OpenData, 1);
+  open->key = g_strdup (key);
+  g_task_set_task_data (load, open, open_data_free);
+  g_task_run_in_thread (load, open_thread);
+}
+
+/**
+ * nb_session_store_open_finish:
+ *
+ * Returns: (transfer full): the session, or %NULL with @error set
+ */
+NbSession *
+nb_session_store_open_finish (NbSessionStore  *self,
+                              GAsyncResult    *result,
+                              GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Listing */

@@ -37,6 +37,14 @@ const char     *nb_session_store_get_dir   (NbSessionStore  *self);
 NbSession      *nb_session_store_open      (NbSessionStore  *self,
                                             const char      *key,
                                             GError         **error);
+void            nb_session_store_open_async  (NbSessionStore      *self,
+                                              const char          *key,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+NbSession      *nb_session_store_open_finish (NbSessionStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 /* Appends the session's unsaved messages (and changed metadata) to its file. */
 gboolean        nb_session_store_append    (NbSessionStore  *self,
                                             NbSession       *session,

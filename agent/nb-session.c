@@ -177,6 +177,8 @@ nb_session_clear (NbSession *self)
   g_ptr_array_set_size (self->messages, 0);
   self->last_consolidated = 0;
   self->saved_count = 0;
+  g_free (self->updated_at);
+  self->updated_at = nb_message_make_timestamp ();
   if (removed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
 }
@@ -274,13 +276,78 @@ history_entry (NbMessage *message)
   return entry;
 }
 
+/* The history entry of the assistant message at @index with only the tool
+ * calls that have a result in the tool messages right after it (a process
+ * killed while its tools ran leaves calls without results, which providers
+ * refuse); their ids go into @call_ids. NULL when nothing is left. */
+static JsonObject *
+answered_calls_entry (NbSession  *self,
+                      guint       index,
+                      GHashTable *call_ids)
+{
+  NbMessage *message = g_ptr_array_index (self->messages, index);
+  JsonArray *calls = nb_message_get_tool_calls (message);
+  g_autoptr(GHashTable) answered = NULL;
+  g_autoptr(JsonArray) kept = NULL;
+  JsonObject *entry = history_entry (message);
+  JsonNode *content;
+
+  if (calls == NULL || json_array_get_length (calls) == 0)
+    return entry;
+
+  answered = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = index + 1; i < self->messages->len; i++)
+    {
+      NbMessage *next = g_ptr_array_index (self->messages, i);
+      const char *id;
+
+      if (g_strcmp0 (nb_message_get_role (next), "tool") != 0)
+        break;
+      id = nb_message_get_tool_call_id (next);
+      if (id != NULL)
+        g_hash_table_add (answered, (gpointer) id);
+    }
+
+  kept = json_array_new ();
+  for (guint j = 0; j < json_array_get_length (calls); j++)
+    {
+      JsonNode *node = json_array_get_element (calls, j);
+      JsonNode *id = JSON_NODE_HOLDS_OBJECT (node) ? json_object_get_member (json_node_get_object (node), "id") : NULL;
+
+      if (id == NULL || !JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_STRING ||
+          !g_hash_table_contains (answered, json_node_get_string (id)))
+        continue;
+      json_array_add_element (kept, json_node_copy (node));
+      g_hash_table_add (call_ids, (gpointer) json_node_get_string (id));
+    }
+
+  if (json_array_get_length (kept) == json_array_get_length (calls))
+    return entry;
+  if (json_array_get_length (kept) > 0)
+    {
+      json_object_set_array_member (entry, "tool_calls", g_steal_pointer (&kept));
+      return entry;
+    }
+
+  json_object_remove_member (entry, "tool_calls");
+  content = json_object_get_member (entry, "content");
+  if (JSON_NODE_HOLDS_NULL (content) ||
+      (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING &&
+       *json_node_get_string (content) == '\0'))
+    {
+      json_object_unref (entry);
+      return NULL;
+    }
+  return entry;
+}
+
 /**
  * nb_session_get_history:
  * @max_messages: the most messages to return (memoryWindow)
  *
  * The part of the conversation the LLM sees: the unconsolidated tail, at
  * most @max_messages long, starting at a user message, with no tool result
- * whose assistant call was cut off.
+ * whose assistant call was cut off and no tool call without its result.
  *
  * Returns: (transfer container) (element-type JsonObject): the messages in
  *   the canonical request shape
@@ -311,23 +378,25 @@ nb_session_get_history (NbSession *self,
 
       if (g_strcmp0 (role, "assistant") == 0)
         {
-          JsonArray *calls = nb_message_get_tool_calls (message);
+          /* Tool results answer the assistant message right before them. */
+          JsonObject *entry;
 
-          for (guint j = 0; calls != NULL && j < json_array_get_length (calls); j++)
-            {
-              JsonObject *call = json_array_get_object_element (calls, j);
-
-              if (call != NULL && json_object_has_member (call, "id"))
-                g_hash_table_add (call_ids, (gpointer) json_object_get_string_member (call, "id"));
-            }
+          g_hash_table_remove_all (call_ids);
+          entry = answered_calls_entry (self, i, call_ids);
+          if (entry != NULL)
+            g_ptr_array_add (history, entry);
+          continue;
         }
       else if (g_strcmp0 (role, "tool") == 0)
         {
           const char *id = nb_message_get_tool_call_id (message);
 
-          if (id == NULL || !g_hash_table_contains (call_ids, id))
+          /* One result per call, and only for a call that was kept. */
+          if (id == NULL || !g_hash_table_remove (call_ids, id))
             continue;
         }
+      else
+        g_hash_table_remove_all (call_ids);
 
       g_ptr_array_add (history, history_entry (message));
     }

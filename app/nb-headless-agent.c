@@ -211,6 +211,8 @@ slash_new_cb (GObject      *source,
   g_main_loop_quit (self->loop);
 }
 
+#define NB_HEADLESS_MCP_WAIT_S 10
+
 static gboolean
 mcp_timeout_cb (gpointer user_data)
 {
@@ -241,7 +243,6 @@ start_mcp (NbConfig       *config,
            Headless       *self)
 {
   g_autoptr(NbMcpManager) manager = nb_mcp_manager_new (config);
-  g_autoptr(GPtrArray) tools = NULL;
   GListModel *servers = nb_mcp_manager_get_servers (manager);
   gboolean timed_out = FALSE;
   guint timeout_id;
@@ -250,7 +251,9 @@ start_mcp (NbConfig       *config,
     return NULL;
 
   nb_mcp_manager_start (manager);
-  timeout_id = g_timeout_add_seconds (NB_MCP_DEFAULT_TOOL_TIMEOUT, mcp_timeout_cb, &timed_out);
+  /* Wait a little for the tool lists, but a slow server must not hold up
+   * the turn for long: it can still join while the turn runs. */
+  timeout_id = g_timeout_add_seconds (NB_HEADLESS_MCP_WAIT_S, mcp_timeout_cb, &timed_out);
   while (!mcp_servers_settled (servers) && !timed_out && !g_cancellable_is_cancelled (self->cancellable))
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
@@ -264,13 +267,13 @@ start_mcp (NbConfig       *config,
         {
           g_autofree char *status = nb_mcp_server_dup_status_line (server);
 
-          g_printerr ("nanobot: MCP %s: %s\n", nb_mcp_server_get_name (server), status);
+          g_printerr ("nanobot: %s\n", status);
         }
     }
 
-  tools = nb_mcp_manager_dup_tools (manager);
-  for (guint i = 0; i < tools->len; i++)
-    nb_tool_registry_add (registry, g_ptr_array_index (tools, i));
+  /* Keeps the registry in step: a server that connects late, or changes
+   * its tool list, still reaches the next LLM call of the turn. */
+  nb_mcp_manager_attach_registry (manager, registry);
   return g_steal_pointer (&manager);
 }
 
@@ -347,7 +350,10 @@ nb_headless_run_agent (NbConfig       *config,
       }
       break;
     case NB_SLASH_COMMAND_STOP:
-      /* Each `nanobot -m` is its own process: nothing runs to be stopped. */
+      /* Each `nanobot -m` is its own process: nothing runs to be stopped.
+       * Say so, as the agent does, rather than print nothing. */
+      if (!g_cancellable_is_cancelled (cancellable))
+        g_print ("%s\n", _("Nothing is running."));
       self.status = 0;
       break;
     case NB_SLASH_COMMAND_NEW:

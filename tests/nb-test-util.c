@@ -63,6 +63,15 @@ nb_test_read_file (const char *path)
   return contents;
 }
 
+/* The timeouts only guard against hangs. Under the sanitizers on a loaded
+ * two-core CI machine work takes several times longer than on a desk, so
+ * give every wait generous room; a real hang still fails the test. */
+static guint
+hang_guard_ms (guint timeout_ms)
+{
+  return MAX (timeout_ms * 4, 30000);
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -77,13 +86,13 @@ nb_test_wait_for (const gboolean *flag,
                   guint           timeout_ms)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  guint id = g_timeout_add (hang_guard_ms (timeout_ms), timeout_cb, &timed_out);
 
   while (!*flag && !timed_out)
     g_main_context_iteration (NULL, TRUE);
 
   if (timed_out)
-    g_error ("Timed out after %u ms", timeout_ms);
+    g_error ("Timed out after %u ms", hang_guard_ms (timeout_ms));
   g_source_remove (id);
 }
 
@@ -102,13 +111,13 @@ nb_test_wait_result (GAsyncResult **slot,
                      guint          timeout_ms)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+  guint id = g_timeout_add (hang_guard_ms (timeout_ms), timeout_cb, &timed_out);
 
   while (*slot == NULL && !timed_out)
     g_main_context_iteration (NULL, TRUE);
 
   if (timed_out)
-    g_error ("Timed out after %u ms", timeout_ms);
+    g_error ("Timed out after %u ms", hang_guard_ms (timeout_ms));
   g_source_remove (id);
   return *slot;
 }

@@ -432,6 +432,13 @@ test_slash_commands (Fixture       *fixture,
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
   run_clear (&run);
 
+  /* Nothing runs in a fresh process: /stop says so instead of printing nothing. */
+  run_start (fixture, &run, "/stop");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "Nothing is running.\n");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  run_clear (&run);
+
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply);
   run_start (fixture, &run, "I like tea");
   g_assert_cmpint (run_finish (&run), ==, 0);
@@ -475,7 +482,7 @@ test_mcp_tools (Fixture       *fixture,
   run_start (fixture, &run, "Use the echo server");
   g_assert_cmpint (run_finish (&run), ==, 0);
   g_assert_cmpstr (run.out, ==, "The server echoed.\n");
-  g_assert_nonnull (strstr (run.err, "MCP broken:"));
+  g_assert_nonnull (strstr (run.err, "nanobot: MCP server “broken” failed: "));
   g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"ping from the model\")"));
 
   /* The server's tools were offered, and its answer went back. */

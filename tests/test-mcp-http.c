@@ -27,6 +27,7 @@ typedef struct
   guint       sessions;      /* sessions handed out */
   gboolean    expire;        /* answer 404 to the current session once */
   guint       deletes;
+  guint       paused;
 } Fake;
 
 static JsonObject *
@@ -168,7 +169,8 @@ fake_handler (SoupServer        *server,
       g_autofree char *json = g_strdup_printf (
         "{\"jsonrpc\":\"2.0\",\"id\":%" G_GINT64_FORMAT ",\"result\":{\"tools\":[\n"
         "{\"name\":\"echo\",\"inputSchema\":{\"type\":\"object\"}},\n"
-        "{\"name\":\"huge\"},{\"name\":\"cut\"},{\"name\":\"boom\"},{\"name\":\"batch\"}]}}", id);
+        "{\"name\":\"huge\"},{\"name\":\"cut\"},{\"name\":\"boom\"},{\"name\":\"batch\"},\n"
+        "{\"name\":\"slow\"}]}}", id);
 
       respond_sse (message, json, NULL);
     }
@@ -201,6 +203,12 @@ fake_handler (SoupServer        *server,
           memset (data, ' ', size);
           soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
           soup_server_message_set_response (message, "application/json", SOUP_MEMORY_TAKE, data, size);
+        }
+      else if (g_str_equal (tool, "slow"))
+        {
+          /* Never answered; the client gives up and drops the connection. */
+          soup_server_message_pause (message);
+          fake->paused++;
         }
       else if (g_str_equal (tool, "cut"))
         respond_sse (message,
@@ -327,7 +335,7 @@ test_fake_streamable (void)
   fake_start (&fake);
   manager = manager_for ("web", http_config (fake.url, NULL));
   server = connect_server (manager, "web");
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 5);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 6);
   g_assert_cmpstr (nb_mcp_server_get_protocol_version (server), ==, "2025-03-26");
 
   /* initialize: no session yet, no version header; then both, always. */
@@ -412,11 +420,46 @@ test_fake_broken_answers (void)
   connect_server (manager, "web");
 
   huge = run_tool (manager, "mcp_web_huge", "{}");
-  g_assert_cmpstr (huge, ==, "Error: MCP server “web”: The server sent a message larger than 16 MiB");
+  g_assert_cmpstr (huge, ==, "Error: MCP server 'web': The server sent a message larger than 16 MiB");
   cut = run_tool (manager, "mcp_web_cut", "{}");
-  g_assert_cmpstr (cut, ==, "Error: MCP server “web”: The server ended its reply without answering");
+  g_assert_cmpstr (cut, ==, "Error: MCP server 'web': The server ended its reply without answering");
   boom = run_tool (manager, "mcp_web_boom", "{}");
-  g_assert_cmpstr (boom, ==, "Error: MCP server “web”: The server answered HTTP 500 Internal Server Error");
+  g_assert_cmpstr (boom, ==, "Error: MCP server 'web': The server answered HTTP 500 Internal Server Error");
+  echoed = run_tool (manager, "mcp_web_echo", "{}");
+  g_assert_cmpstr (echoed, ==, "session-1");
+
+  nb_mcp_manager_shutdown (manager);
+  g_assert_finalize_object (g_steal_pointer (&manager));
+  fake_stop (&fake);
+}
+
+static void
+test_fake_timeout (void)
+{
+  Fake fake = { 0 };
+  g_autoptr(NbMcpManager) manager = NULL;
+  g_autofree char *slow = NULL;
+  g_autofree char *echoed = NULL;
+  JsonObject *config;
+  guint n;
+
+  fake_start (&fake);
+  config = http_config (fake.url, NULL);
+  json_object_set_int_member (config, "toolTimeout", 1);
+  manager = manager_for ("web", config);
+  connect_server (manager, "web");
+
+  slow = run_tool (manager, "mcp_web_slow", "{}");
+  g_assert_cmpstr (slow, ==, "Error: MCP tool 'slow' of server 'web' timed out: No answer within 1 second");
+  g_assert_cmpuint (fake.paused, ==, 1);
+  /* The cancellation goes out as its own POST, right after the call. */
+  while (fake.requests->len < 5)
+    g_main_context_iteration (NULL, TRUE);
+  n = fake.requests->len;
+  g_assert_cmpuint (n, ==, 5);
+  g_assert_cmpstr (request_field (&fake, 3, "method"), ==, "tools/call");
+  g_assert_cmpstr (request_field (&fake, 4, "method"), ==, "notifications/cancelled");
+  g_assert_cmpstr (request_field (&fake, 4, "session"), ==, "session-1");
   echoed = run_tool (manager, "mcp_web_echo", "{}");
   g_assert_cmpstr (echoed, ==, "session-1");
 
@@ -468,7 +511,7 @@ test_unreachable (void)
   result_text = nb_mcp_server_call_tool_finish (bad_url, result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (result_text, ==,
-                   "Error: MCP server “badurl” is not available: “ftp://example.com/” is not an http or https URL");
+                   "Error: MCP server 'badurl' is not available: “ftp://example.com/” is not an http or https URL");
 
   nb_mcp_manager_shutdown (manager);
   g_assert_finalize_object (g_steal_pointer (&manager));
@@ -606,6 +649,7 @@ main (int   argc,
   g_test_add_func ("/mcp-http/fake/streamable", test_fake_streamable);
   g_test_add_func ("/mcp-http/fake/expired-session", test_fake_expired_session);
   g_test_add_func ("/mcp-http/fake/broken-answers", test_fake_broken_answers);
+  g_test_add_func ("/mcp-http/fake/timeout", test_fake_timeout);
   g_test_add_func ("/mcp-http/unreachable", test_unreachable);
   g_test_add_func ("/mcp-http/everything/streamable", test_everything_streamable);
   g_test_add_func ("/mcp-http/everything/legacy-sse", test_everything_legacy_sse);

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <unistd.h>
 
+#include "nb-fake-llm.h"
 #include "nb-mcp-manager.h"
 #include "nb-mcp-server.h"
 #include "nb-mcp-tool.h"
@@ -366,11 +368,11 @@ test_fake_basic (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 0));
   server = start_and_wait (fixture->manager, "fake");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
   g_assert_cmpuint (nb_mcp_server_get_tool_timeout (server), ==, NB_MCP_DEFAULT_TOOL_TIMEOUT);
 
   tools = nb_mcp_manager_dup_tools (fixture->manager);
-  g_assert_cmpuint (tools->len, ==, 12);
+  g_assert_cmpuint (tools->len, ==, 13);
   weird = nb_mcp_tool_make_name ("fake", "weird name/with:chars");
   for (guint i = 0; i < tools->len; i++)
     {
@@ -380,7 +382,7 @@ test_fake_basic (Fixture       *fixture,
       g_assert_true (g_str_has_prefix (name, "mcp_fake_"));
       g_assert_true (strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen (name));
     }
-  g_assert_true (g_str_has_prefix (nb_tool_get_name (g_ptr_array_index (tools, 10)), weird));
+  g_assert_true (g_str_has_prefix (nb_tool_get_name (g_ptr_array_index (tools, 11)), weird));
 
   /* Without readOnlyHint an MCP tool counts as side-effecting. */
   hang = find_tool (fixture->manager, "mcp_fake_hang");
@@ -413,7 +415,7 @@ test_fake_paged (Fixture       *fixture,
 
   fixture->manager = manager_for ("fake", fake_config ("paged", 0));
   server = start_and_wait (fixture->manager, "fake");
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 12);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
   received = run_tool (fixture->manager, "mcp_fake_received", "{}");
   g_assert_nonnull (strstr (received, "{\"method\":\"tools/list\",\"id\":6}"));
   g_assert_null (strstr (received, "{\"method\":\"tools/list\",\"id\":7}"));
@@ -442,7 +444,7 @@ test_fake_crash (Fixture       *fixture,
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_crash", "{}");
   g_assert_cmpstr (result, ==,
-                   "Error: MCP server “fake”: The server exited (last output: fake server crashing on purpose)");
+                   "Error: MCP server 'fake': The server exited (last output: fake server crashing on purpose)");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   g_assert_cmpstr (nb_mcp_server_get_error_message (server), ==,
                    "The server exited (last output: fake server crashing on purpose)");
@@ -460,7 +462,7 @@ test_fake_garbage (Fixture       *fixture,
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_garbage", "{}");
   g_test_message ("%s", result);
-  g_assert_true (g_str_has_prefix (result, "Error: MCP server “fake”: The server sent invalid JSON: "));
+  g_assert_true (g_str_has_prefix (result, "Error: MCP server 'fake': The server sent invalid JSON: "));
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   assert_recovers (fixture, server);
 }
@@ -475,7 +477,26 @@ test_fake_huge (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 0));
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_huge", "{}");
-  g_assert_cmpstr (result, ==, "Error: MCP server “fake”: The server sent a message larger than 16 MiB");
+  g_assert_cmpstr (result, ==, "Error: MCP server 'fake': The server sent a message larger than 16 MiB");
+  assert_recovers (fixture, server);
+}
+
+static void
+test_fake_closed_pipe (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *deaf = NULL;
+  g_autofree char *result = NULL;
+  NbMcpServer *server;
+
+  fixture->manager = manager_for ("fake", fake_config ("normal", 0));
+  server = start_and_wait (fixture->manager, "fake");
+  deaf = run_tool (fixture->manager, "mcp_fake_deafen", "{}");
+  g_assert_cmpstr (deaf, ==, "not listening any more");
+  /* Writing into the closed pipe is an error, not a SIGPIPE. */
+  result = run_tool (fixture->manager, "mcp_fake_echo", "{\"text\":\"anyone?\"}");
+  g_assert_true (g_str_has_prefix (result, "Error: MCP server 'fake': Writing to the server failed: "));
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   assert_recovers (fixture, server);
 }
 
@@ -507,7 +528,7 @@ test_fake_timeout (Fixture       *fixture,
   fixture->manager = manager_for ("fake", fake_config ("normal", 1));
   server = start_and_wait (fixture->manager, "fake");
   result = run_tool (fixture->manager, "mcp_fake_hang", "{}");
-  g_assert_cmpstr (result, ==, "Error: MCP tool “hang” of server “fake” timed out: No answer within 1 second");
+  g_assert_cmpstr (result, ==, "Error: MCP tool 'hang' of server 'fake' timed out: No answer within 1 second");
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
 
   received = run_tool (fixture->manager, "mcp_fake_received", "{}");
@@ -543,6 +564,33 @@ test_fake_cancel (Fixture       *fixture,
   received = run_tool (fixture->manager, "mcp_fake_received", "{}");
   g_assert_nonnull (strstr (received, "{\"method\":\"tools/call\",\"id\":3},"
                                       "{\"method\":\"notifications/cancelled\",\"requestId\":3},"));
+}
+
+static void
+test_cancel_while_connecting (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tools = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autofree char *text = NULL;
+  NbMcpServer *server;
+
+  /* The server never answers initialize and the time-out is an hour: only
+   * the cancellation can end the call. */
+  fixture->manager = manager_for ("fake", fake_config ("noinit", 3600));
+  server = nb_mcp_manager_lookup_server (fixture->manager, "fake");
+  nb_mcp_server_call_tool_async (server, "echo", args, cancellable, nb_test_store_result_cb, &result);
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTING);
+  g_idle_add_full (G_PRIORITY_LOW, cancel_cb, g_object_ref (cancellable), g_object_unref);
+  nb_test_wait_result (&result, WAIT_MS);
+  text = nb_mcp_server_call_tool_finish (server, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (text);
+  /* The connection attempt goes on for other callers. */
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTING);
 }
 
 static void
@@ -583,9 +631,53 @@ test_fake_list_changed (Fixture       *fixture,
   g_assert_cmpstr (result, ==, "changed");
   while (changes == 0)
     g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 13);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (server), ==, 14);
   extra = find_tool (fixture->manager, "mcp_fake_extra");
   g_assert_false (nb_tool_has_side_effects (extra));
+}
+
+static void
+test_registry (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(NbToolRegistry) early = nb_tool_registry_new ();
+  g_autoptr(NbToolRegistry) late = nb_tool_registry_new ();
+  g_autoptr(NbToolCall) call = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *changed = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *expected = NULL;
+  guint changes = 0;
+
+  fixture->manager = manager_for ("fake", fake_config ("normal", 0));
+  nb_mcp_manager_attach_registry (fixture->manager, early);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 0);
+  start_and_wait (fixture->manager, "fake");
+  nb_mcp_manager_attach_registry (fixture->manager, late);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 13);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 13);
+  g_assert_nonnull (nb_tool_registry_lookup (late, "mcp_fake_echo"));
+
+  /* Through the registry: "Error: …" results get its hint. */
+  call = nb_tool_call_new ("call-1", "mcp_fake_fail", "{}");
+  nb_tool_registry_execute_async (early, call, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, WAIT_MS);
+  text = nb_tool_registry_execute_finish (early, result, &error);
+  g_assert_no_error (error);
+  expected = g_strconcat ("Error: it went wrong", NB_TOOL_REGISTRY_ERROR_HINT, NULL);
+  g_assert_cmpstr (text, ==, expected);
+
+  /* A new tool list reaches every registry. */
+  g_signal_connect (fixture->manager, "tools-changed", G_CALLBACK (tools_changed_cb), &changes);
+  changed = run_tool (fixture->manager, "mcp_fake_change", "{}");
+  while (changes == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (early), ==, 14);
+  g_assert_cmpuint (nb_tool_registry_get_n_tools (late), ==, 14);
+  g_assert_nonnull (nb_tool_registry_lookup (early, "mcp_fake_extra"));
+  g_assert_true (nb_tool_registry_lookup (early, "mcp_fake_echo") ==
+                 nb_tool_registry_lookup (late, "mcp_fake_echo"));
 }
 
 static void
@@ -596,10 +688,12 @@ test_fake_versions (Fixture       *fixture,
   NbMcpServer *old;
   NbMcpServer *future;
   NbMcpServer *silent;
+  NbMcpServer *notools;
 
   json_object_set_object_member (servers, "old", fake_config ("old", 0));
   json_object_set_object_member (servers, "future", fake_config ("future", 0));
   json_object_set_object_member (servers, "silent", fake_config ("noinit", 1));
+  json_object_set_object_member (servers, "notools", fake_config ("notools", 0));
   fixture->manager = nb_mcp_manager_new_for_servers (servers);
 
   /* Servers connect independently: waiting on one lets the others settle. */
@@ -615,6 +709,12 @@ test_fake_versions (Fixture       *fixture,
   g_assert_cmpstr (nb_mcp_server_get_error_message (future), ==,
                    "The server speaks MCP version “2099-01-01”, which Nanobot does not support");
   g_assert_cmpint (nb_mcp_server_get_state (silent), ==, NB_MCP_SERVER_STATE_FAILED);
+  /* No tools capability: connected, nothing listed. */
+  notools = nb_mcp_manager_lookup_server (fixture->manager, "notools");
+  while (!server_settled (notools))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (nb_mcp_server_get_state (notools), ==, NB_MCP_SERVER_STATE_CONNECTED);
+  g_assert_cmpuint (nb_mcp_server_get_n_tools (notools), ==, 0);
   g_assert_nonnull (strstr (nb_mcp_server_get_error_message (silent), "1 second"));
 }
 
@@ -650,6 +750,215 @@ test_bad_command (Fixture       *fixture,
   g_assert_cmpint (nb_mcp_server_get_state (good), ==, NB_MCP_SERVER_STATE_CONNECTED);
 }
 
+static gboolean
+child_started_cb (gpointer user_data)
+{
+  gboolean *started = user_data;
+  const char *argv[] = { "pgrep", "-f", "fake-server.js family-child", NULL };
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, NULL);
+  *started = g_spawn_check_wait_status (status, NULL);
+  return *started ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+test_process_group (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  gboolean started = FALSE;
+  NbMcpServer *server;
+
+  /* The server and its child ignore SIGTERM: shutting down must still end
+   * both (the fixture's teardown waits until no process is left). */
+  fixture->manager = manager_for ("fake", fake_config ("family", 0));
+  server = start_and_wait (fixture->manager, "fake");
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
+  g_timeout_add (20, child_started_cb, &started);
+  nb_test_wait_for (&started, WAIT_MS);
+}
+
+static void
+test_config (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "config.json", NULL);
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbMcpServer) first = NULL;
+  GListModel *servers;
+
+  /* The Python nanobot's snake_case spellings work too. */
+  nb_test_write_file (path,
+                      "{\"tools\": {\"mcp_servers\": {"
+                      "  \"local\": {\"command\": \"node\", \"args\": [\"x.js\"], \"tool_timeout\": 7},"
+                      "  \"remote\": {\"url\": \"http://127.0.0.1:1/mcp\", \"headers\": {\"Authorization\": \"Bearer t\"}}"
+                      "}}}");
+  config = nb_config_load (path, &error);
+  g_assert_no_error (error);
+  fixture->manager = nb_mcp_manager_new (config);
+  servers = nb_mcp_manager_get_servers (fixture->manager);
+  g_assert_cmpuint (g_list_model_get_n_items (servers), ==, 2);
+  first = g_list_model_get_item (servers, 0);
+  g_assert_cmpstr (nb_mcp_server_get_name (first), ==, "local");
+  g_assert_cmpuint (nb_mcp_server_get_tool_timeout (first), ==, 7);
+  g_assert_cmpuint (nb_mcp_server_get_tool_timeout (nb_mcp_manager_lookup_server (fixture->manager, "remote")),
+                    ==, NB_MCP_DEFAULT_TOOL_TIMEOUT);
+  g_assert_cmpint (nb_mcp_server_get_state (first), ==, NB_MCP_SERVER_STATE_IDLE);
+  g_assert_null (nb_mcp_manager_lookup_server (fixture->manager, "other"));
+}
+
+static void
+test_parent_dies (void)
+{
+  if (g_test_subprocess ())
+    {
+      NbMcpManager *manager = manager_for ("fake", fake_config ("deaf", 0));
+
+      start_and_wait (manager, "fake");
+      g_assert_cmpint (nb_mcp_server_get_state (nb_mcp_manager_lookup_server (manager, "fake")), ==,
+                       NB_MCP_SERVER_STATE_CONNECTED);
+      /* A crash: no shutdown, no clean-up. */
+      _exit (0);
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  assert_no_servers_left ();
+}
+
+static void
+test_warn_on_stderr (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(JsonObject) servers = json_object_new ();
+      g_autoptr(NbMcpManager) manager = NULL;
+
+      json_object_set_object_member (servers, "missing", stdio_config ("/nonexistent/mcp-server", NULL));
+      json_object_set_object_member (servers, "fake", fake_config ("normal", 0));
+      manager = nb_mcp_manager_new_for_servers (servers);
+      nb_mcp_manager_warn_on_stderr (manager);
+      start_and_wait (manager, "fake");
+      nb_mcp_manager_shutdown (manager);
+      assert_no_servers_left ();
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  /* Quotes may come out as "?" in the C locale. */
+  g_test_trap_assert_stderr ("nanobot: MCP server ?missing? failed: Could not start ?/nonexistent/mcp-server?: *\n");
+  g_test_trap_assert_stderr_unmatched ("*fake*");
+}
+
+/* `nanobot -m` with MCP servers, against a fake OpenAI-style LLM. */
+
+typedef struct
+{
+  char     *out;
+  char     *err;
+  gboolean  done;
+} Run;
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->done = TRUE;
+}
+
+static char *
+tool_call_stream (const char *name,
+                  const char *arguments)
+{
+  g_autoptr(JsonNode) text = json_node_init_string (json_node_alloc (), arguments);
+  g_autofree char *quoted = json_to_string (text, FALSE);
+
+  return g_strdup_printf ("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                          "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"%s\",\"arguments\":%s}}]}}]}\n\n"
+                          "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                          "data: [DONE]\n\n", name, quoted);
+}
+
+static void
+test_headless (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(NbFakeLlm) llm = nb_fake_llm_new ();
+  g_autofree char *script = fake_server_path ();
+  g_autofree char *config_path = g_build_filename (fixture->tmpdir, "config.json", NULL);
+  g_autofree char *workspace = g_build_filename (fixture->tmpdir, "workspace", NULL);
+  g_autofree char *data_dir = g_build_filename (fixture->tmpdir, "data", NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *calls = tool_call_stream ("mcp_fake_echo", "{\"text\":\"from the model\"}");
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("All done.");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *first_request;
+  JsonArray *messages;
+  JsonObject *tool_message = NULL;
+  Run run = { 0 };
+
+  config = g_strdup_printf ("{\"agents\":{\"defaults\":{\"model\":\"gpt-4o\",\"workspace\":\"%s\"}},"
+                            "\"providers\":{\"openai\":{\"apiKey\":\"sk-test\",\"apiBase\":\"%s\"}},"
+                            "\"tools\":{\"mcpServers\":{"
+                            "\"fake\":{\"command\":\"node\",\"args\":[\"%s\",\"normal\"]},"
+                            "\"missing\":{\"command\":\"/nonexistent/mcp-server\"}}}}",
+                            workspace, nb_fake_llm_get_url (llm), script);
+  nb_test_write_file (config_path, config);
+  nb_fake_llm_queue_body (llm, 200, "text/event-stream", calls);
+  nb_fake_llm_queue_body (llm, 200, "text/event-stream", reply);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", fixture->tmpdir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/nanobot-test-bus", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "OPENAI_API_KEY");
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NANOBOT_BIN"),
+                                         "--config", config_path, "-m", "Echo something", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &run);
+  nb_test_wait_for (&run.done, WAIT_MS);
+
+  g_test_message ("stderr: %s", run.err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpstr (run.out, ==, "All done.\n");
+  /* One line for the broken server; the call shows like any other. */
+  g_assert_nonnull (strstr (run.err, "nanobot: MCP server “missing” failed: Could not start “/nonexistent/mcp-server”: "));
+  g_assert_true (strstr (run.err, " failed: ") == g_strrstr (run.err, " failed: "));
+  g_assert_null (strstr (run.err, "MCP missing"));
+  g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"from the model\")\n"));
+  g_assert_null (strstr (run.err, "“fake”"));
+
+  /* The MCP tools were in the very first request, and the result came back. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (llm), ==, 2);
+  first_request = nb_fake_llm_get_request (llm, 0)->body;
+  g_assert_nonnull (strstr (first_request, "\"name\":\"mcp_fake_echo\""));
+  g_assert_nonnull (strstr (first_request, "\"name\":\"read_file\""));
+  messages = json_object_get_array_member (nb_fake_llm_get_request_object (llm, 1), "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (messages, i), "role"), "tool") == 0)
+      tool_message = json_array_get_object_element (messages, i);
+  g_assert_nonnull (tool_message);
+  g_assert_cmpstr (json_object_get_string_member (tool_message, "content"), ==, "echo: from the model");
+
+  g_free (run.out);
+  g_free (run.err);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -658,7 +967,10 @@ main (int   argc,
 
   g_test_add_func ("/mcp/names", test_names);
   g_test_add_func ("/mcp/format", test_format);
+  g_test_add_func ("/mcp/warn-on-stderr", test_warn_on_stderr);
+  g_test_add_func ("/mcp/parent-dies", test_parent_dies);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/mcp/config", test_config);
   ADD ("/mcp/stdio/everything", test_everything_stdio);
   ADD ("/mcp/stdio/filesystem", test_filesystem);
   ADD ("/mcp/stdio/basic", test_fake_basic);
@@ -667,12 +979,17 @@ main (int   argc,
   ADD ("/mcp/stdio/invalid-json", test_fake_garbage);
   ADD ("/mcp/stdio/huge", test_fake_huge);
   ADD ("/mcp/stdio/big", test_fake_big);
+  ADD ("/mcp/stdio/closed-pipe", test_fake_closed_pipe);
   ADD ("/mcp/stdio/timeout", test_fake_timeout);
   ADD ("/mcp/stdio/cancel", test_fake_cancel);
+  ADD ("/mcp/stdio/cancel-while-connecting", test_cancel_while_connecting);
   ADD ("/mcp/stdio/server-requests", test_fake_server_requests);
   ADD ("/mcp/stdio/list-changed", test_fake_list_changed);
   ADD ("/mcp/stdio/versions", test_fake_versions);
+  ADD ("/mcp/stdio/registry", test_registry);
+  ADD ("/mcp/headless", test_headless);
   ADD ("/mcp/stdio/bad-command", test_bad_command);
+  ADD ("/mcp/stdio/process-group", test_process_group);
 #undef ADD
 
   return g_test_run ();

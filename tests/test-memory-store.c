@@ -288,10 +288,10 @@ test_one_at_a_time (Fixture       *f,
   script (f->provider, REPLY_SAVE, "{\"history_entry\": \"[2026-02-20 09:15] First.\", \"memory_update\": \"m1\"}");
   script (f->provider, REPLY_SAVE, "{\"history_entry\": \"[2026-02-20 09:16] Second.\", \"memory_update\": \"m2\"}");
 
-  g_assert_true (nb_memory_store_maybe_consolidate (f->store, f->session, NB_PROVIDER (f->provider), "m", 10));
+  g_assert_true (nb_memory_store_maybe_consolidate (f->store, f->session, NB_PROVIDER (f->provider), "m", 10, NULL));
   g_assert_true (nb_memory_store_is_consolidating (f->store, f->session));
   /* A second background start for the same session is refused. */
-  g_assert_false (nb_memory_store_maybe_consolidate (f->store, f->session, NB_PROVIDER (f->provider), "m", 10));
+  g_assert_false (nb_memory_store_maybe_consolidate (f->store, f->session, NB_PROVIDER (f->provider), "m", 10, NULL));
   /* An explicit one (/new) waits for the running one. */
   nb_memory_store_consolidate_async (f->store, f->session, NB_PROVIDER (f->provider), "m", 10, TRUE,
                                      NULL, nb_test_store_result_cb, &result);

@@ -22,19 +22,36 @@ fixture_setup (Fixture       *f,
   f->store = nb_session_store_new (f->dir);
 }
 
+/* Drops the last reference to @object, waiting for worker threads that
+ * may hold one a moment longer (a GTask is released after its callback). */
+static void
+release_object (gpointer object)
+{
+  gpointer watch = object;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (object, &watch);
+  g_object_unref (object);
+  while (watch != NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (watch);
+}
+
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_assert_finalize_object (f->store);
+  release_object (f->store);
   nb_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
+static void release_object (gpointer object);
+
 static NbSessionStore *
 reopen_store (Fixture *f)
 {
-  g_assert_finalize_object (f->store);
+  release_object (f->store);
   f->store = nb_session_store_new (f->dir);
   return f->store;
 }
@@ -415,6 +432,33 @@ test_python_reads_ours (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "metadata"), "n"), ==, 7);
 }
 
+/* A last_consolidated past the last message (a damaged or hand-edited
+ * file) would hide the conversation from the model: it counts from 0. */
+static void
+test_offset_past_end (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *path = nb_session_store_get_path (f->store, "cli:past");
+  g_autofree char *pattern = NULL;
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+
+  nb_test_write_file (path,
+                      "{\"_type\":\"metadata\",\"key\":\"cli:past\",\"created_at\":\"2026-01-01T00:00:00\",\"updated_at\":\"2026-01-01T00:00:00\",\"metadata\":{},\"last_consolidated\":999}\n"
+                      "{\"role\":\"user\",\"content\":\"one\",\"timestamp\":\"2026-01-01T00:00:01\"}\n"
+                      "{\"role\":\"assistant\",\"content\":\"two\",\"timestamp\":\"2026-01-01T00:00:02\"}\n");
+
+  pattern = g_strdup_printf ("%s: last_consolidated 999 is past the 2 messages*", path);
+  g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
+  session = open_session (f->store, "cli:past");
+  g_test_assert_expected_messages ();
+
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 2);
+  g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 0);
+  history = nb_session_get_history (session, 50);
+  g_assert_cmpuint (history->len, ==, 2);
+}
+
 static void
 test_bad_lines (Fixture       *f,
                 gconstpointer  data)
@@ -442,6 +486,9 @@ test_bad_lines (Fixture       *f,
   g_free (pattern);
   pattern = g_strdup_printf ("%s:7: dropped an incomplete last line", path);
   g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
+  g_free (pattern);
+  pattern = g_strdup_printf ("%s had 2 malformed lines: rewrote it without them, the original is %s.damaged-*", path, path);
+  g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
   session = open_session (f->store, "cli:bad");
   g_test_assert_expected_messages ();
 
@@ -449,24 +496,166 @@ test_bad_lines (Fixture       *f,
   g_assert_cmpstr (nb_message_get_content (nb_session_get_message (session, 1)), ==, "two");
   g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 0);
 
-  /* The torn line was cut off; the next line starts cleanly. */
+  /* The original is kept aside; the file was rewritten from what loaded
+   * and the Python loader, which refuses any bad line, reads it again. */
+  {
+    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+    const char *name;
+    guint backups = 0;
+
+    while ((name = g_dir_read_name (dir)) != NULL)
+      if (g_str_has_prefix (name, "cli_bad.jsonl.damaged-"))
+        {
+          g_autofree char *backup = g_build_filename (f->dir, name, NULL);
+          g_autofree char *kept = nb_test_read_file (backup);
+
+          g_assert_nonnull (strstr (kept, "[1,2,3]\n"));
+          backups++;
+        }
+    g_assert_cmpuint (backups, ==, 1);
+  }
   contents = nb_test_read_file (path);
-  g_assert_true (g_str_has_suffix (contents, "\"two\",\"timestamp\":\"2026-01-01T00:00:02\"}\n"));
+  g_assert_null (strstr (contents, "[1,2,3]"));
+  g_assert_true (g_str_has_prefix (contents, "{\"_type\":\"metadata\""));
+  run_python_loader (path, &result);
+  g_assert_cmpint (json_object_get_int_member (result, "n_messages"), ==, 2);
+
   add (session, "user", "three");
   save (f->store, session);
   g_clear_object (&session);
 
-  g_free (pattern);
-  pattern = g_strdup_printf ("%s:3: skipped a malformed line*", path);
-  g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
-  g_free (pattern);
-  pattern = g_strdup_printf ("%s:4: skipped a malformed line*", path);
-  g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
   reopen_store (f);
   session = open_session (f->store, "cli:bad");
-  g_test_assert_expected_messages ();
   g_assert_cmpuint (nb_session_get_n_messages (session), ==, 3);
   g_assert_cmpstr (nb_message_get_content (nb_session_get_message (session, 2)), ==, "three");
+}
+
+/* Garbage of every kind between good lines: the good ones all load, the
+ * rest is reported, nothing crashes. */
+static void
+test_garbage (Fixture       *f,
+              gconstpointer  data)
+{
+  static const char * const junk[] = {
+    "", "   \t ", "null", "42", "\"text\"", "[]", "{", "}", "{\"role\":", "\xff\xfe\xfd",
+    "{\"role\":\"user\",\"content\":\"\xc3\x28\"}", "{\"a\":1}{\"b\":2}", "1, 2",
+    "{\"_type\":\"metadata\",\"last_consolidated\":-5,\"metadata\":[1],\"created_at\":7}",
+    "{\"_type\":\"metadata\",\"last_consolidated\":99999999999}",
+  };
+  g_autofree char *path = nb_session_store_get_path (f->store, "cli:junk");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  guint good = 0;
+
+  for (guint i = 0; i < 200; i++)
+    {
+      if (g_test_rand_int_range (0, 3) == 0)
+        {
+          g_string_append_printf (text, "{\"role\":\"user\",\"content\":\"good %u\"}\n", good);
+          good++;
+        }
+      else
+        {
+          g_string_append (text, junk[g_test_rand_int_range (0, G_N_ELEMENTS (junk))]);
+          g_string_append_c (text, '\n');
+        }
+    }
+  /* A NUL inside a line, too. */
+  {
+    static const char with_nul[] = "{\"role\":\"user\",\0\"content\":\"x\"}\n";
+
+    g_string_append_len (text, with_nul, sizeof with_nul - 1);
+  }
+  g_file_set_contents (path, text->str, text->len, &error);
+  g_assert_no_error (error);
+
+  /* Each bad line is reported with a message (not fatal). */
+  session = nb_session_store_open (f->store, "cli:junk", &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (nb_session_get_n_messages (session), >=, good);
+  for (guint i = 0, seen = 0; i < nb_session_get_n_messages (session); i++)
+    {
+      const char *content = nb_message_get_content (nb_session_get_message (session, i));
+      g_autofree char *expected = g_strdup_printf ("good %u", seen);
+
+      if (g_strcmp0 (content, expected) == 0)
+        seen++;
+      if (i == nb_session_get_n_messages (session) - 1)
+        g_assert_cmpuint (seen, ==, good);
+    }
+  g_assert_cmpuint (nb_session_get_last_consolidated (session), <=, nb_session_get_n_messages (session));
+}
+
+static void
+test_torn_last_line (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char good[] =
+    "{\"role\":\"user\",\"content\":\"one\",\"timestamp\":\"2026-01-01T00:00:01\"}\n"
+    "{\"role\":\"assistant\",\"content\":\"two\",\"timestamp\":\"2026-01-01T00:00:02\"}\n";
+  g_autofree char *path = nb_session_store_get_path (f->store, "cli:torn");
+  g_autofree char *torn = g_strconcat (good, "{\"role\":\"user\",\"content\":\"thr", NULL);
+  g_autofree char *pattern = g_strdup_printf ("%s:3: dropped an incomplete last line", path);
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *contents = NULL;
+
+  nb_test_write_file (path, torn);
+  g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
+  session = open_session (f->store, "cli:torn");
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 2);
+
+  /* Cut back to the last complete line, nothing else touched. */
+  contents = nb_test_read_file (path);
+  g_assert_cmpstr (contents, ==, good);
+
+  add (session, "user", "three");
+  save (f->store, session);
+  run_python_loader (path, &result);
+  g_assert_cmpint (json_object_get_int_member (result, "n_messages"), ==, 3);
+}
+
+static void
+test_open_async (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *fixture = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "data", "python-session.jsonl", NULL);
+  g_autofree char *contents = nb_test_read_file (fixture);
+  g_autofree char *path = nb_session_store_get_path (f->store, "telegram:4242");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) again = NULL;
+  g_autoptr(GAsyncResult) missing = NULL;
+  g_autoptr(NbSession) session = NULL;
+  g_autoptr(NbSession) same = NULL;
+  g_autoptr(NbSession) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+
+  nb_test_write_file (path, contents);
+  nb_session_store_open_async (f->store, "telegram:4242", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 5000);
+  session = nb_session_store_open_finish (f->store, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 8);
+  g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 4);
+
+  /* The same object for the same key, whichever way it is opened. */
+  nb_session_store_open_async (f->store, "telegram:4242", NULL, nb_test_store_result_cb, &again);
+  nb_test_wait_result (&again, 5000);
+  same = nb_session_store_open_finish (f->store, again, &error);
+  g_assert_true (same == session);
+
+  nb_session_store_open_async (f->store, "cli:none", NULL, nb_test_store_result_cb, &missing);
+  nb_test_wait_result (&missing, 5000);
+  fresh = nb_session_store_open_finish (f->store, missing, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (nb_session_get_n_messages (fresh), ==, 0);
+
+  release_task (&result);
+  release_task (&again);
+  release_task (&missing);
 }
 
 static void
@@ -712,6 +901,10 @@ main (int   argc,
   ADD ("/session-store/python-fixture", test_python_fixture);
   ADD ("/session-store/python-reads-ours", test_python_reads_ours);
   ADD ("/session-store/bad-lines", test_bad_lines);
+  ADD ("/session-store/offset-past-end", test_offset_past_end);
+  ADD ("/session-store/torn-last-line", test_torn_last_line);
+  ADD ("/session-store/garbage", test_garbage);
+  ADD ("/session-store/open-async", test_open_async);
   ADD ("/session-store/last-line-without-newline", test_complete_last_line_without_newline);
   ADD ("/session-store/compaction", test_compaction);
   ADD ("/session-store/list", test_list);

@@ -134,6 +134,45 @@ test_history_no_orphans (void)
 }
 
 static void
+test_history_no_unanswered_calls (void)
+{
+  g_autoptr(NbSession) session = nb_session_new ("cli:direct");
+  g_autoptr(NbMessage) looking = make_message ("assistant", "Looking.", "call_1");
+  g_autoptr(GPtrArray) history = NULL;
+  JsonArray *calls = nb_message_get_tool_calls (looking);
+  JsonObject *second = json_object_new ();
+  JsonObject *m;
+
+  json_object_set_string_member (second, "id", "call_2");
+  json_object_set_string_member (second, "type", "function");
+  json_array_add_object_element (calls, second);
+
+  /* What a process killed while its tools ran leaves behind: call_2 and
+   * call_3 never got a result. */
+  append (session, "user", "one", NULL);
+  nb_session_append (session, looking);
+  append (session, "tool", "result 1", "call_1");
+  append (session, "user", "two", NULL);
+  append (session, "assistant", NULL, "call_3");
+  append (session, "user", "three", NULL);
+  append (session, "assistant", "ok", NULL);
+
+  history = nb_session_get_history (session, 50);
+  g_assert_cmpuint (history->len, ==, 6);
+  m = g_ptr_array_index (history, 1);
+  g_assert_cmpstr (json_object_get_string_member (m, "content"), ==, "Looking.");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (m, "tool_calls")), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (m, "tool_calls"), 0), "id"), ==, "call_1");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (history, 2), "tool_call_id"), ==, "call_1");
+  /* The call without text and without result is left out whole. */
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (history, 3), "content"), ==, "two");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (history, 4), "content"), ==, "three");
+  /* The session itself keeps everything. */
+  g_assert_cmpuint (json_array_get_length (nb_message_get_tool_calls (looking)), ==, 2);
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 7);
+}
+
+static void
 test_clear (void)
 {
   g_autoptr(NbSession) session = nb_session_new ("cli:direct");
@@ -141,7 +180,10 @@ test_clear (void)
   append (session, "user", "one", NULL);
   nb_session_set_saved_count (session, 1);
   nb_session_set_last_consolidated (session, 1);
+  nb_session_set_updated_at (session, "2001-01-01T00:00:00.000000");
   nb_session_clear (session);
+  /* As the Python nanobot's clear(): the session was just changed. */
+  g_assert_cmpstr (nb_session_get_updated_at (session), >, "2001-01-01T00:00:00.000000");
   g_assert_cmpuint (nb_session_get_n_messages (session), ==, 0);
   g_assert_cmpuint (nb_session_get_saved_count (session), ==, 0);
   g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 0);
@@ -156,6 +198,7 @@ main (int   argc,
   g_test_add_func ("/session/list-model", test_list_model);
   g_test_add_func ("/session/history-window", test_history_window);
   g_test_add_func ("/session/history-no-orphans", test_history_no_orphans);
+  g_test_add_func ("/session/history-no-unanswered-calls", test_history_no_unanswered_calls);
   g_test_add_func ("/session/clear", test_clear);
 
   return g_test_run ();

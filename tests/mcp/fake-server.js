@@ -10,7 +10,7 @@
 // answers with the client's replies), "change" (announces a new tool list).
 // MODE "paged" lists tools over several pages, "old" negotiates 2024-11-05,
 // "future" answers initialize with a version nobody speaks, "noinit" never
-// answers initialize.
+// answers initialize, "notools" declares no tools capability.
 'use strict';
 
 const mode = process.argv[2] || 'normal';
@@ -20,6 +20,17 @@ let nextServerId = 1000;
 let extraTool = false;
 
 process.stderr.write(`fake MCP server started in mode ${mode}\n`);
+
+// "family": ignore SIGTERM and leave a child behind that ignores it too;
+// only killing the process group with SIGKILL ends them.
+if (mode === 'family' || mode === 'family-child') {
+  process.on('SIGTERM', () => process.stderr.write('ignoring SIGTERM\n'));
+  if (mode === 'family-child') {
+    setInterval(() => {}, 1000);
+    return;
+  }
+  require('child_process').spawn(process.execPath, [__filename, 'family-child'], {stdio: 'ignore'});
+}
 
 function send(message) {
   process.stdout.write(JSON.stringify(message) + '\n');
@@ -35,7 +46,7 @@ function tool(name, readOnly) {
 }
 
 function allTools() {
-  const tools = ['echo', 'hang', 'crash', 'garbage', 'huge', 'big', 'fail', 'received', 'ping_me', 'change']
+  const tools = ['echo', 'hang', 'crash', 'garbage', 'huge', 'big', 'fail', 'received', 'ping_me', 'change', 'deafen']
     .map((name) => tool(name, name === 'echo'));
   tools.push({name: 'weird name/with:chars' + 'x'.repeat(80), inputSchema: {type: 'object'}});
   // Wrongly typed fields: read as missing. A tool without a name is dropped.
@@ -92,6 +103,18 @@ function callTool(id, name, args) {
     send({jsonrpc: '2.0', id: otherId, method: 'sampling/createMessage', params: {}});
     break;
   }
+  case 'deafen':
+    // Stops reading: the client's next write meets a closed pipe.
+    process.stdin.pause();
+    process.stdin.removeAllListeners('end');
+    try {
+      require('fs').closeSync(0);
+    } catch (e) {
+      process.stderr.write(`closing stdin: ${e}\n`);
+    }
+    text(id, 'not listening any more');
+    setInterval(() => {}, 1000);
+    break;
   case 'change':
     extraTool = true;
     text(id, 'changed');
@@ -131,12 +154,16 @@ function handle(message) {
       version = '2099-01-01';
     send({jsonrpc: '2.0', id: message.id, result: {
       protocolVersion: version,
-      capabilities: {tools: {listChanged: true}},
+      capabilities: mode === 'notools' ? {prompts: {}} : {tools: {listChanged: true}},
       serverInfo: {name: 'fake', version: '1.0'},
     }});
     break;
   }
   case 'tools/list': {
+    if (mode === 'notools') {
+      send({jsonrpc: '2.0', id: message.id, error: {code: -32601, message: 'Method not found'}});
+      break;
+    }
     const tools = allTools();
     if (mode !== 'paged') {
       send({jsonrpc: '2.0', id: message.id, result: {tools}});
@@ -174,4 +201,10 @@ process.stdin.on('data', (chunk) => {
       handle(JSON.parse(line));
   }
 });
-process.stdin.on('end', () => process.exit(0));
+// "deaf" outlives the end of its input: only a signal ends it.
+process.stdin.on('end', () => {
+  if (mode === 'deaf')
+    setInterval(() => {}, 1000);
+  else
+    process.exit(0);
+});

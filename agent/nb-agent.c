@@ -75,6 +75,7 @@ typedef struct {
   gboolean        side_effects_ran;
   gboolean        side_effects_in_batch; /* since the last CHAT phase */
   gboolean        answered;     /* the message tool already answered this chat */
+  gboolean        save_failed;  /* reported once per turn */
   GSource        *cancel_source;
   GCancellable   *cancellable;  /* the turn's, or its own: /stop cancels it */
 } Turn;
@@ -125,6 +126,7 @@ enum {
   MESSAGE_APPENDED,
   MESSAGE,
   TURN_FINISHED,
+  SAVE_FAILED,
   N_SIGNALS
 };
 
@@ -342,6 +344,19 @@ nb_agent_class_init (NbAgentClass *klass)
                   NB_TYPE_SESSION,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * NbAgent::save-failed:
+   * @session: the session that could not be written
+   * @message: why
+   *
+   * Emitted at most once per turn when the session's file could not be
+   * written; the turn goes on with the messages in memory.
+   */
+  signals[SAVE_FAILED] =
+    g_signal_new ("save-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  NB_TYPE_SESSION,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -586,6 +601,19 @@ notify_busy (NbAgent *self)
 
 /* Session bookkeeping */
 
+/* The conversation goes on in memory; the user is told once per turn that
+ * it is not being saved, instead of a warning per message. */
+static void
+turn_report_save_failure (Turn         *turn,
+                          const GError *error)
+{
+  if (turn->save_failed)
+    return;
+  turn->save_failed = TRUE;
+  g_debug ("Could not save session %s: %s", turn->session_key, error->message);
+  g_signal_emit (turn->agent, signals[SAVE_FAILED], 0, turn->session, error->message);
+}
+
 static void
 turn_append (Turn       *turn,
              JsonObject *request_message,
@@ -618,7 +646,7 @@ turn_append (Turn       *turn,
       g_autoptr(GError) error = NULL;
 
       if (!nb_session_store_append (turn->agent->store, turn->session, &error))
-        g_warning ("Could not save session %s: %s", turn->session_key, error->message);
+        turn_report_save_failure (turn, error);
     }
 
   g_signal_emit (turn->agent, signals[MESSAGE_APPENDED], 0, turn->session, message);
@@ -678,7 +706,7 @@ turn_finish (GTask      *task,
           g_autoptr(GError) sync_error = NULL;
 
           if (!nb_session_store_sync (self->store, turn->session, &sync_error))
-            g_warning ("Could not save session %s: %s", turn->session_key, sync_error->message);
+            turn_report_save_failure (turn, sync_error);
         }
 
       /* A tool may have written a bootstrap file, MEMORY.md or a skill. */

@@ -963,12 +963,13 @@ finish_status_error (GTask *task)
       if (after > RETRY_AFTER_CAP_S)
         {
           g_autofree char *what = error_body_message (self, call->error_body);
+          g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) after);
 
           complete (task, NULL,
                     g_error_new (NB_PROVIDER_ERROR,
                                  status == 429 ? NB_PROVIDER_ERROR_RATE_LIMIT : NB_PROVIDER_ERROR_SERVER,
-                                 _("%s: HTTP %u, the server asks to wait %" G_GINT64_FORMAT " s before trying again (%s)"),
-                                 provider_name (self), status, after,
+                                 _("%s: HTTP %u, the server asks to wait %s s before trying again (%s)"),
+                                 provider_name (self), status, seconds,
                                  what != NULL ? what : soup_message_get_reason_phrase (call->message)));
           return;
         }

@@ -25,6 +25,7 @@ typedef struct {
   gboolean      interrupted;
   gboolean      at_line_start;
   int           status;
+  gboolean      save_failed;
   GError       *error;
 } Headless;
 
@@ -174,6 +175,30 @@ run_cb (GObject      *source,
   /* Sub-agents started during the turn report back before we exit. */
   if (!nb_agent_is_busy (self->agent))
     g_main_loop_quit (self->loop);
+}
+
+static void
+report_save_failure (Headless   *self,
+                     NbSession  *session,
+                     const char *message)
+{
+  if (self->save_failed)
+    return;
+  self->save_failed = TRUE;
+  end_line (self);
+  g_printerr ("nanobot: %s\n", message);
+  g_printerr ("nanobot: ");
+  g_printerr (_("the conversation could not be saved to session %s"), nb_session_get_key (session));
+  g_printerr ("\n");
+}
+
+static void
+save_failed_cb (NbAgent    *agent,
+                NbSession  *session,
+                const char *message,
+                Headless   *self)
+{
+  report_save_failure (self, session, message);
 }
 
 static gboolean
@@ -333,6 +358,7 @@ nb_headless_run_agent (NbConfig       *config,
   g_signal_connect (agent, "tool-call-started", G_CALLBACK (tool_call_started_cb), &self);
   g_signal_connect (agent, "message", G_CALLBACK (message_cb), &self);
   g_signal_connect (agent, "turn-finished", G_CALLBACK (turn_finished_cb), &self);
+  g_signal_connect (agent, "save-failed", G_CALLBACK (save_failed_cb), &self);
   g_signal_connect (agent, "notify::busy", G_CALLBACK (busy_cb), &self);
   sigint_id = g_unix_signal_add (SIGINT, sigint_cb, &self);
 
@@ -384,14 +410,20 @@ nb_headless_run_agent (NbConfig       *config,
   {
     g_autoptr(GAsyncResult) synced = NULL;
 
+    g_autoptr(GError) sync_error = NULL;
+
     nb_session_store_sync_async (store, session, NULL, store_result_cb, &synced);
     while (synced == NULL)
       g_main_context_iteration (NULL, TRUE);
-    nb_session_store_sync_finish (store, synced, NULL);
+    if (!nb_session_store_sync_finish (store, synced, &sync_error))
+      report_save_failure (&self, session, sync_error->message);
   }
 
   if (self.interrupted || self.status == 130)
     return 130;
+  /* The reply was shown, but what is not saved is lost: that is a failure. */
+  if (self.save_failed && self.status == 0)
+    return 1;
   if (self.error != NULL)
     g_propagate_error (error, self.error);
   return self.status;

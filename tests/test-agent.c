@@ -349,6 +349,46 @@ assert_session_consistent (Fixture *f)
 }
 
 static void
+save_failed_cb (NbAgent    *agent,
+                NbSession  *session,
+                const char *message,
+                GPtrArray  *failures)
+{
+  g_ptr_array_add (failures, g_strdup (message));
+}
+
+static void
+test_save_failure_reported_once (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  /* A regular file where the sessions folder should be: nothing can be
+   * written there, not even as root. */
+  g_autofree char *blocker = g_build_filename (f->dir, "not-a-folder", NULL);
+  g_autofree char *sessions = g_build_filename (blocker, "sessions", NULL);
+  g_autoptr(NbSessionStore) store = NULL;
+  g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func (g_free);
+
+  nb_test_write_file (blocker, "");
+  store = nb_session_store_new (sessions);
+  nb_agent_set_session_store (f->agent, store);
+  g_signal_connect (f->agent, "save-failed", G_CALLBACK (save_failed_cb), failures);
+  add_tool (f, "read_file", FALSE, 1);
+  nb_scripted_provider_add_calls (f->provider, NULL, "call_1", "read_file", "{}", NULL);
+  nb_scripted_provider_add_reply (f->provider, "Done.");
+
+  reply = run_turn (f, "hi", &error);
+
+  /* The turn itself goes on in memory; the failure is said once. */
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Done.");
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 4);
+  g_assert_cmpuint (failures->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (failures, 0), "not-a-folder"));
+}
+
+static void
 test_plain_reply (Fixture       *f,
                   gconstpointer  data)
 {
@@ -1101,6 +1141,7 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/agent/plain-reply", test_plain_reply);
+  ADD ("/agent/save-failure-reported-once", test_save_failure_reported_once);
   ADD ("/agent/parallel-ordered", test_parallel_ordered);
   ADD ("/agent/side-effects-ordered", test_side_effects_ordered);
   ADD ("/agent/bad-calls", test_bad_calls);

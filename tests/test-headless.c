@@ -111,6 +111,31 @@ run_clear (Run *run)
   run->done = FALSE;
 }
 
+/* The reply is shown, but a conversation that cannot be written is lost:
+ * say so once and fail. */
+static void
+test_save_failure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk-headless\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Said, not saved");
+  g_autofree char *sessions = g_build_filename (fixture->dir, "data", "nanobot", "sessions", NULL);
+  Run run = { 0 };
+
+  write_config (fixture, providers, "gpt-4o");
+  /* A regular file where the sessions folder should be. */
+  nb_test_write_file (sessions, "");
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  run_start (fixture, &run, "Say something");
+  g_assert_cmpint (run_finish (&run), ==, 1);
+  g_assert_cmpstr (run.out, ==, "Said, not saved\n");
+  g_assert_nonnull (strstr (run.err, "could not be saved to session cli:direct"));
+  g_assert_true (strstr (run.err, "could not be saved") == g_strrstr (run.err, "could not be saved"));
+  g_assert_null (strstr (run.err, "WARNING"));
+  run_clear (&run);
+}
+
 static void
 test_streams_reply (Fixture       *fixture,
                     gconstpointer  data)
@@ -503,6 +528,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("/headless/streams-reply", test_streams_reply);
+  ADD ("/headless/save-failure", test_save_failure);
   ADD ("/headless/anthropic", test_anthropic);
   ADD ("/headless/provider-fails", test_provider_fails);
   ADD ("/headless/nothing-at-ollama", test_nothing_at_ollama);

@@ -467,6 +467,22 @@ test_fake_garbage (Fixture       *fixture,
   assert_recovers (fixture, server);
 }
 
+/* A banner on stdout before the first message is skipped, as the
+ * reference clients do; garbage after it still fails (above). */
+static void
+test_fake_banner (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *result = NULL;
+  NbMcpServer *server;
+
+  fixture->manager = manager_for ("fake", fake_config ("banner", 0));
+  server = start_and_wait (fixture->manager, "fake");
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
+  result = run_tool (fixture->manager, "mcp_fake_echo", "{\"text\":\"after the banner\"}");
+  g_assert_cmpstr (result, ==, "echo: after the banner");
+}
+
 static void
 test_fake_huge (Fixture       *fixture,
                 gconstpointer  data)
@@ -977,6 +993,7 @@ main (int   argc,
   ADD ("/mcp/stdio/paged", test_fake_paged);
   ADD ("/mcp/stdio/crash", test_fake_crash);
   ADD ("/mcp/stdio/invalid-json", test_fake_garbage);
+  ADD ("/mcp/stdio/banner", test_fake_banner);
   ADD ("/mcp/stdio/huge", test_fake_huge);
   ADD ("/mcp/stdio/big", test_fake_big);
   ADD ("/mcp/stdio/closed-pipe", test_fake_closed_pipe);

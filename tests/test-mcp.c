@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <unistd.h>
 
@@ -36,24 +38,54 @@ fake_server_path (void)
   return g_build_filename (g_getenv ("NB_MCP_TEST_DATA"), "fake-server.js", NULL);
 }
 
-/* Any process still running one of our servers. */
+/* Every process this test starts (servers, their children, nanobot)
+ * inherits NB_MCP_TEST_OWNER=<our pid>, so that the check below sees our
+ * servers only, not those of a test running alongside (test-mcp-http
+ * runs the same server-everything). */
+#define OWNER_VARIABLE "NB_MCP_TEST_OWNER"
+
+static void
+mark_children (void)
+{
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+
+  g_setenv (OWNER_VARIABLE, pid, TRUE);
+}
+
+static gboolean
+has_marker (const char *environ_path,
+            const char *marker)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  gsize marker_length = strlen (marker) + 1;   /* with its NUL */
+
+  if (!g_file_get_contents (environ_path, &contents, &length, NULL))
+    return FALSE;
+  for (gsize i = 0; i + marker_length <= length; i += strlen (contents + i) + 1)
+    if (memcmp (contents + i, marker, marker_length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Any process still running that we started (a leaked server). */
 static gboolean
 servers_running (void)
 {
-  g_autofree char *out = NULL;
-  int status = 0;
-  const char *patterns[] = { node_modules (), g_getenv ("NB_MCP_TEST_DATA") };
+  g_autofree char *marker = g_strdup_printf (OWNER_VARIABLE "=%d", (int) getpid ());
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
 
-  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
     {
-      const char *argv[] = { "pgrep", "-f", patterns[i], NULL };
-      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
 
-      g_clear_pointer (&out, g_free);
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                    NULL, NULL, &out, NULL, &status, &error);
-      g_assert_no_error (error);
-      if (g_spawn_check_wait_status (status, NULL))
+      if (!g_ascii_isdigit (name[0]) || atoi (name) == (int) getpid ())
+        continue;
+      /* A zombie's environment reads empty: it counts as gone. */
+      path = g_build_filename ("/proc", name, "environ", NULL);
+      if (has_marker (path, marker))
         return TRUE;
     }
   return FALSE;
@@ -980,6 +1012,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  mark_children ();
 
   g_test_add_func ("/mcp/names", test_names);
   g_test_add_func ("/mcp/format", test_format);

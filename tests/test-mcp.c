@@ -960,8 +960,9 @@ test_headless (Fixture       *fixture,
                             "\"providers\":{\"openai\":{\"apiKey\":\"sk-test\",\"apiBase\":\"%s\"}},"
                             "\"tools\":{\"mcpServers\":{"
                             "\"fake\":{\"command\":\"node\",\"args\":[\"%s\",\"normal\"]},"
+                            "\"slow\":{\"command\":\"node\",\"args\":[\"%s\",\"noinit\"]},"
                             "\"missing\":{\"command\":\"/nonexistent/mcp-server\"}}}}",
-                            workspace, nb_fake_llm_get_url (llm), script);
+                            workspace, nb_fake_llm_get_url (llm), script, script);
   nb_test_write_file (config_path, config);
   nb_fake_llm_queue_body (llm, 200, "text/event-stream", calls);
   nb_fake_llm_queue_body (llm, 200, "text/event-stream", reply);
@@ -990,6 +991,10 @@ test_headless (Fixture       *fixture,
   g_assert_null (strstr (run.err, "MCP missing"));
   g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"from the model\")\n"));
   g_assert_null (strstr (run.err, "“fake”"));
+  /* A server that never answers holds the turn up for 10 s at most, and
+   * the line says what that means rather than "connecting". */
+  g_assert_nonnull (strstr (run.err, "nanobot: MCP server “slow” has not answered within 10 seconds; "
+                                     "starting without its tools, which join if it connects\n"));
 
   /* The MCP tools were in the very first request, and the result came back. */
   g_assert_cmpuint (nb_fake_llm_get_n_requests (llm), ==, 2);

@@ -57,6 +57,7 @@ typedef enum {
   KIND_BOOL,
   KIND_STRING_ARRAY,
   KIND_STRING_MAP,   /* an object whose values are strings */
+  KIND_HEADER_MAP,   /* HTTP header names to single-line values */
 } ValueKind;
 
 typedef struct {
@@ -83,7 +84,7 @@ static const KnownKey known_keys[] = {
   { "providers.*", KIND_OBJECT },
   { "providers.*.apiKey", KIND_STRING },
   { "providers.*.apiBase", KIND_STRING },
-  { "providers.*.extraHeaders", KIND_STRING_MAP },
+  { "providers.*.extraHeaders", KIND_HEADER_MAP },
   { "tools", KIND_OBJECT },
   { "tools.web", KIND_OBJECT },
   { "tools.web.search", KIND_OBJECT },
@@ -103,7 +104,7 @@ static const KnownKey known_keys[] = {
   { "tools.mcpServers.*.env", KIND_STRING_MAP },
   { "tools.mcpServers.*.url", KIND_STRING },
   { "tools.mcpServers.*.type", KIND_STRING },
-  { "tools.mcpServers.*.headers", KIND_STRING_MAP },
+  { "tools.mcpServers.*.headers", KIND_HEADER_MAP },
   { "tools.mcpServers.*.toolTimeout", KIND_INT, 1 },
 };
 
@@ -290,6 +291,10 @@ map_positions (const char *text)
 
   g_array_set_clear_func (stack, frame_clear);
 
+  /* json-glib skips a byte order mark; so do the positions. */
+  if (g_str_has_prefix (text, "\xef\xbb\xbf"))
+    text += 3;
+
   for (const char *p = text; *p; )
     {
       Frame *top = stack->len ? &g_array_index (stack, Frame, stack->len - 1) : NULL;
@@ -318,7 +323,9 @@ map_positions (const char *text)
         }
       if (c == '}' || c == ']')
         {
-          g_array_set_size (stack, stack->len - 1);
+          /* Never below empty, whatever the text holds. */
+          if (stack->len > 0)
+            g_array_set_size (stack, stack->len - 1);
           expect_key = FALSE;
           p++, col++;
           continue;
@@ -406,6 +413,18 @@ find_known (const char *pattern)
   return NULL;
 }
 
+/* An HTTP field name: a token (RFC 9110, 5.1). */
+static gboolean
+is_header_name (const char *name)
+{
+  if (*name == '\0')
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("!#$%&'*+-.^_`|~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 node_is_string_or_null (JsonNode *node)
 {
@@ -487,6 +506,7 @@ validate_value (Validation     *v,
       return TRUE;
 
     case KIND_STRING_MAP:
+    case KIND_HEADER_MAP:
       if (JSON_NODE_HOLDS_NULL (node))
         return TRUE;
       if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -497,12 +517,18 @@ validate_value (Validation     *v,
 
         for (GList *l = names; l; l = l->next)
           {
-            if (!node_is_string_or_null (json_object_get_member (map, l->data)))
-              {
-                g_autofree char *item_raw = g_strconcat (raw_path, ".", l->data, NULL);
-                g_autofree char *item_shown = g_strconcat (shown, ".", l->data, NULL);
-                return invalid (v, item_raw, item_shown, _("must be a string"));
-              }
+            JsonNode *item = json_object_get_member (map, l->data);
+            g_autofree char *item_raw = g_strconcat (raw_path, ".", l->data, NULL);
+            g_autofree char *item_shown = g_strconcat (shown, ".", l->data, NULL);
+
+            if (!node_is_string_or_null (item))
+              return invalid (v, item_raw, item_shown, _("must be a string"));
+            if (key->kind == KIND_HEADER_MAP && !is_header_name (l->data))
+              return invalid (v, raw_path, shown,
+                              _("has a name that cannot be an HTTP header (letters, digits and !#$%&'*+-.^_`|~ only)"));
+            if (key->kind == KIND_HEADER_MAP && JSON_NODE_HOLDS_VALUE (item) &&
+                strpbrk (json_node_get_string (item), "\r\n") != NULL)
+              return invalid (v, item_raw, item_shown, _("must be on one line"));
           }
       }
       return TRUE;

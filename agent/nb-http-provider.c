@@ -723,8 +723,9 @@ schedule_retry (GTask *task,
   return TRUE;
 }
 
-/* Seconds to wait from a Retry-After header (seconds or an HTTP date). */
-static gint
+/* Seconds to wait from a Retry-After header (seconds or an HTTP date);
+ * -1 without one. Not capped: the caller decides what is too long. */
+static gint64
 parse_retry_after (const char *value)
 {
   g_autoptr(GDateTime) when = NULL;
@@ -736,14 +737,14 @@ parse_retry_after (const char *value)
     return -1;
   seconds = g_ascii_strtoll (value, &end, 10);
   if (end != value && (*end == '\0' || g_ascii_isspace (*end)))
-    return (gint) CLAMP (seconds, 0, RETRY_AFTER_CAP_S);
+    return CLAMP (seconds, 0, G_MAXINT);
 
   when = soup_date_time_new_from_http_string (value);
   if (when == NULL)
     return -1;
   now = g_date_time_new_now_utc ();
   seconds = g_date_time_difference (when, now) / G_TIME_SPAN_SECOND;
-  return (gint) CLAMP (seconds, 0, RETRY_AFTER_CAP_S);
+  return CLAMP (seconds, 0, G_MAXINT);
 }
 
 static char *
@@ -954,8 +955,23 @@ finish_status_error (GTask *task)
     {
       const char *header = soup_message_headers_get_one (soup_message_get_response_headers (call->message),
                                                          "Retry-After");
-      gint after = parse_retry_after (header);
+      gint64 after = parse_retry_after (header);
       guint delay = after >= 0 ? (guint) after * 1000 : backoff_ms (self, call->attempts - 1);
+
+      /* A server that wants more than a minute (a used-up quota) is not
+       * waited for in silence: say so now. */
+      if (after > RETRY_AFTER_CAP_S)
+        {
+          g_autofree char *what = error_body_message (self, call->error_body);
+
+          complete (task, NULL,
+                    g_error_new (NB_PROVIDER_ERROR,
+                                 status == 429 ? NB_PROVIDER_ERROR_RATE_LIMIT : NB_PROVIDER_ERROR_SERVER,
+                                 _("%s: HTTP %u, the server asks to wait %" G_GINT64_FORMAT " s before trying again (%s)"),
+                                 provider_name (self), status, after,
+                                 what != NULL ? what : soup_message_get_reason_phrase (call->message)));
+          return;
+        }
 
       if (schedule_retry (task, delay))
         return;

@@ -6,12 +6,18 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "nb-http.h"
 #include "nb-http-provider-private.h"
 #include "nb-ollama-provider.h"
 
 struct _NbOllamaProvider
 {
   NbHttpProvider parent_instance;
+
+  /* Requests for `model` go to `replacement`: the model a user never chose
+   * (another provider's default) replaced by one Ollama has. */
+  char          *override_model;
+  char          *override_replacement;
 };
 
 G_DEFINE_FINAL_TYPE (NbOllamaProvider, nb_ollama_provider, NB_TYPE_HTTP_PROVIDER)
@@ -149,6 +155,9 @@ nb_ollama_provider_build_request (NbHttpProvider       *self,
       json_array_add_object_element (messages, out);
     }
 
+  if (NB_OLLAMA_PROVIDER (self)->override_replacement != NULL &&
+      g_strcmp0 (model, NB_OLLAMA_PROVIDER (self)->override_model) == 0)
+    model = NB_OLLAMA_PROVIDER (self)->override_replacement;
   json_object_set_string_member (body, "model", model);
   json_object_set_array_member (body, "messages", messages);
   if (request->tools != NULL && json_array_get_length (request->tools) > 0)
@@ -262,9 +271,23 @@ nb_ollama_provider_parse_event (NbHttpProvider    *self,
 }
 
 static void
+nb_ollama_provider_finalize (GObject *object)
+{
+  NbOllamaProvider *self = NB_OLLAMA_PROVIDER (object);
+
+  g_clear_pointer (&self->override_model, g_free);
+  g_clear_pointer (&self->override_replacement, g_free);
+
+  G_OBJECT_CLASS (nb_ollama_provider_parent_class)->finalize (object);
+}
+
+static void
 nb_ollama_provider_class_init (NbOllamaProviderClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   NbHttpProviderClass *http_class = NB_HTTP_PROVIDER_CLASS (klass);
+
+  object_class->finalize = nb_ollama_provider_finalize;
 
   http_class->path = "/api/chat";
   http_class->wire_format = NB_WIRE_FORMAT_NDJSON;
@@ -296,4 +319,141 @@ nb_ollama_provider_new (const char *name,
                        "api-base", api_base,
                        "api-key", api_key,
                        NULL);
+}
+
+/**
+ * nb_ollama_provider_set_model_override:
+ * @model: the model name requests may carry
+ * @replacement: (nullable): what to ask Ollama for instead; %NULL to stop
+ *
+ * Requests for @model ask Ollama for @replacement.
+ */
+void
+nb_ollama_provider_set_model_override (NbOllamaProvider *self,
+                                       const char       *model,
+                                       const char       *replacement)
+{
+  g_return_if_fail (NB_IS_OLLAMA_PROVIDER (self));
+
+  g_free (self->override_model);
+  g_free (self->override_replacement);
+  self->override_model = g_strdup (model);
+  self->override_replacement = replacement != NULL ? g_strdup (replacement) : NULL;
+}
+
+/**
+ * nb_ollama_provider_get_model_override:
+ *
+ * Returns: (nullable): the model requests are redirected to, if any
+ */
+const char *
+nb_ollama_provider_get_model_override (NbOllamaProvider *self)
+{
+  g_return_val_if_fail (NB_IS_OLLAMA_PROVIDER (self), NULL);
+
+  return self->override_replacement;
+}
+
+static void
+list_models_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *message = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  JsonObject *root;
+  JsonArray *models;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (bytes == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (soup_message_get_status (message) != SOUP_STATUS_OK)
+    {
+      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+                               "HTTP %u %s", soup_message_get_status (message),
+                               soup_message_get_reason_phrase (message));
+      return;
+    }
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+         ? json_node_get_object (json_parser_get_root (parser)) : NULL;
+  models = nb_json_get_array (root, "models");
+  for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
+    {
+      JsonNode *node = json_array_get_element (models, i);
+      JsonObject *model = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *name = nb_json_get_string (model, "name");
+
+      if (name == NULL)
+        name = nb_json_get_string (model, "model");
+      if (name != NULL && *name != '\0')
+        g_strv_builder_add (names, name);
+    }
+  g_task_return_pointer (task, g_strv_builder_end (names), (GDestroyNotify) g_strfreev);
+}
+
+/**
+ * nb_ollama_provider_list_models_async:
+ *
+ * Asks the server which models it has (GET {apiBase}/api/tags).
+ */
+void
+nb_ollama_provider_list_models_async (NbOllamaProvider    *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *uri = NULL;
+  const char *api_key = nb_http_provider_get_api_key (NB_HTTP_PROVIDER (self));
+  SoupMessage *message;
+
+  g_task_set_source_tag (task, nb_ollama_provider_list_models_async);
+
+  uri = g_strconcat (nb_http_provider_get_api_base (NB_HTTP_PROVIDER (self)), "/api/tags", NULL);
+  message = soup_message_new (SOUP_METHOD_GET, uri);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+                               _("Invalid server address: %s"), uri);
+      return;
+    }
+  if (api_key != NULL && *api_key != '\0')
+    {
+      g_autofree char *value = g_strconcat ("Bearer ", api_key, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization", value);
+    }
+  nb_http_provider_add_extra_headers (NB_HTTP_PROVIDER (self), soup_message_get_request_headers (message));
+  g_task_set_task_data (task, message, g_object_unref);
+
+  soup_session_send_and_read_async (nb_http_get_session (), message, G_PRIORITY_DEFAULT,
+                                    cancellable, list_models_cb, g_steal_pointer (&task));
+}
+
+/**
+ * nb_ollama_provider_list_models_finish:
+ *
+ * Returns: (transfer full): the installed models' names, maybe none
+ */
+GStrv
+nb_ollama_provider_list_models_finish (NbOllamaProvider  *self,
+                                       GAsyncResult      *result,
+                                       GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

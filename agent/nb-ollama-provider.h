@@ -13,4 +13,17 @@ NbProvider *nb_ollama_provider_new (const char *name,
                                     const char *api_base,
                                     const char *api_key);
 
+void        nb_ollama_provider_set_model_override (NbOllamaProvider    *self,
+                                                   const char          *model,
+                                                   const char          *replacement);
+const char *nb_ollama_provider_get_model_override (NbOllamaProvider    *self);
+
+void        nb_ollama_provider_list_models_async  (NbOllamaProvider    *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+GStrv       nb_ollama_provider_list_models_finish (NbOllamaProvider    *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
 G_END_DECLS

@@ -181,8 +181,20 @@ nb_provider_registry_match (NbConfig    *config,
       const NbProviderSpec *spec = nb_provider_registry_find (forced);
 
       if (spec == NULL)
-        g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
-                     _("Unknown provider “%s” in agents.defaults.provider"), forced);
+        {
+          const char *path = nb_config_get_path (config);
+          g_autofree char *default_path = NULL;
+          g_autoptr(GString) names = g_string_new (NULL);
+
+          if (path == NULL)
+            path = default_path = nb_config_get_default_path ();
+          for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+            g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", specs[i].name);
+          /* A configuration mistake, not a failed turn. */
+          g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
+                       _("%s: unknown provider “%s” in agents.defaults.provider (known: auto, %s)"),
+                       path, forced, names->str);
+        }
       return spec;
     }
 
@@ -289,7 +301,7 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
 
       if (path == NULL)
         path = default_path = nb_config_get_default_path ();
-      g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+      g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
                    _("The %s provider needs a server address: set providers.%s.apiBase in %s"),
                    spec->name, spec->name, path);
       return NULL;
@@ -561,8 +573,9 @@ nb_provider_registry_store_key_finish (GAsyncResult  *result,
 }
 
 typedef struct {
-  NbConfig *config;
-  char     *model;
+  NbConfig   *config;
+  char       *model;
+  NbProvider *provider;
 } ResolveData;
 
 static void
@@ -571,8 +584,67 @@ resolve_data_free (gpointer data)
   ResolveData *resolve = data;
 
   g_clear_object (&resolve->config);
+  g_clear_object (&resolve->provider);
   g_free (resolve->model);
   g_free (resolve);
+}
+
+static const char *
+resolve_model (ResolveData *resolve)
+{
+  if (resolve->model != NULL)
+    return resolve->model;
+  return nb_config_get_string (resolve->config, "agents.defaults.model");
+}
+
+/* A model named for another provider ("anthropic/claude-opus-4-5", the
+ * default when nothing is configured) that Ollama cannot have. */
+static gboolean
+model_is_foreign (const char *model)
+{
+  const char *slash = model != NULL ? strchr (model, '/') : NULL;
+  g_autofree char *prefix = NULL;
+  const NbProviderSpec *spec;
+
+  if (slash == NULL)
+    return FALSE;
+  prefix = g_strndup (model, slash - model);
+  spec = nb_provider_registry_find (prefix);
+  return spec != NULL && spec->wire != NB_PROVIDER_WIRE_OLLAMA;
+}
+
+/* The fallback Ollama got a model it cannot serve: use one it has. */
+static void
+resolve_models_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ResolveData *resolve = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) models = nb_ollama_provider_list_models_finish (NB_OLLAMA_PROVIDER (object), result, &error);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if (models != NULL && models[0] != NULL)
+    nb_ollama_provider_set_model_override (NB_OLLAMA_PROVIDER (resolve->provider),
+                                           resolve_model (resolve), models[0]);
+  else if (models != NULL)
+    {
+      const char *path = nb_config_get_path (resolve->config);
+      g_autofree char *default_path = NULL;
+
+      if (path == NULL)
+        path = default_path = nb_config_get_default_path ();
+      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
+                               _("Ollama at %s has no models. Pull one (e.g. “ollama pull llama3.2”), "
+                                 "or set agents.defaults.model and a provider in %s."),
+                               nb_http_provider_get_api_base (NB_HTTP_PROVIDER (resolve->provider)), path);
+      return;
+    }
+  /* Ollama not answering: the turn reports it, with the help for that. */
+  g_task_return_pointer (task, g_steal_pointer (&resolve->provider), g_object_unref);
 }
 
 static void
@@ -590,9 +662,21 @@ resolve_keys_cb (GObject      *object,
     return;
   provider = nb_provider_registry_resolve_with_keys (resolve->config, resolve->model, keys, &error);
   if (provider == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, provider, g_object_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (NB_IS_OLLAMA_PROVIDER (provider) && model_is_foreign (resolve_model (resolve)))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      resolve->provider = provider;
+      nb_ollama_provider_list_models_async (NB_OLLAMA_PROVIDER (provider), cancellable,
+                                            resolve_models_cb, g_steal_pointer (&task));
+      return;
+    }
+  g_task_return_pointer (task, provider, g_object_unref);
 }
 
 void

@@ -15,6 +15,7 @@ struct _NbApplication
   AdwApplication parent_instance;
 
   char          *config_path;
+  gboolean       options_parsed;
 };
 
 G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
@@ -30,6 +31,7 @@ static const GOptionEntry main_entries[] = {
     N_("Open the quick prompt"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, NULL },
   { NULL }
 };
 
@@ -43,6 +45,21 @@ nb_application_handle_local_options (GApplication *app,
   const char *message = NULL;
   const char *session = NULL;
   const char *config = NULL;
+  const char **remaining = NULL;
+
+  self->options_parsed = TRUE;
+
+  /* Words after the options: most likely a message that was not quoted,
+   * which would otherwise lose all but its first word. */
+  if (g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &remaining) &&
+      remaining != NULL && remaining[0] != NULL)
+    {
+      g_printerr (_("nanobot: unexpected argument “%s”; quote a message with spaces: nanobot -m \"…\"\n"),
+                  remaining[0]);
+      g_free (remaining);
+      return 2;
+    }
+  g_free (remaining);
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -69,7 +86,36 @@ nb_application_handle_local_options (GApplication *app,
       return 2;
     }
 
+  /* GTK would only warn "cannot open display" and exit. */
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL &&
+      g_getenv ("GDK_BACKEND") == NULL)
+    {
+      g_printerr ("nanobot: %s\n",
+                  _("no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set); "
+                    "run “nanobot -m TEXT” for one turn without a window"));
+      return 1;
+    }
+
   return -1;
+}
+
+/* GApplication prints an option it cannot parse and exits with 1; bad
+ * usage is 2 here, with a pointer to --help. */
+static gboolean
+nb_application_local_command_line (GApplication   *app,
+                                   char         ***arguments,
+                                   int            *exit_status)
+{
+  NbApplication *self = NB_APPLICATION (app);
+  gboolean handled;
+
+  handled = G_APPLICATION_CLASS (nb_application_parent_class)->local_command_line (app, arguments, exit_status);
+  if (handled && !self->options_parsed && *exit_status == 1)
+    {
+      g_printerr (_("Run “nanobot --help” to see the options.\n"));
+      *exit_status = 2;
+    }
+  return handled;
 }
 
 static void
@@ -171,6 +217,7 @@ nb_application_class_init (NbApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = nb_application_finalize;
+  app_class->local_command_line = nb_application_local_command_line;
   app_class->handle_local_options = nb_application_handle_local_options;
   app_class->startup = nb_application_startup;
   app_class->activate = nb_application_activate;

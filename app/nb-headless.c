@@ -14,6 +14,7 @@
 #include "nb-headless.h"
 #include "nb-http.h"
 #include "nb-http-provider.h"
+#include "nb-ollama-provider.h"
 #include "nb-provider-registry.h"
 
 typedef struct {
@@ -126,6 +127,12 @@ nb_headless_run (const char *config_path,
   g_main_loop_run (headless.loop);
   g_source_remove (sigint_id);
 
+  if (headless.provider != NULL && NB_IS_OLLAMA_PROVIDER (headless.provider) &&
+      nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (headless.provider)) != NULL)
+    g_printerr (_("nanobot: no model configured for Ollama; using “%s” (set agents.defaults.model in %s to choose one)\n"),
+                nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (headless.provider)),
+                config_path);
+
   if (headless.provider != NULL && !headless.interrupted)
     headless.status = run_turn (&headless, session_key);
   else if (headless.interrupted)
@@ -133,7 +140,8 @@ nb_headless_run (const char *config_path,
   else
     {
       g_printerr ("nanobot: %s\n", headless.error->message);
-      headless.status = 1;
+      /* A provider the configuration names wrongly is bad config. */
+      headless.status = headless.error->domain == NB_CONFIG_ERROR ? 2 : 1;
     }
 
   g_clear_error (&headless.error);

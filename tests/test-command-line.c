@@ -23,6 +23,7 @@ run_without_display (const char  *home,
 
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "GDK_BACKEND");
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
@@ -84,6 +85,63 @@ test_message_without_display (void)
   nb_test_rm_rf (home);
 }
 
+/* Bad usage is exit status 2, as DESIGN.md's command line says. */
+static void
+test_unknown_option (void)
+{
+  g_autofree char *home = nb_test_make_tmpdir ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--no-such-option", NULL };
+  const char *args_missing[] = { "-m", NULL };
+
+  g_assert_cmpint (run_without_display (home, args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--no-such-option"));
+  g_assert_nonnull (strstr (err, "--help"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_without_display (home, args_missing, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "-m"));
+
+  nb_test_rm_rf (home);
+}
+
+/* Words after the options would be lost: an unquoted message. */
+static void
+test_unexpected_argument (void)
+{
+  g_autofree char *home = nb_test_make_tmpdir ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "-m", "hello", "world", NULL };
+
+  g_assert_cmpint (run_without_display (home, args, &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "“world”"));
+  g_assert_nonnull (strstr (err, "-m"));
+  g_assert_cmpstr (out, ==, "");
+
+  nb_test_rm_rf (home);
+}
+
+/* The window without a display: a sentence that says what to do, not a
+ * GTK warning. */
+static void
+test_window_without_display (void)
+{
+  g_autofree char *home = nb_test_make_tmpdir ();
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { NULL };
+
+  g_assert_cmpint (run_without_display (home, args, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "no display"));
+  g_assert_nonnull (strstr (err, "nanobot -m"));
+  g_assert_null (strstr (err, "Gtk"));
+
+  nb_test_rm_rf (home);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -92,6 +150,9 @@ main (int   argc,
 
   g_test_add_func ("/command-line/version", test_version);
   g_test_add_func ("/command-line/message-without-display", test_message_without_display);
+  g_test_add_func ("/command-line/unknown-option", test_unknown_option);
+  g_test_add_func ("/command-line/unexpected-argument", test_unexpected_argument);
+  g_test_add_func ("/command-line/window-without-display", test_window_without_display);
 
   return g_test_run ();
 }

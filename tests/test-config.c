@@ -71,6 +71,17 @@ test_missing_file_gives_defaults (Fixture       *f,
 }
 
 static void
+test_byte_order_mark (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbConfig) config = load_text (f, "\xef\xbb\xbf{\"agents\": {\"defaults\": {\"model\": \"m\"}}}", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (nb_config_get_string (config, "agents.defaults.model"), ==, "m");
+}
+
+static void
 test_camel_case_keys (Fixture       *f,
                       gconstpointer  data)
 {
@@ -180,6 +191,19 @@ static const ErrorCase error_cases[] = {
     "1:26: providers.openai must be an object" },
   { "{\"tools\": {\"exec\": {\"timeout\": -1}}}",
     "1:32: tools.exec.timeout must be at least 1" },
+  /* Header names and values libsoup would refuse. */
+  { "{\"providers\": {\"custom\": {\"extraHeaders\": {\"\": \"y\"}}}}",
+    "1:43: providers.custom.extraHeaders has a name that cannot be an HTTP header" },
+  { "{\"providers\": {\"custom\": {\"extraHeaders\": {\"X Y\": \"y\"}}}}",
+    "1:43: providers.custom.extraHeaders has a name that cannot be an HTTP header" },
+  { "{\"providers\": {\"custom\": {\"extraHeaders\": {\"X-A\": \"a\\r\\nB: c\"}}}}",
+    "1:51: providers.custom.extraHeaders.X-A must be on one line" },
+  { "{\"tools\": {\"mcpServers\": {\"m\": {\"headers\": {\"a:b\": \"c\"}}}}}",
+    "1:44: tools.mcpServers.m.headers has a name that cannot be an HTTP header" },
+  /* A byte order mark (Windows editors write one) is not a column. */
+  { "\xef\xbb\xbf{\"agents\": []}", "1:12: agents must be an object" },
+  { "\xef\xbb\xbf{\n  \"tools\": {\"exec\": {\"timeout\": \"x\"}}}",
+    "2:33: tools.exec.timeout must be an integer" },
 };
 
 static void
@@ -354,6 +378,7 @@ main (int   argc,
   g_test_add ("/config/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("missing-file-gives-defaults", test_missing_file_gives_defaults);
   ADD ("camel-case-keys", test_camel_case_keys);
+  ADD ("byte-order-mark", test_byte_order_mark);
   ADD ("snake-case-keys", test_snake_case_keys);
   ADD ("errors-name-line-and-column", test_errors);
   ADD ("unreadable-file", test_unreadable_file);

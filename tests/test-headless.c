@@ -385,6 +385,28 @@ test_tool_turn_fails (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* A provider the configuration names wrongly is bad config: exit 2,
+ * naming the file and the key, and nothing is sent anywhere. */
+static void
+test_unknown_provider (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *text = g_strdup_printf ("{\"agents\":{\"defaults\":{\"provider\":\"nosuch\",\"model\":\"m\"}},"
+                                           "\"providers\":{\"custom\":{\"apiBase\":\"%s\"}}}",
+                                           nb_fake_llm_get_url (fixture->fake));
+  Run run = { 0 };
+
+  nb_test_write_file (fixture->config_path, text);
+  run_start (fixture, &run, "Hi");
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, fixture->config_path));
+  g_assert_nonnull (strstr (run.err, "“nosuch”"));
+  g_assert_nonnull (strstr (run.err, "agents.defaults.provider"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  run_clear (&run);
+}
+
 static void
 test_slash_commands (Fixture       *fixture,
                      gconstpointer  data)
@@ -487,6 +509,7 @@ main (int   argc,
   ADD ("/headless/sigint", test_sigint);
   ADD ("/headless/tool-calls", test_tool_calls);
   ADD ("/headless/tool-turn-fails", test_tool_turn_fails);
+  ADD ("/headless/unknown-provider", test_unknown_provider);
   ADD ("/headless/slash-commands", test_slash_commands);
   ADD ("/headless/mcp-tools", test_mcp_tools);
 

@@ -479,6 +479,29 @@ test_retry_after (Fixture       *fixture,
                    nb_fake_llm_get_request (fixture->fake, 3)->body);
 }
 
+/* A Retry-After longer than a minute (a quota used up for the day) is not
+ * waited for: the error comes at once and says how long the server asked. */
+static void
+test_retry_after_too_long (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbFakeResponse *limited;
+
+  limited = nb_fake_llm_queue (fixture->fake, 429, "application/json");
+  nb_fake_response_add_header (limited, "Retry-After", "3600");
+  nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"daily quota used up\"}}", -1, 0);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", "data: [DONE]\n\n");
+
+  response = run_chat (fixture, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_RATE_LIMIT);
+  g_assert_nonnull (strstr (error->message, "3600 s"));
+  g_assert_nonnull (strstr (error->message, "daily quota used up"));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+}
+
 static void
 test_retries_exhausted (Fixture       *fixture,
                         gconstpointer  data)
@@ -880,6 +903,7 @@ main (int   argc,
   ADD ("/openai/error-in-stream", test_error_in_stream);
   ADD ("/openai/json-body", test_json_body);
   ADD ("/openai/retry-after", test_retry_after);
+  ADD ("/openai/retry-after-too-long", test_retry_after_too_long);
   ADD ("/openai/retries-exhausted", test_retries_exhausted);
   ADD ("/openai/rate-limit-exhausted", test_rate_limit_exhausted);
   ADD ("/openai/client-errors", test_client_errors);

@@ -158,14 +158,18 @@ test_forced (void)
   nb_config_set_string (config, "agents.defaults.provider", "nosuch");
   provider = nb_provider_registry_resolve (config, "x", &error);
   g_assert_null (provider);
-  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "nosuch"));
+  g_assert_nonnull (strstr (error->message, "agents.defaults.provider"));
+  g_assert_nonnull (strstr (error->message, "config.json"));
+  g_assert_nonnull (strstr (error->message, "ollama"));
   g_clear_error (&error);
 
   /* custom needs an address. */
   nb_config_set_string (config, "agents.defaults.provider", "custom");
   provider = nb_provider_registry_resolve (config, "x", &error);
   g_assert_null (provider);
+  g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "providers.custom.apiBase"));
 }
 
@@ -409,6 +413,79 @@ test_keyring_silent (void)
   g_test_trap_assert_stdout ("*resolved*");
 }
 
+
+/* Ollama taken because nothing else is configured gets the default model,
+ * which is another provider's ("anthropic/claude-opus-4-5"): it asks the
+ * server what it has and uses that; with nothing pulled, it says so. */
+static void
+test_ollama_default_model (void)
+{
+  g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+  g_autoptr(NbConfig) config = nb_config_new ();
+  g_autoptr(NbProvider) provider = NULL;
+  g_autoptr(NbChatRequest) request = NULL;
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(JsonObject) message = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = nb_fake_llm_ollama_text_stream ("ok");
+  GAsyncResult *result = NULL;
+  const NbFakeRequest *sent;
+
+  clear_environment ();
+  nb_config_set_string (config, "providers.ollama.apiBase", nb_fake_llm_get_url (fake));
+  request = nb_chat_request_new (nb_config_get_string (config, "agents.defaults.model"));
+  g_assert_cmpstr (request->model, ==, "anthropic/claude-opus-4-5");
+
+  nb_fake_llm_queue_body (fake, 200, "application/json",
+                          "{\"models\":[{\"name\":\"llama3.2:latest\",\"model\":\"llama3.2:latest\"},"
+                          "{\"name\":\"qwen3:8b\"}]}");
+  nb_provider_registry_resolve_async (config, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  provider = nb_provider_registry_resolve_finish (result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_true (NB_IS_OLLAMA_PROVIDER (provider));
+  g_assert_cmpstr (nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (provider)), ==, "llama3.2:latest");
+  sent = nb_fake_llm_get_request (fake, 0);
+  g_assert_cmpstr (sent->method, ==, "GET");
+  g_assert_cmpstr (sent->path, ==, "/api/tags");
+
+  json_object_set_string_member (message, "role", "user");
+  json_object_set_string_member (message, "content", "hi");
+  nb_chat_request_add_message (request, message);
+  nb_fake_llm_queue_body (fake, 200, "application/x-ndjson", body);
+  nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  response = nb_provider_chat_finish (provider, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "ok");
+  g_assert_cmpstr (nb_fake_llm_get_request (fake, 1)->path, ==, "/api/chat");
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (fake, 1), "model"), ==, "llama3.2:latest");
+  g_clear_object (&provider);
+
+  /* A model the user chose is left alone. */
+  nb_provider_registry_resolve_async (config, "qwen3:8b", NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  provider = nb_provider_registry_resolve_finish (result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_null (nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (provider)));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 2);
+  g_clear_object (&provider);
+
+  /* Nothing pulled yet. */
+  nb_fake_llm_queue_body (fake, 200, "application/json", "{\"models\":[]}");
+  nb_provider_registry_resolve_async (config, NULL, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  provider = nb_provider_registry_resolve_finish (result, &error);
+  g_clear_object (&result);
+  g_assert_null (provider);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "ollama pull"));
+  g_assert_nonnull (strstr (error->message, "agents.defaults.model"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -425,6 +502,7 @@ main (int   argc,
   g_test_add_func ("/registry/key-precedence", test_key_precedence);
   g_test_add_func ("/registry/config-on-the-wire", test_config_on_the_wire);
   g_test_add_func ("/registry/keyring-unreachable", test_keyring_unreachable);
+  g_test_add_func ("/registry/ollama-default-model", test_ollama_default_model);
   g_test_add_func ("/registry/keyring-silent", test_keyring_silent);
   g_test_add_func ("/registry/store-key-unreachable", test_store_key_unreachable);
 

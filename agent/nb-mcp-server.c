@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "nb-mcp-http-transport.h"
@@ -915,6 +916,28 @@ dup_string_array (JsonObject *object,
   return g_strv_builder_end (builder);
 }
 
+/* Without a "type", a URL whose path ends in /sse is the legacy HTTP+SSE
+ * transport, as the Python nanobot decides. */
+static gboolean
+is_legacy_sse (const char *type,
+               const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *path = NULL;
+  gsize length;
+
+  if (*type != '\0')
+    return g_str_equal (type, "sse");
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return FALSE;
+  path = g_strdup (g_uri_get_path (uri));
+  length = strlen (path);
+  while (length > 0 && path[length - 1] == '/')
+    path[--length] = '\0';
+  return g_str_has_suffix (path, "/sse");
+}
+
 static NbMcpTransport *
 create_transport (NbMcpServer  *self,
                   GError      **error)
@@ -935,7 +958,7 @@ create_transport (NbMcpServer  *self,
   if (url != NULL && *url != '\0')
     {
       NbMcpHttpTransport *transport =
-        nb_mcp_http_transport_new (self->name, url, headers, g_str_equal (type, "sse"), error);
+        nb_mcp_http_transport_new (self->name, url, headers, is_legacy_sse (type, url), error);
 
       return transport != NULL ? NB_MCP_TRANSPORT (transport) : NULL;
     }

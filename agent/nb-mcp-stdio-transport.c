@@ -43,6 +43,7 @@ struct _NbMcpStdioTransport
 
   GByteArray     *stdout_buffer;
   gsize           stdout_scanned;  /* bytes of stdout_buffer without '\n' */
+  gboolean        stdout_speaks;   /* a JSON-RPC message came on stdout */
   GByteArray     *stderr_buffer;
   char           *last_stderr_line;
 
@@ -193,11 +194,24 @@ dispatch_lines (NbMcpStdioTransport *self)
           g_autoptr(GError) error = NULL;
           g_autoptr(JsonNode) message = nb_mcp_transport_parse (line, length, &error);
 
+          if (message == NULL && !self->stdout_speaks)
+            {
+              /* Many servers print a banner ("… running on stdio") on
+               * stdout before they speak JSON-RPC; the reference clients
+               * skip it, so do we. Once the server has spoken, a line
+               * that is not JSON is a broken server. */
+              g_autofree char *text = g_utf8_make_valid (line, length);
+
+              g_debug ("MCP server %s: stdout (not JSON, ignored): %s",
+                       nb_mcp_transport_get_name (transport), text);
+              continue;
+            }
           if (message == NULL)
             {
               fail (self, g_steal_pointer (&error));
               return FALSE;
             }
+          self->stdout_speaks = TRUE;
           nb_mcp_transport_emit_message (transport, message);
         }
     }

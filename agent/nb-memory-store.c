@@ -467,6 +467,15 @@ memory_replaced_cb (GObject      *object,
   append_history (task);
 }
 
+static gboolean
+is_blank (const char *text)
+{
+  for (; *text != '\0'; text++)
+    if (!g_ascii_isspace (*text))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 chat_done_cb (GObject      *object,
               GAsyncResult *result,
@@ -520,6 +529,14 @@ chat_done_cb (GObject      *object,
 
   c->history_entry = g_strconcat (entry, "\n\n", NULL);
   c->memory_update = g_steal_pointer (&update);
+
+  /* An empty memory_update means "nothing new" (the Python nanobot skips
+   * it too), never "forget everything". */
+  if (is_blank (c->memory_update))
+    {
+      g_free (c->memory_update);
+      c->memory_update = g_strdup (c->current_memory != NULL ? c->current_memory : "");
+    }
 
   if (g_strcmp0 (c->memory_update, c->current_memory != NULL ? c->current_memory : "") != 0)
     {

@@ -88,6 +88,42 @@ object_member (JsonObject *object,
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
+/* OpenClaw/ClawHub skills write their metadata as JSON over several
+ * lines with trailing commas ("{ \"emoji\": \"x\", },"): drops a comma
+ * that only whitespace separates from a closing bracket, outside strings. */
+static char *
+drop_trailing_commas (const char *json)
+{
+  GString *out = g_string_sized_new (strlen (json));
+  gboolean in_string = FALSE;
+
+  for (const char *p = json; *p != '\0'; p++)
+    {
+      if (in_string)
+        {
+          g_string_append_c (out, *p);
+          if (*p == '\\' && p[1] != '\0')
+            g_string_append_c (out, *++p);
+          else if (*p == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (*p == '"')
+        in_string = TRUE;
+      else if (*p == ',')
+        {
+          const char *next = p + 1;
+
+          while (g_ascii_isspace (*next))
+            next++;
+          if (*next == '}' || *next == ']')
+            continue;
+        }
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static gboolean
 parse_metadata (NbSkill     *skill,
                 const char  *json,
@@ -161,11 +197,15 @@ nb_skill_parse (const char  *name,
       const char *line = strchr (text, '\n') + 1;
       gboolean closed = FALSE;
       guint line_number = 1;
+      g_autoptr(GString) metadata = NULL;   /* its value, maybe over several lines */
+      guint metadata_line = 0;
+      gboolean in_metadata = FALSE;
 
       while (*line != '\0')
         {
           const char *end = strchr (line, '\n');
           g_autofree char *raw = end != NULL ? g_strndup (line, end - line) : g_strdup (line);
+          gboolean indented = *raw == ' ' || *raw == '\t';
           char *stripped = g_strstrip (raw);
           char *colon;
 
@@ -179,6 +219,20 @@ nb_skill_parse (const char  *name,
             }
           if (*stripped == '\0' || *stripped == '#')
             continue;
+
+          /* YAML the Python nanobot's line parser passes over: an indented
+           * line (a nested map, or a value such as the metadata JSON spread
+           * over several lines), a list item, a closing bracket. */
+          if (indented || *stripped == '-' || *stripped == '}' || *stripped == ']')
+            {
+              if (in_metadata)
+                {
+                  g_string_append_c (metadata, '\n');
+                  g_string_append (metadata, stripped);
+                }
+              continue;
+            }
+          in_metadata = FALSE;
 
           colon = strchr (stripped, ':');
           if (colon == NULL)
@@ -199,11 +253,11 @@ nb_skill_parse (const char  *name,
               }
             else if (g_str_equal (key, "metadata"))
               {
-                if (*value != '\0' && !parse_metadata (skill, value, error))
-                  {
-                    g_prefix_error (error, "line %u: ", line_number);
-                    return NULL;
-                  }
+                if (metadata != NULL)
+                  g_string_free (metadata, TRUE);
+                metadata = g_string_new (value);
+                metadata_line = line_number;
+                in_metadata = TRUE;
               }
             else if (g_str_equal (key, "always"))
               skill->always = g_ascii_strcasecmp (value, "true") == 0;
@@ -215,6 +269,20 @@ nb_skill_parse (const char  *name,
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                        "the frontmatter has no closing “---” line");
           return NULL;
+        }
+      /* JSON metadata; a YAML map under "metadata:" (Agent Skills) has no
+       * requirements for us, as in the Python nanobot. */
+      if (metadata != NULL)
+        {
+          const char *value = g_strstrip (metadata->str);
+          gboolean several_lines = strchr (value, '\n') != NULL;
+          g_autofree char *json = several_lines ? drop_trailing_commas (value) : g_strdup (value);
+
+          if (*value != '\0' && (!several_lines || *value == '{') && !parse_metadata (skill, json, error))
+            {
+              g_prefix_error (error, "line %u: ", metadata_line);
+              return NULL;
+            }
         }
       body = line;
     }

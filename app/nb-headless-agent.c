@@ -288,7 +288,19 @@ start_mcp (NbConfig       *config,
     {
       g_autoptr(NbMcpServer) server = g_list_model_get_item (servers, i);
 
-      if (nb_mcp_server_get_state (server) != NB_MCP_SERVER_STATE_CONNECTED)
+      NbMcpServerState state = nb_mcp_server_get_state (server);
+
+      if (state == NB_MCP_SERVER_STATE_CONNECTING || state == NB_MCP_SERVER_STATE_IDLE)
+        {
+          /* Not failed (yet): say what that means for this turn. */
+          g_printerr ("nanobot: ");
+          /* Translators: the number of seconds is 10 */
+          g_printerr (_("MCP server “%s” has not answered within %u seconds; "
+                        "starting without its tools, which join if it connects"),
+                      nb_mcp_server_get_name (server), NB_HEADLESS_MCP_WAIT_S);
+          g_printerr ("\n");
+        }
+      else if (state != NB_MCP_SERVER_STATE_CONNECTED)
         {
           g_autofree char *status = nb_mcp_server_dup_status_line (server);
 

@@ -638,6 +638,13 @@ test_everything_legacy_sse (void)
   run_everything ("sse", "/sse", "sse");
 }
 
+/* No "type": a URL ending in /sse is legacy SSE, as in the Python nanobot. */
+static void
+test_everything_sse_by_url (void)
+{
+  run_everything ("sse", "/sse", NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -653,6 +660,7 @@ main (int   argc,
   g_test_add_func ("/mcp-http/unreachable", test_unreachable);
   g_test_add_func ("/mcp-http/everything/streamable", test_everything_streamable);
   g_test_add_func ("/mcp-http/everything/legacy-sse", test_everything_legacy_sse);
+  g_test_add_func ("/mcp-http/everything/sse-by-url", test_everything_sse_by_url);
 
   status = g_test_run ();
   nb_http_shutdown ();

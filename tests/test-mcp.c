@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <unistd.h>
 
@@ -36,24 +38,54 @@ fake_server_path (void)
   return g_build_filename (g_getenv ("NB_MCP_TEST_DATA"), "fake-server.js", NULL);
 }
 
-/* Any process still running one of our servers. */
+/* Every process this test starts (servers, their children, nanobot)
+ * inherits NB_MCP_TEST_OWNER=<our pid>, so that the check below sees our
+ * servers only, not those of a test running alongside (test-mcp-http
+ * runs the same server-everything). */
+#define OWNER_VARIABLE "NB_MCP_TEST_OWNER"
+
+static void
+mark_children (void)
+{
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+
+  g_setenv (OWNER_VARIABLE, pid, TRUE);
+}
+
+static gboolean
+has_marker (const char *environ_path,
+            const char *marker)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  gsize marker_length = strlen (marker) + 1;   /* with its NUL */
+
+  if (!g_file_get_contents (environ_path, &contents, &length, NULL))
+    return FALSE;
+  for (gsize i = 0; i + marker_length <= length; i += strlen (contents + i) + 1)
+    if (memcmp (contents + i, marker, marker_length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Any process still running that we started (a leaked server). */
 static gboolean
 servers_running (void)
 {
-  g_autofree char *out = NULL;
-  int status = 0;
-  const char *patterns[] = { node_modules (), g_getenv ("NB_MCP_TEST_DATA") };
+  g_autofree char *marker = g_strdup_printf (OWNER_VARIABLE "=%d", (int) getpid ());
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
 
-  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+  g_assert_nonnull (proc);
+  while ((name = g_dir_read_name (proc)) != NULL)
     {
-      const char *argv[] = { "pgrep", "-f", patterns[i], NULL };
-      g_autoptr(GError) error = NULL;
+      g_autofree char *path = NULL;
 
-      g_clear_pointer (&out, g_free);
-      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                    NULL, NULL, &out, NULL, &status, &error);
-      g_assert_no_error (error);
-      if (g_spawn_check_wait_status (status, NULL))
+      if (!g_ascii_isdigit (name[0]) || atoi (name) == (int) getpid ())
+        continue;
+      /* A zombie's environment reads empty: it counts as gone. */
+      path = g_build_filename ("/proc", name, "environ", NULL);
+      if (has_marker (path, marker))
         return TRUE;
     }
   return FALSE;
@@ -465,6 +497,22 @@ test_fake_garbage (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (result, "Error: MCP server 'fake': The server sent invalid JSON: "));
   g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_FAILED);
   assert_recovers (fixture, server);
+}
+
+/* A banner on stdout before the first message is skipped, as the
+ * reference clients do; garbage after it still fails (above). */
+static void
+test_fake_banner (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *result = NULL;
+  NbMcpServer *server;
+
+  fixture->manager = manager_for ("fake", fake_config ("banner", 0));
+  server = start_and_wait (fixture->manager, "fake");
+  g_assert_cmpint (nb_mcp_server_get_state (server), ==, NB_MCP_SERVER_STATE_CONNECTED);
+  result = run_tool (fixture->manager, "mcp_fake_echo", "{\"text\":\"after the banner\"}");
+  g_assert_cmpstr (result, ==, "echo: after the banner");
 }
 
 static void
@@ -912,8 +960,9 @@ test_headless (Fixture       *fixture,
                             "\"providers\":{\"openai\":{\"apiKey\":\"sk-test\",\"apiBase\":\"%s\"}},"
                             "\"tools\":{\"mcpServers\":{"
                             "\"fake\":{\"command\":\"node\",\"args\":[\"%s\",\"normal\"]},"
+                            "\"slow\":{\"command\":\"node\",\"args\":[\"%s\",\"noinit\"]},"
                             "\"missing\":{\"command\":\"/nonexistent/mcp-server\"}}}}",
-                            workspace, nb_fake_llm_get_url (llm), script);
+                            workspace, nb_fake_llm_get_url (llm), script, script);
   nb_test_write_file (config_path, config);
   nb_fake_llm_queue_body (llm, 200, "text/event-stream", calls);
   nb_fake_llm_queue_body (llm, 200, "text/event-stream", reply);
@@ -942,6 +991,10 @@ test_headless (Fixture       *fixture,
   g_assert_null (strstr (run.err, "MCP missing"));
   g_assert_nonnull (strstr (run.err, "↳ mcp_fake_echo(\"from the model\")\n"));
   g_assert_null (strstr (run.err, "“fake”"));
+  /* A server that never answers holds the turn up for 10 s at most, and
+   * the line says what that means rather than "connecting". */
+  g_assert_nonnull (strstr (run.err, "nanobot: MCP server “slow” has not answered within 10 seconds; "
+                                     "starting without its tools, which join if it connects\n"));
 
   /* The MCP tools were in the very first request, and the result came back. */
   g_assert_cmpuint (nb_fake_llm_get_n_requests (llm), ==, 2);
@@ -964,6 +1017,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  mark_children ();
 
   g_test_add_func ("/mcp/names", test_names);
   g_test_add_func ("/mcp/format", test_format);
@@ -977,6 +1031,7 @@ main (int   argc,
   ADD ("/mcp/stdio/paged", test_fake_paged);
   ADD ("/mcp/stdio/crash", test_fake_crash);
   ADD ("/mcp/stdio/invalid-json", test_fake_garbage);
+  ADD ("/mcp/stdio/banner", test_fake_banner);
   ADD ("/mcp/stdio/huge", test_fake_huge);
   ADD ("/mcp/stdio/big", test_fake_big);
   ADD ("/mcp/stdio/closed-pipe", test_fake_closed_pipe);

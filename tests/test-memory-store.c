@@ -188,6 +188,39 @@ test_unchanged_memory_not_written (Fixture       *f,
   g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 5);
 }
 
+/* An empty memory_update is "nothing new", never "forget everything";
+ * "" used to hang the consolidation on a GIO critical. */
+static void
+test_empty_update_keeps_memory (Fixture       *f,
+                                gconstpointer  data)
+{
+  static const char * const updates[] = { "", "  \\n " };
+  g_autofree char *memory_before = nb_test_read_file (f->memory_path);
+  guint64 inode = inode_of (f->memory_path);
+
+  for (guint i = 0; i < G_N_ELEMENTS (updates); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *arguments = g_strdup_printf ("{\"history_entry\": \"[2026-02-20 09:15] Entry %u.\", "
+                                                    "\"memory_update\": \"%s\"}", i, updates[i]);
+      g_autofree char *memory = NULL;
+      g_autofree char *history = NULL;
+      g_autofree char *entry = g_strdup_printf ("[2026-02-20 09:15] Entry %u.\n\n", i);
+
+      fill (f->session, 10);
+      script (f->provider, REPLY_SAVE, arguments);
+      g_assert_true (consolidate (f, FALSE, &error));
+      g_assert_no_error (error);
+
+      memory = nb_test_read_file (f->memory_path);
+      g_assert_cmpstr (memory, ==, memory_before);
+      g_assert_cmpuint (inode_of (f->memory_path), ==, inode);
+      history = nb_test_read_file (f->history_path);
+      g_assert_true (g_str_has_suffix (history, entry));
+    }
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 15);
+}
+
 static void
 test_failures_change_nothing (Fixture       *f,
                               gconstpointer  data)
@@ -341,6 +374,7 @@ main (int   argc,
   g_test_add_func ("/memory-store/due", test_due);
   g_test_add_func ("/memory-store/model", test_model);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/memory-store/empty-update-keeps-memory", test_empty_update_keeps_memory);
   ADD ("/memory-store/success", test_success);
   ADD ("/memory-store/unchanged-memory-not-written", test_unchanged_memory_not_written);
   ADD ("/memory-store/failures-change-nothing", test_failures_change_nothing);

@@ -110,6 +110,61 @@ test_parse_malformed (void)
     }
 }
 
+/* Frontmatter the Python nanobot's line parser accepts: ClawHub/OpenClaw
+ * metadata as JSON over several lines with trailing commas, YAML lists and
+ * maps (Agent Skills). */
+static void
+test_parse_yaml_shapes (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbSkill) clawhub = NULL;
+  g_autoptr(NbSkill) lists = NULL;
+  g_autoptr(NbSkill) map = NULL;
+
+  clawhub = nb_skill_parse ("gh",
+                            "---\n"
+                            "name: gh\n"
+                            "description: GitHub, the CLI way.\n"
+                            "metadata:\n"
+                            "  {\n"
+                            "    \"openclaw\":\n"
+                            "      {\n"
+                            "        \"emoji\": \"🐙\",\n"
+                            "        \"note\": \"a comma, then } inside a string\",\n"
+                            "        \"requires\": { \"bins\": [\"gh\", \"git\",], \"env\": [\"GH_TOKEN\"] },\n"
+                            "        \"always\": true,\n"
+                            "      },\n"
+                            "  }\n"
+                            "---\n"
+                            "Use gh.\n",
+                            &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (clawhub->description, ==, "GitHub, the CLI way.");
+  g_assert_cmpuint (g_strv_length (clawhub->bins), ==, 2);
+  g_assert_cmpstr (clawhub->bins[1], ==, "git");
+  g_assert_cmpstr (clawhub->env[0], ==, "GH_TOKEN");
+  g_assert_true (clawhub->always);
+  g_assert_cmpstr (clawhub->body, ==, "Use gh.");
+
+  lists = nb_skill_parse ("lists",
+                          "---\nname: lists\ndescription: With lists.\nallowed-tools:\n  - Bash\n  - Read\n"
+                          "tags:\n- one\n- two\nlicense: MIT\n---\nBody.\n",
+                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (lists->description, ==, "With lists.");
+  g_assert_cmpstr (lists->body, ==, "Body.");
+
+  /* A nested key does not replace the skill's own description. */
+  map = nb_skill_parse ("map",
+                        "---\nname: map\ndescription: Top level.\nmetadata:\n  author: someone\n"
+                        "  description: nested\n---\nBody.\n",
+                        &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (map->description, ==, "Top level.");
+  g_assert_cmpuint (g_strv_length (map->bins), ==, 0);
+  g_assert_false (map->always);
+}
+
 static void
 test_builtin (Fixture       *f,
               gconstpointer  data)
@@ -242,6 +297,7 @@ main (int   argc,
 
   g_test_add_func ("/skills/parse", test_parse);
   g_test_add_func ("/skills/parse-malformed", test_parse_malformed);
+  g_test_add_func ("/skills/parse-yaml-shapes", test_parse_yaml_shapes);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/skills/builtin", test_builtin);
   ADD ("/skills/workspace-overrides", test_workspace_overrides);

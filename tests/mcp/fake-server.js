@@ -10,7 +10,8 @@
 // answers with the client's replies), "change" (announces a new tool list).
 // MODE "paged" lists tools over several pages, "old" negotiates 2024-11-05,
 // "future" answers initialize with a version nobody speaks, "noinit" never
-// answers initialize, "notools" declares no tools capability.
+// answers initialize, "notools" declares no tools capability, "banner"
+// prints non-JSON lines on stdout first.
 'use strict';
 
 const mode = process.argv[2] || 'normal';
@@ -20,6 +21,11 @@ let nextServerId = 1000;
 let extraTool = false;
 
 process.stderr.write(`fake MCP server started in mode ${mode}\n`);
+
+// "banner": prints lines that are not JSON on stdout before it speaks
+// JSON-RPC, as many real servers do.
+if (mode === 'banner')
+  process.stdout.write('Fake MCP Server running on stdio\n{ not json either\n');
 
 // "family": ignore SIGTERM and leave a child behind that ignores it too;
 // only killing the process group with SIGKILL ends them.

@@ -664,7 +664,7 @@ delete_sent_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), result, NULL);
+  g_autoptr(GInputStream) stream G_GNUC_UNUSED = soup_session_send_finish (SOUP_SESSION (object), result, NULL);
 }
 
 static void

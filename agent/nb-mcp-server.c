@@ -609,7 +609,7 @@ transport_message_cb (NbMcpTransport *transport,
                       JsonNode       *node,
                       NbMcpServer    *self)
 {
-  g_autoptr(NbMcpServer) hold = g_object_ref (self);
+  g_autoptr(NbMcpServer) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (JSON_NODE_HOLDS_ARRAY (node))
     {
@@ -627,7 +627,7 @@ transport_closed_cb (NbMcpTransport *transport,
                      const GError   *error,
                      NbMcpServer    *self)
 {
-  g_autoptr(NbMcpServer) hold = g_object_ref (self);
+  g_autoptr(NbMcpServer) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (transport != self->transport)
     return;

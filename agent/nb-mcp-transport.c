@@ -251,7 +251,7 @@ nb_mcp_transport_emit_closed (NbMcpTransport *self,
                               const GError   *error)
 {
   NbMcpTransportPrivate *priv = nb_mcp_transport_get_instance_private (self);
-  g_autoptr(NbMcpTransport) hold = g_object_ref (self);
+  g_autoptr(NbMcpTransport) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (priv->closed)
     return;

@@ -154,7 +154,8 @@ run_cb (GObject      *source,
 {
   Headless *self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *reply = nb_agent_run_finish (NB_AGENT (source), result, &error);
+  /* The reply has already been streamed to stdout. */
+  g_autofree char *reply G_GNUC_UNUSED = nb_agent_run_finish (NB_AGENT (source), result, &error);
 
   self->turn_done = TRUE;
 

@@ -85,15 +85,15 @@ make_request (void)
   static const char * const messages[] = {
     "{\"role\":\"system\",\"content\":\"You are Nanobot.\"}",
     "{\"role\":\"user\",\"content\":\"List and read.\",\"timestamp\":\"x\"}",
-    "{\"role\":\"assistant\",\"content\":\"On it.\",\"tool_calls\":["
-      "{\"id\":\"toolu_1\",\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"{\\\"path\\\":\\\".\\\"}\"}},"
-      "{\"id\":\"toolu_2\",\"type\":\"function\",\"function\":{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\": bad\"}}]}",
+    ("{\"role\":\"assistant\",\"content\":\"On it.\",\"tool_calls\":["
+     "{\"id\":\"toolu_1\",\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"{\\\"path\\\":\\\".\\\"}\"}},"
+     "{\"id\":\"toolu_2\",\"type\":\"function\",\"function\":{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\": bad\"}}]}"),
     "{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"name\":\"list_dir\",\"content\":\"a.txt\"}",
     "{\"role\":\"tool\",\"tool_call_id\":\"toolu_2\",\"name\":\"read_file\",\"content\":\"Error: bad arguments\"}",
     "{\"role\":\"assistant\",\"content\":\"Done.\"}",
     "{\"role\":\"user\",\"content\":\"[Runtime Context] time\"}",
-    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Thanks\"},"
-      "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0K\"}}]}",
+    ("{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Thanks\"},"
+     "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,iVBORw0K\"}}]}"),
   };
   NbChatRequest *request = nb_chat_request_new ("anthropic/claude-sonnet-4-5");
   g_autoptr(JsonParser) parser = json_parser_new ();

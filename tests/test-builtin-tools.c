@@ -26,7 +26,7 @@ test_from_config (void)
   g_autofree char *real_ws = NULL, *expected_pwd = NULL;
   g_autoptr(NbConfig) config = nb_config_new ();
   g_autoptr(GPtrArray) tools = NULL;
-  g_autofree char *names = NULL, *refused = NULL, *pwd = NULL, *exec_refused = NULL;
+  g_autofree char *refused = NULL, *pwd = NULL, *exec_refused = NULL;
   const char *expected[] = { "read_file", "write_file", "edit_file", "list_dir", "delete_file",
                              "exec", "web_search", "web_fetch", NULL };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();

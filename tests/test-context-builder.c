@@ -98,7 +98,6 @@ test_cached (Fixture       *f,
              gconstpointer  data)
 {
   g_autofree char *first = g_strdup (nb_context_builder_get_system_prompt (f->builder));
-  g_autofree char *notes = path_in (f, "notes.txt");
   guint reads = nb_workspace_get_read_count ();
 
   /* Served from memory: no file is read, the bytes are the same. */

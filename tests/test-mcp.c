@@ -620,7 +620,6 @@ test_cancel_while_connecting (Fixture       *fixture,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) tools = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(JsonObject) args = json_object_new ();
   g_autofree char *text = NULL;

@@ -66,8 +66,8 @@ make_request (void)
   static const char * const messages[] = {
     "{\"role\":\"system\",\"content\":\"You are Nanobot.\"}",
     "{\"role\":\"user\",\"content\":\"What is in here?\"}",
-    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
-      "{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"{\\\"path\\\":\\\".\\\"}\"}}]}",
+    ("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+     "{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"list_dir\",\"arguments\":\"{\\\"path\\\":\\\".\\\"}\"}}]}"),
     "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"a.txt\"}",
     "{\"role\":\"user\",\"content\":\"And now?\"}",
   };

@@ -41,7 +41,7 @@ send_cb (GObject      *object,
          gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  g_autoptr(GBytes) bytes G_GNUC_UNUSED = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
 
   g_assert_no_error (error);
   *(gboolean *) user_data = TRUE;

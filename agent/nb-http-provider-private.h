@@ -2,6 +2,7 @@
 #pragma once
 
 #include "nb-http-provider.h"
+#include "nb-json-util.h"
 
 G_BEGIN_DECLS
 
@@ -98,49 +99,5 @@ void              nb_http_provider_add_extra_headers (NbHttpProvider    *self,
                                                       SoupMessageHeaders *headers);
 /* "text" of a content value that may be a string or an array of parts. */
 char             *nb_http_provider_content_text     (JsonNode         *content);
-
-/* Lenient getters for replies: a missing member or one of another type
- * reads as NULL or 0, never as a critical warning. */
-static inline const char *
-nb_json_get_string (JsonObject *object,
-                    const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static inline JsonObject *
-nb_json_get_object (JsonObject *object,
-                    const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static inline JsonArray *
-nb_json_get_array (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static inline gint64
-nb_json_get_int (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  return json_node_get_int (node);
-}
 
 G_END_DECLS

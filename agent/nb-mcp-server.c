@@ -6,8 +6,8 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "nb-json-util.h"
 #include "nb-mcp-http-transport.h"
-#include "nb-mcp-private.h"
 #include "nb-mcp-server.h"
 #include "nb-mcp-stdio-transport.h"
 #include "nb-mcp-transport.h"
@@ -80,6 +80,19 @@ G_DEFINE_ENUM_TYPE (NbMcpServerState, nb_mcp_server_state,
                     G_DEFINE_ENUM_VALUE (NB_MCP_SERVER_STATE_FAILED, "failed"))
 
 G_DEFINE_FINAL_TYPE (NbMcpServer, nb_mcp_server, G_TYPE_OBJECT)
+
+/* An integer member, else 0: JSON-RPC codes and toolTimeout are integers,
+ * and anything else falls back to the default. */
+static gint64
+get_integer (JsonObject *object,
+             const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return 0;
+}
 
 /* Requests in flight. */
 
@@ -506,7 +519,7 @@ static void
 answer_request (NbMcpServer *self,
                 JsonObject  *message)
 {
-  const char *method = nb_mcp_json_get_string_or (message, "method", "");
+  const char *method = nb_json_get_string_or (message, "method", "");
   JsonObject *reply = json_object_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
@@ -530,7 +543,7 @@ static void
 handle_notification (NbMcpServer *self,
                      JsonObject  *message)
 {
-  const char *method = nb_mcp_json_get_string_or (message, "method", "");
+  const char *method = nb_json_get_string_or (message, "method", "");
 
   if (g_str_equal (method, "notifications/tools/list_changed"))
     {
@@ -541,7 +554,7 @@ handle_notification (NbMcpServer *self,
     }
   else if (g_str_equal (method, "notifications/message"))
     {
-      JsonObject *params = nb_mcp_json_get_object (message, "params");
+      JsonObject *params = nb_json_get_object (message, "params");
       JsonNode *data = params != NULL ? json_object_get_member (params, "data") : NULL;
       g_autofree char *text = data != NULL ? json_to_string (data, FALSE) : NULL;
 
@@ -569,11 +582,11 @@ handle_response (NbMcpServer *self,
   if (error != NULL && JSON_NODE_HOLDS_OBJECT (error))
     {
       JsonObject *object = json_node_get_object (error);
-      const char *text = nb_mcp_json_get_string_or (object, "message", "");
+      const char *text = nb_json_get_string_or (object, "message", "");
 
       request_return (self, id, NULL,
                       g_error_new (NB_MCP_ERROR, NB_MCP_ERROR_SERVER, "%s (%" G_GINT64_FORMAT ")",
-                                   text, nb_mcp_json_get_int (object, "code", 0)));
+                                   text, get_integer (object, "code")));
     }
   else if (result != NULL && JSON_NODE_HOLDS_OBJECT (result))
     request_return (self, id, json_node_get_object (result), NULL);
@@ -703,17 +716,17 @@ list_tools_cb (GObject      *object,
       goto out;
     }
 
-  tools = nb_mcp_json_get_array (reply, "tools");
+  tools = nb_json_get_array (reply, "tools");
   for (guint i = 0; tools != NULL && i < json_array_get_length (tools); i++)
     {
       JsonNode *tool = json_array_get_element (tools, i);
 
       if (JSON_NODE_HOLDS_OBJECT (tool) &&
-          nb_mcp_json_get_string_or (json_node_get_object (tool), "name", NULL) != NULL)
+          nb_json_get_string_or (json_node_get_object (tool), "name", NULL) != NULL)
         g_ptr_array_add (data->collected, json_object_ref (json_node_get_object (tool)));
     }
 
-  cursor = nb_mcp_json_get_string_or (reply, "nextCursor", NULL);
+  cursor = nb_json_get_string_or (reply, "nextCursor", NULL);
   if (cursor != NULL && *cursor != '\0' && data->page + 1 < MAX_TOOL_PAGES)
     {
       list_tools (self, cursor, data->collected, data->page + 1);
@@ -826,7 +839,7 @@ initialize_cb (GObject      *object,
       return;
     }
 
-  version = nb_mcp_json_get_string_or (reply, "protocolVersion", "");
+  version = nb_json_get_string_or (reply, "protocolVersion", "");
   if (!g_strv_contains (supported_versions, version))
     {
       g_autoptr(GError) version_error =
@@ -840,7 +853,7 @@ initialize_cb (GObject      *object,
 
   g_free (self->protocol_version);
   self->protocol_version = g_strdup (version);
-  self->has_tools = nb_mcp_json_get_object (nb_mcp_json_get_object (reply, "capabilities"), "tools") != NULL;
+  self->has_tools = nb_json_get_object (nb_json_get_object (reply, "capabilities"), "tools") != NULL;
   nb_mcp_transport_set_protocol_version (self->transport, version);
 
   /* Over HTTP messages may overtake each other: list the tools only once
@@ -898,24 +911,6 @@ connect_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static char **
-dup_string_array (JsonObject *object,
-                  const char *member)
-{
-  JsonArray *array = NULL;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  array = nb_mcp_json_get_array (object, member);
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-        g_strv_builder_add (builder, json_node_get_string (element));
-    }
-  return g_strv_builder_end (builder);
-}
-
 /* Without a "type", a URL whose path ends in /sse is the legacy HTTP+SSE
  * transport, as the Python nanobot decides. */
 static gboolean
@@ -942,18 +937,18 @@ static NbMcpTransport *
 create_transport (NbMcpServer  *self,
                   GError      **error)
 {
-  const char *command = nb_mcp_json_get_string_or (self->config, "command", "");
-  const char *url = nb_mcp_json_get_string_or (self->config, "url", "");
-  const char *type = nb_mcp_json_get_string_or (self->config, "type", "");
-  JsonObject *headers = nb_mcp_json_get_object (self->config, "headers");
+  const char *command = nb_json_get_string_or (self->config, "command", "");
+  const char *url = nb_json_get_string_or (self->config, "url", "");
+  const char *type = nb_json_get_string_or (self->config, "type", "");
+  JsonObject *headers = nb_json_get_object (self->config, "headers");
 
   if (command != NULL && *command != '\0' && !g_str_equal (type, "sse") &&
       !g_str_equal (type, "streamableHttp") && !g_str_equal (type, "http"))
     {
-      g_auto(GStrv) args = dup_string_array (self->config, "args");
+      g_auto(GStrv) args = nb_json_dup_strv (self->config, "args");
 
       return nb_mcp_stdio_transport_new (self->name, command, (const char * const *) args,
-                                         nb_mcp_json_get_object (self->config, "env"));
+                                         nb_json_get_object (self->config, "env"));
     }
   if (url != NULL && *url != '\0')
     {
@@ -1111,9 +1106,9 @@ nb_mcp_server_new (const char *name,
   self = g_object_new (NB_TYPE_MCP_SERVER, NULL);
   self->name = g_strdup (name);
   self->config = json_object_ref (config);
-  timeout = nb_mcp_json_get_int (config, "toolTimeout", 0);
+  timeout = get_integer (config, "toolTimeout");
   if (timeout <= 0)
-    timeout = nb_mcp_json_get_int (config, "tool_timeout", 0);
+    timeout = get_integer (config, "tool_timeout");
   if (timeout > 0)
     self->tool_timeout = (guint) MIN (timeout, 24 * 3600);
   return self;
@@ -1458,34 +1453,34 @@ static void
 append_block (GString    *text,
               JsonObject *block)
 {
-  const char *type = nb_mcp_json_get_string_or (block, "type", "");
+  const char *type = nb_json_get_string_or (block, "type", "");
 
   if (text->len > 0)
     g_string_append_c (text, '\n');
 
   if (g_str_equal (type, "text"))
-    g_string_append (text, nb_mcp_json_get_string_or (block, "text", ""));
+    g_string_append (text, nb_json_get_string_or (block, "text", ""));
   else if (g_str_equal (type, "image") || g_str_equal (type, "audio"))
     g_string_append_printf (text, "[%s: %s, %" G_GSIZE_FORMAT " bytes]", type,
-                            nb_mcp_json_get_string_or (block, "mimeType", "?"),
-                            base64_decoded_size (nb_mcp_json_get_string_or (block, "data", "")));
+                            nb_json_get_string_or (block, "mimeType", "?"),
+                            base64_decoded_size (nb_json_get_string_or (block, "data", "")));
   else if (g_str_equal (type, "resource"))
     {
-      JsonObject *resource = nb_mcp_json_get_object (block, "resource");
+      JsonObject *resource = nb_json_get_object (block, "resource");
       const char *resource_text = resource != NULL
-        ? nb_mcp_json_get_string_or (resource, "text", NULL) : NULL;
+        ? nb_json_get_string_or (resource, "text", NULL) : NULL;
 
       if (resource_text != NULL)
         g_string_append (text, resource_text);
       else
         g_string_append_printf (text, "[resource: %s]",
                                 resource != NULL
-                                ? nb_mcp_json_get_string_or (resource, "uri", "?")
+                                ? nb_json_get_string_or (resource, "uri", "?")
                                 : "?");
     }
   else if (g_str_equal (type, "resource_link"))
     g_string_append_printf (text, "[resource: %s]",
-                            nb_mcp_json_get_string_or (block, "uri", "?"));
+                            nb_json_get_string_or (block, "uri", "?"));
   else
     g_string_append_printf (text, "[%s]", type);
 }
@@ -1509,8 +1504,8 @@ nb_mcp_server_format_result (JsonObject *result)
 
   g_return_val_if_fail (result != NULL, NULL);
 
-  is_error = nb_mcp_json_get_boolean (result, "isError");
-  content = nb_mcp_json_get_array (result, "content");
+  is_error = nb_json_get_boolean (result, "isError");
+  content = nb_json_get_array (result, "content");
 
   for (guint i = 0; content != NULL && i < json_array_get_length (content); i++)
     {

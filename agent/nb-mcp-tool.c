@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-mcp-private.h"
+#include "nb-json-util.h"
 #include "nb-mcp-tool.h"
 
 /* A tool of an MCP server, offered to the model as mcp_<server>_<tool>. */
@@ -138,7 +138,7 @@ dup_schema (JsonObject *definition)
 static gboolean
 is_read_only (JsonObject *definition)
 {
-  return nb_mcp_json_get_boolean (nb_mcp_json_get_object (definition, "annotations"), "readOnlyHint");
+  return nb_json_get_boolean (nb_json_get_object (definition, "annotations"), "readOnlyHint");
 }
 
 /**
@@ -160,10 +160,10 @@ nb_mcp_tool_new (NbMcpServer *server,
   g_return_val_if_fail (NB_IS_MCP_SERVER (server), NULL);
   g_return_val_if_fail (definition != NULL, NULL);
 
-  remote_name = nb_mcp_json_get_string_or (definition, "name", "");
-  description = nb_mcp_json_get_string_or (definition, "description", NULL);
+  remote_name = nb_json_get_string_or (definition, "name", "");
+  description = nb_json_get_string_or (definition, "description", NULL);
   if (description == NULL)
-    description = nb_mcp_json_get_string_or (definition, "title", "");
+    description = nb_json_get_string_or (definition, "title", "");
   name = nb_mcp_tool_make_name (nb_mcp_server_get_name (server), remote_name);
   schema = dup_schema (definition);
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "nb-json-util.h"
 #include "nb-message.h"
 
 struct _NbMessage
@@ -98,30 +99,18 @@ nb_message_get_json (NbMessage *self)
   return self->json;
 }
 
-static const char *
-get_string (NbMessage  *self,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (self->json, member);
-
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 const char *
 nb_message_get_role (NbMessage *self)
 {
   g_return_val_if_fail (NB_IS_MESSAGE (self), NULL);
-  return get_string (self, "role");
+  return nb_json_get_string (self->json, "role");
 }
 
 const char *
 nb_message_get_content (NbMessage *self)
 {
   g_return_val_if_fail (NB_IS_MESSAGE (self), NULL);
-  return get_string (self, "content");
+  return nb_json_get_string (self->json, "content");
 }
 
 /**
@@ -146,19 +135,19 @@ const char *
 nb_message_get_tool_call_id (NbMessage *self)
 {
   g_return_val_if_fail (NB_IS_MESSAGE (self), NULL);
-  return get_string (self, "tool_call_id");
+  return nb_json_get_string (self->json, "tool_call_id");
 }
 
 const char *
 nb_message_get_name (NbMessage *self)
 {
   g_return_val_if_fail (NB_IS_MESSAGE (self), NULL);
-  return get_string (self, "name");
+  return nb_json_get_string (self->json, "name");
 }
 
 const char *
 nb_message_get_timestamp (NbMessage *self)
 {
   g_return_val_if_fail (NB_IS_MESSAGE (self), NULL);
-  return get_string (self, "timestamp");
+  return nb_json_get_string (self->json, "timestamp");
 }

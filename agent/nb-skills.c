@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "nb-json-util.h"
 #include "nb-skills.h"
 #include "nb-workspace.h"
 #include "nb-workspace-private.h"
@@ -55,37 +56,6 @@ unquote (const char *value)
                       (value[0] == '\'' && value[length - 1] == '\'')))
     return g_strndup (value + 1, length - 2);
   return g_strdup (value);
-}
-
-static GStrv
-string_list (JsonObject *object,
-             const char *member)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-
-          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-            g_strv_builder_add (builder, json_node_get_string (element));
-        }
-    }
-  return g_strv_builder_end (builder);
-}
-
-static JsonObject *
-object_member (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 /* OpenClaw/ClawHub skills write their metadata as JSON over several
@@ -148,15 +118,15 @@ parse_metadata (NbSkill     *skill,
       return FALSE;
     }
   root = json_node_get_object (json_parser_get_root (parser));
-  ours = object_member (root, "nanobot");
+  ours = nb_json_get_object (root, "nanobot");
   if (ours == NULL)
-    ours = object_member (root, "openclaw");
+    ours = nb_json_get_object (root, "openclaw");
 
-  requires = object_member (ours, "requires");
+  requires = nb_json_get_object (ours, "requires");
   g_strfreev (skill->bins);
   g_strfreev (skill->env);
-  skill->bins = string_list (requires, "bins");
-  skill->env = string_list (requires, "env");
+  skill->bins = nb_json_dup_strv (requires, "bins");
+  skill->env = nb_json_dup_strv (requires, "env");
 
   always = ours != NULL ? json_object_get_member (ours, "always") : NULL;
   if (always != NULL && JSON_NODE_HOLDS_VALUE (always) && json_node_get_value_type (always) == G_TYPE_BOOLEAN)

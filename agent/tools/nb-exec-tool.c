@@ -14,6 +14,7 @@
 #endif
 
 #include "nb-exec-tool.h"
+#include "nb-json-util.h"
 #include "nb-path-guard.h"
 
 /* Each pipe keeps at most this many bytes; the rest is only counted. At
@@ -521,17 +522,6 @@ child_setup (gpointer user_data)
     ;
 }
 
-static const char *
-get_string_argument (JsonObject *arguments,
-                     const char *name)
-{
-  JsonNode *node = json_object_get_member (arguments, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* The folder the command runs in, or NULL after finishing @task. */
 static char *
 resolve_cwd (NbExecTool *self,
@@ -583,7 +573,7 @@ nb_exec_tool_execute_async (NbTool              *tool,
   g_autoptr(GError) error = NULL;
   g_autofree char *cwd = NULL;
   g_autofree char *refusal = NULL;
-  const char *command = get_string_argument (arguments, "command");
+  const char *command = nb_json_get_string (arguments, "command");
   int pid_pipe[2];
   pid_t child_pid = 0;
   gssize got;
@@ -596,7 +586,7 @@ nb_exec_tool_execute_async (NbTool              *tool,
       g_task_return_pointer (task, g_strdup ("Error: missing string parameter 'command'"), g_free);
       return;
     }
-  if ((cwd = resolve_cwd (self, task, get_string_argument (arguments, "working_dir"))) == NULL)
+  if ((cwd = resolve_cwd (self, task, nb_json_get_string (arguments, "working_dir"))) == NULL)
     return;
   refusal = nb_exec_tool_guard_command (command, cwd, self->workspace, self->restrict_to_workspace);
   if (refusal != NULL)

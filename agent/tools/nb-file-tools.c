@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "nb-file-tools.h"
+#include "nb-json-util.h"
 #include "nb-path-guard.h"
 
 /*
@@ -124,17 +125,6 @@ resolve_or_return (GTask      *task,
   return resolved;
 }
 
-static const char *
-get_string_argument (JsonObject *arguments,
-                     const char *name)
-{
-  JsonNode *node = json_object_get_member (arguments, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* Returns TRUE (and finishes @task) when an operation was cancelled or failed. */
 static gboolean
 return_io_error (GTask      *task,
@@ -151,7 +141,7 @@ return_io_error (GTask      *task,
 }
 
 #define REQUIRE_STRING(var, name)                                              \
-  const char *var = get_string_argument (arguments, name);                     \
+  const char *var = nb_json_get_string (arguments, name);                     \
   if (var == NULL)                                                             \
     {                                                                          \
       return_text (task, g_strdup ("Error: missing string parameter '" name "'")); \

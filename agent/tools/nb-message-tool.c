@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "nb-agent-private.h"
+#include "nb-json-util.h"
 #include "nb-message-tool.h"
 
 /* `message`: text for the user outside the final reply (progress notes,
@@ -31,11 +32,8 @@ optional_string (JsonObject *arguments,
                  const char *member,
                  const char *fallback)
 {
-  const char *value = NULL;
+  const char *value = nb_json_get_string (arguments, member);
 
-  if (json_object_has_member (arguments, member) &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (arguments, member)))
-    value = json_object_get_string_member (arguments, member);
   return value != NULL && *value != '\0' ? value : fallback;
 }
 
@@ -48,12 +46,11 @@ nb_message_tool_execute_async (NbTool              *tool,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) media = NULL;
   const char *content = json_object_get_string_member (arguments, "content");
   const char *channel = optional_string (arguments, "channel", context->channel);
   const char *chat_id = optional_string (arguments, "chat_id", context->chat_id);
-  guint n_media = 0;
+  guint n_media;
 
   g_task_set_source_tag (task, nb_message_tool_execute_async);
 
@@ -68,16 +65,8 @@ nb_message_tool_execute_async (NbTool              *tool,
       return;
     }
 
-  if (json_object_has_member (arguments, "media") &&
-      JSON_NODE_HOLDS_ARRAY (json_object_get_member (arguments, "media")))
-    {
-      JsonArray *array = json_object_get_array_member (arguments, "media");
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        g_strv_builder_add (builder, json_array_get_string_element (array, i));
-      n_media = json_array_get_length (array);
-    }
-  media = g_strv_builder_end (builder);
+  media = nb_json_dup_strv (arguments, "media");
+  n_media = g_strv_length (media);
 
   nb_agent_deliver_message (NB_AGENT (context->agent), context, channel, chat_id, content,
                             (const char * const *) media);

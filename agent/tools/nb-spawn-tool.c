@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "nb-agent-private.h"
+#include "nb-json-util.h"
 #include "nb-spawn-tool.h"
 
 /* `spawn`: hands a task to a sub-agent that works in the background with
@@ -33,7 +34,7 @@ nb_spawn_tool_execute_async (NbTool              *tool,
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
-  const char *label = NULL;
+  const char *label = nb_json_get_string (arguments, "label");
   char *result;
 
   g_task_set_source_tag (task, nb_spawn_tool_execute_async);
@@ -43,10 +44,6 @@ nb_spawn_tool_execute_async (NbTool              *tool,
       g_task_return_pointer (task, g_strdup ("Error: Sub-agents cannot be started from here"), g_free);
       return;
     }
-
-  if (json_object_has_member (arguments, "label") &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (arguments, "label")))
-    label = json_object_get_string_member (arguments, "label");
 
   result = nb_agent_spawn (NB_AGENT (context->agent), context,
                            json_object_get_string_member (arguments, "task"), label, &error);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <libxml/HTMLparser.h>
 
+#include "nb-json-util.h"
 #include "nb-web-search-tool.h"
 #include "nb-web-util.h"
 
@@ -101,17 +102,6 @@ format_hits (const char *query,
   return g_string_free (out, FALSE);
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* Reads results[] {title, url, <snippet_member>} below @path ("web" for Brave). */
 static gboolean
 parse_json_hits (GBytes      *body,
@@ -173,8 +163,8 @@ parse_json_hits (GBytes      *body,
       if (!JSON_NODE_HOLDS_OBJECT (item))
         continue;
       hit = json_node_get_object (item);
-      add_hit (hits, member_string (hit, "title"), member_string (hit, "url"),
-               member_string (hit, snippet_member));
+      add_hit (hits, nb_json_get_string (hit, "title"), nb_json_get_string (hit, "url"),
+               nb_json_get_string (hit, snippet_member));
     }
   return TRUE;
 }

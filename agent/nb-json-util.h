@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Lenient lookups in JSON that comes from outside (provider replies, MCP
+ * servers, tool arguments, files): a missing member, a member of another
+ * type or a NULL object reads as missing, never as a critical warning
+ * (json-glib's own getters warn, even the *_with_default ones). */
+
+const char *nb_json_get_string    (JsonObject *object,
+                                   const char *member);
+const char *nb_json_get_string_or (JsonObject *object,
+                                   const char *member,
+                                   const char *fallback);
+JsonObject *nb_json_get_object    (JsonObject *object,
+                                   const char *member);
+JsonArray  *nb_json_get_array     (JsonObject *object,
+                                   const char *member);
+gboolean    nb_json_get_boolean   (JsonObject *object,
+                                   const char *member);
+gint64      nb_json_get_int       (JsonObject *object,
+                                   const char *member);
+GStrv       nb_json_dup_strv      (JsonObject *object,
+                                   const char *member);
+
+G_END_DECLS

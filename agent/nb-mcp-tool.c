@@ -52,14 +52,6 @@ nb_mcp_tool_execute_async (NbTool              *tool,
                                  call_tool_cb, task);
 }
 
-static char *
-nb_mcp_tool_execute_finish (NbTool        *tool,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_mcp_tool_finalize (GObject *object)
 {
@@ -79,7 +71,6 @@ nb_mcp_tool_class_init (NbMcpToolClass *klass)
 
   object_class->finalize = nb_mcp_tool_finalize;
   tool_class->execute_async = nb_mcp_tool_execute_async;
-  tool_class->execute_finish = nb_mcp_tool_execute_finish;
 }
 
 static void

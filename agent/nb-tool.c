@@ -95,6 +95,16 @@ nb_tool_set_property (GObject      *object,
     }
 }
 
+static char *
+nb_tool_real_execute_finish (NbTool        *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 nb_tool_class_init (NbToolClass *klass)
 {
@@ -103,6 +113,8 @@ nb_tool_class_init (NbToolClass *klass)
   object_class->finalize = nb_tool_finalize;
   object_class->get_property = nb_tool_get_property;
   object_class->set_property = nb_tool_set_property;
+
+  klass->execute_finish = nb_tool_real_execute_finish;
 
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL,

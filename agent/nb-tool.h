@@ -32,6 +32,9 @@ G_DECLARE_DERIVABLE_TYPE (NbTool, nb_tool, NB, TOOL, GObject)
  *   the tool's schema. The result is the text the model sees. Expected
  *   failures (file not found, …) are results starting with "Error"; a
  *   #GError is for unexpected ones and becomes "Error executing NAME: …".
+ * @execute_finish: returns the result text. The default returns the
+ *   pointer of a #GTask whose source object is the tool, which is what
+ *   every tool makes; override it only for another kind of result.
  */
 struct _NbToolClass
 {

@@ -647,16 +647,6 @@ nb_exec_tool_execute_async (NbTool              *tool,
     }
 }
 
-static char *
-nb_exec_tool_execute_finish (NbTool        *tool,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, tool), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_exec_tool_finalize (GObject *object)
 {
@@ -672,7 +662,6 @@ nb_exec_tool_class_init (NbExecToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_exec_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_exec_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = nb_exec_tool_execute_finish;
 }
 
 static void

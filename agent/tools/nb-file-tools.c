@@ -91,16 +91,6 @@ get_settings (NbTool *tool)
   return &((NbReadFileTool *) tool)->settings;
 }
 
-static char *
-file_tool_finish (NbTool        *tool,
-                  GAsyncResult  *result,
-                  GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, tool), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 return_text (GTask *task,
              char  *text)
@@ -220,7 +210,6 @@ nb_read_file_tool_class_init (NbReadFileToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_read_file_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_read_file_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = file_tool_finish;
 }
 
 /**
@@ -327,7 +316,6 @@ nb_write_file_tool_class_init (NbWriteFileToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_write_file_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_write_file_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = file_tool_finish;
 }
 
 /**
@@ -680,7 +668,6 @@ nb_edit_file_tool_class_init (NbEditFileToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_edit_file_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_edit_file_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = file_tool_finish;
 }
 
 /**
@@ -852,7 +839,6 @@ nb_list_dir_tool_class_init (NbListDirToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_list_dir_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_list_dir_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = file_tool_finish;
 }
 
 /**
@@ -943,7 +929,6 @@ nb_delete_file_tool_class_init (NbDeleteFileToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_delete_file_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_delete_file_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = file_tool_finish;
 }
 
 /**

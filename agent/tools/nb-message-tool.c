@@ -78,21 +78,12 @@ nb_message_tool_execute_async (NbTool              *tool,
     g_task_return_pointer (task, g_strdup_printf ("Message sent to %s:%s", channel, chat_id), g_free);
 }
 
-static char *
-nb_message_tool_execute_finish (NbTool        *tool,
-                                GAsyncResult  *result,
-                                GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_message_tool_class_init (NbMessageToolClass *klass)
 {
   NbToolClass *tool_class = NB_TOOL_CLASS (klass);
 
   tool_class->execute_async = nb_message_tool_execute_async;
-  tool_class->execute_finish = nb_message_tool_execute_finish;
 }
 
 static void

@@ -52,21 +52,12 @@ nb_spawn_tool_execute_async (NbTool              *tool,
   g_task_return_pointer (task, result, g_free);
 }
 
-static char *
-nb_spawn_tool_execute_finish (NbTool        *tool,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_spawn_tool_class_init (NbSpawnToolClass *klass)
 {
   NbToolClass *tool_class = NB_TOOL_CLASS (klass);
 
   tool_class->execute_async = nb_spawn_tool_execute_async;
-  tool_class->execute_finish = nb_spawn_tool_execute_finish;
 }
 
 static void

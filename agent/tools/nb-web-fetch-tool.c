@@ -567,16 +567,6 @@ nb_web_fetch_tool_execute_async (NbTool              *tool,
   hop (g_steal_pointer (&task));
 }
 
-static char *
-nb_web_fetch_tool_execute_finish (NbTool        *tool,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, tool), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_web_fetch_tool_finalize (GObject *object)
 {
@@ -592,7 +582,6 @@ nb_web_fetch_tool_class_init (NbWebFetchToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_web_fetch_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_web_fetch_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = nb_web_fetch_tool_execute_finish;
 }
 
 static void

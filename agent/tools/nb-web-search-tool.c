@@ -548,16 +548,6 @@ nb_web_search_tool_execute_async (NbTool              *tool,
                      search_read_cb, g_steal_pointer (&task));
 }
 
-static char *
-nb_web_search_tool_execute_finish (NbTool        *tool,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, tool), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_web_search_tool_finalize (GObject *object)
 {
@@ -575,7 +565,6 @@ nb_web_search_tool_class_init (NbWebSearchToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_web_search_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_web_search_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = nb_web_search_tool_execute_finish;
 }
 
 static void

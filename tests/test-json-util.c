@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "nb-json-util.h"
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_lenient (void)
+{
+  g_autoptr(JsonObject) object =
+    parse_object ("{\"s\": \"text\", \"n\": 12, \"d\": 12.9, \"t\": true, \"f\": false, \"z\": null,"
+                  " \"o\": {\"k\": \"v\"}, \"a\": [\"x\", 1, null, \"y\", {}], \"e\": []}");
+  g_auto(GStrv) strings = NULL;
+  g_auto(GStrv) none = NULL;
+
+  g_assert_cmpstr (nb_json_get_string (object, "s"), ==, "text");
+  g_assert_null (nb_json_get_string (object, "n"));
+  g_assert_null (nb_json_get_string (object, "z"));
+  g_assert_null (nb_json_get_string (object, "o"));
+  g_assert_null (nb_json_get_string (object, "missing"));
+  g_assert_null (nb_json_get_string (NULL, "s"));
+  g_assert_cmpstr (nb_json_get_string_or (object, "n", "fallback"), ==, "fallback");
+  g_assert_cmpstr (nb_json_get_string_or (object, "s", "fallback"), ==, "text");
+
+  g_assert_cmpstr (nb_json_get_string (nb_json_get_object (object, "o"), "k"), ==, "v");
+  g_assert_null (nb_json_get_object (object, "a"));
+  g_assert_null (nb_json_get_object (NULL, "o"));
+  g_assert_cmpuint (json_array_get_length (nb_json_get_array (object, "a")), ==, 5);
+  g_assert_null (nb_json_get_array (object, "o"));
+
+  g_assert_true (nb_json_get_boolean (object, "t"));
+  g_assert_false (nb_json_get_boolean (object, "f"));
+  g_assert_false (nb_json_get_boolean (object, "n"));
+  g_assert_false (nb_json_get_boolean (object, "missing"));
+
+  g_assert_cmpint (nb_json_get_int (object, "n"), ==, 12);
+  g_assert_cmpint (nb_json_get_int (object, "d"), ==, 12);
+  g_assert_cmpint (nb_json_get_int (object, "s"), ==, 0);
+  g_assert_cmpint (nb_json_get_int (object, "o"), ==, 0);
+  g_assert_cmpint (nb_json_get_int (object, "z"), ==, 0);
+  g_assert_cmpint (nb_json_get_int (NULL, "n"), ==, 0);
+
+  /* Only the strings of an array; never NULL. */
+  strings = nb_json_dup_strv (object, "a");
+  g_assert_cmpstrv (strings, ((const char * const []) { "x", "y", NULL }));
+  none = nb_json_dup_strv (object, "s");
+  g_assert_nonnull (none);
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/json-util/lenient", test_lenient);
+
+  return g_test_run ();
+}

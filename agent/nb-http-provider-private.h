@@ -3,6 +3,7 @@
 
 #include "nb-http-provider.h"
 #include "nb-json-util.h"
+#include "nb-sse-parser.h"
 
 G_BEGIN_DECLS
 
@@ -42,9 +43,7 @@ struct _NbProviderStream
   NbBodyKind       body_kind;
   GByteArray      *line;           /* the unfinished line */
   gsize            max_line;
-  GString         *event;          /* SSE event name */
-  GString         *data;           /* SSE data lines */
-  gboolean         has_data;
+  NbSseParser      sse;
   GByteArray      *whole;          /* a non-streamed JSON body */
 
   GArray          *blocks;         /* Anthropic: content block kinds by index */

@@ -69,8 +69,7 @@ nb_provider_stream_new (NbChatDeltaFunc  delta_func,
   stream->content_type = g_strdup (content_type);
   stream->line = g_byte_array_new ();
   stream->max_line = NB_HTTP_PROVIDER_MAX_LINE;
-  stream->event = g_string_new (NULL);
-  stream->data = g_string_new (NULL);
+  nb_sse_parser_init (&stream->sse, stream->max_line);
   stream->blocks = g_array_new (FALSE, TRUE, sizeof (int));
   stream->parser = json_parser_new ();
   return stream;
@@ -87,8 +86,7 @@ nb_provider_stream_free (NbProviderStream *stream)
   g_free (stream->finish_reason);
   g_free (stream->content_type);
   g_byte_array_unref (stream->line);
-  g_string_free (stream->event, TRUE);
-  g_string_free (stream->data, TRUE);
+  nb_sse_parser_clear (&stream->sse);
   g_clear_pointer (&stream->whole, g_byte_array_unref);
   g_array_unref (stream->blocks);
   g_object_unref (stream->parser);
@@ -260,22 +258,33 @@ line_too_long (NbHttpProvider  *self,
   return FALSE;
 }
 
+typedef struct
+{
+  NbHttpProvider   *self;
+  NbProviderStream *stream;
+} SseTarget;
+
+static gboolean
+sse_event_cb (const char  *event,
+              const char  *data,
+              gsize        length,
+              gpointer     user_data,
+              GError     **error)
+{
+  SseTarget *target = user_data;
+
+  return NB_HTTP_PROVIDER_GET_CLASS (target->self)->parse_event (target->self, target->stream,
+                                                                 event, data, length, error);
+}
+
 static gboolean
 dispatch_sse_event (NbHttpProvider    *self,
                     NbProviderStream  *stream,
                     GError           **error)
 {
-  NbHttpProviderClass *klass = NB_HTTP_PROVIDER_GET_CLASS (self);
-  gboolean ok = TRUE;
+  SseTarget target = { self, stream };
 
-  if (stream->has_data)
-    ok = klass->parse_event (self, stream,
-                             stream->event->len > 0 ? stream->event->str : NULL,
-                             stream->data->str, stream->data->len, error);
-  g_string_truncate (stream->event, 0);
-  g_string_truncate (stream->data, 0);
-  stream->has_data = FALSE;
-  return ok;
+  return nb_sse_parser_dispatch (&stream->sse, sse_event_cb, &target, error);
 }
 
 static gboolean
@@ -300,37 +309,18 @@ handle_line (NbHttpProvider    *self,
     }
 
   /* Server-sent events: fields until a blank line ends the event. */
-  if (length == 0)
-    return dispatch_sse_event (self, stream, error);
-  if (line[0] == ':')
-    return TRUE;
-
   {
-    const char *colon = memchr (line, ':', length);
-    gsize name_len = colon ? (gsize) (colon - line) : length;
-    const char *value = colon ? colon + 1 : line + length;
-    gsize value_len = length - (value - line);
+    SseTarget target = { self, stream };
+    g_autoptr(GError) local_error = NULL;
 
-    if (value_len > 0 && *value == ' ')
-      value++, value_len--;
-
-    if (name_len == 4 && memcmp (line, "data", 4) == 0)
-      {
-        if (stream->has_data)
-          g_string_append_c (stream->data, '\n');
-        if (stream->data->len + value_len > stream->max_line)
-          return line_too_long (self, error);
-        g_string_append_len (stream->data, value, value_len);
-        stream->has_data = TRUE;
-      }
-    else if (name_len == 5 && memcmp (line, "event", 5) == 0)
-      {
-        g_string_truncate (stream->event, 0);
-        g_string_append_len (stream->event, value, MIN (value_len, 256));
-      }
-    /* "id", "retry" and unknown fields are ignored, as the SSE spec says. */
+    if (nb_sse_parser_add_line (&stream->sse, line, length, sse_event_cb, &target, &local_error))
+      return TRUE;
+    if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+      return line_too_long (self, error);
+    if (local_error != NULL)
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
   }
-  return TRUE;
 }
 
 static gboolean

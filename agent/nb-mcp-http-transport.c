@@ -8,6 +8,7 @@
 
 #include "nb-http.h"
 #include "nb-mcp-http-transport.h"
+#include "nb-sse-parser.h"
 
 /*
  * MCP over HTTP through the process-wide SoupSession.
@@ -62,9 +63,7 @@ typedef struct
   GTask              *task;
   GByteArray         *buffer;
   gsize               scanned;
-  GString            *event;
-  GString            *data;
-  gboolean            has_data;
+  NbSseParser         parser;
 } Reader;
 
 static void
@@ -75,10 +74,7 @@ reader_free (Reader *reader)
   g_clear_object (&reader->cancellable);
   g_clear_object (&reader->task);
   g_clear_pointer (&reader->buffer, g_byte_array_unref);
-  if (reader->event != NULL)
-    g_string_free (reader->event, TRUE);
-  if (reader->data != NULL)
-    g_string_free (reader->data, TRUE);
+  nb_sse_parser_clear (&reader->parser);
   g_free (reader);
 }
 
@@ -155,30 +151,29 @@ handle_json (Reader      *reader,
 }
 
 static gboolean
-dispatch_event (Reader  *reader,
-                GError **error)
+sse_event_cb (const char  *event,
+              const char  *data,
+              gsize        length,
+              gpointer     user_data,
+              GError     **error)
 {
+  Reader *reader = user_data;
   NbMcpHttpTransport *self = reader->self;
-  const char *event = reader->event->len > 0 ? reader->event->str : "message";
-  gboolean ok = TRUE;
 
-  if (!reader->has_data)
-    goto out;
-  if (reader->data->len > 0 && reader->data->str[reader->data->len - 1] == '\n')
-    g_string_truncate (reader->data, reader->data->len - 1);
+  if (event == NULL)
+    event = "message";
 
   if (reader->role == ROLE_LEGACY && g_str_equal (event, "endpoint"))
     {
       g_autoptr(GError) local_error = NULL;
-      g_autoptr(GUri) endpoint = g_uri_parse_relative (self->uri, g_strstrip (reader->data->str),
-                                                       SOUP_HTTP_URI_FLAGS, &local_error);
+      g_autofree char *text = g_strstrip (g_strndup (data, length));
+      g_autoptr(GUri) endpoint = g_uri_parse_relative (self->uri, text, SOUP_HTTP_URI_FLAGS, &local_error);
 
       if (endpoint == NULL)
         {
           g_set_error (error, NB_MCP_ERROR, NB_MCP_ERROR_PROTOCOL,
                        _("The server sent an invalid endpoint: %s"), local_error->message);
-          ok = FALSE;
-          goto out;
+          return FALSE;
         }
       g_clear_pointer (&self->endpoint, g_uri_unref);
       self->endpoint = g_steal_pointer (&endpoint);
@@ -189,14 +184,9 @@ dispatch_event (Reader  *reader,
           g_task_return_boolean (task, TRUE);
         }
     }
-  else if (g_str_equal (event, "message") && reader->data->len > 0)
-    ok = handle_json (reader, reader->data->str, reader->data->len, error);
-
-out:
-  g_string_truncate (reader->event, 0);
-  g_string_truncate (reader->data, 0);
-  reader->has_data = FALSE;
-  return ok;
+  else if (g_str_equal (event, "message") && length > 0)
+    return handle_json (reader, data, length, error);
+  return TRUE;
 }
 
 static gboolean
@@ -205,54 +195,17 @@ process_sse_line (Reader      *reader,
                   gsize        length,
                   GError     **error)
 {
-  const char *colon;
-  g_autofree char *field = NULL;
-  const char *value;
-  gsize value_length;
+  g_autoptr(GError) local_error = NULL;
 
-  if (length == 0)
-    return dispatch_event (reader, error);
-  if (line[0] == ':')
+  if (nb_sse_parser_add_line (&reader->parser, line, length, sse_event_cb, reader, &local_error))
     return TRUE;
-
-  colon = memchr (line, ':', length);
-  if (colon == NULL)
-    {
-      field = g_strndup (line, length);
-      value = "";
-      value_length = 0;
-    }
-  else
-    {
-      field = g_strndup (line, colon - line);
-      value = colon + 1;
-      value_length = length - (colon + 1 - line);
-      if (value_length > 0 && value[0] == ' ')
-        {
-          value++;
-          value_length--;
-        }
-    }
-
-  if (g_str_equal (field, "data"))
-    {
-      if (reader->data->len + value_length > NB_MCP_MAX_MESSAGE_SIZE)
-        {
-          g_set_error (error, NB_MCP_ERROR, NB_MCP_ERROR_TOO_LARGE,
-                       _("The server sent a message larger than %u MiB"),
-                       NB_MCP_MAX_MESSAGE_SIZE / (1024 * 1024));
-          return FALSE;
-        }
-      g_string_append_len (reader->data, value, value_length);
-      g_string_append_c (reader->data, '\n');
-      reader->has_data = TRUE;
-    }
-  else if (g_str_equal (field, "event"))
-    {
-      g_string_truncate (reader->event, 0);
-      g_string_append_len (reader->event, value, value_length);
-    }
-  return TRUE;
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    g_set_error (error, NB_MCP_ERROR, NB_MCP_ERROR_TOO_LARGE,
+                 _("The server sent a message larger than %u MiB"),
+                 NB_MCP_MAX_MESSAGE_SIZE / (1024 * 1024));
+  else if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 static gboolean
@@ -368,8 +321,7 @@ reader_start (NbMcpHttpTransport *self,
   reader->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   reader->task = task != NULL ? g_object_ref (task) : NULL;
   reader->buffer = g_byte_array_new ();
-  reader->event = g_string_new (NULL);
-  reader->data = g_string_new (NULL);
+  nb_sse_parser_init (&reader->parser, NB_MCP_MAX_MESSAGE_SIZE);
   reader_read (reader);
 }
 

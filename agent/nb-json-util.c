@@ -9,6 +9,8 @@ static JsonNode *
 get_member (JsonObject *object,
             const char *member)
 {
+  g_return_val_if_fail (member != NULL, NULL);
+
   return object != NULL ? json_object_get_member (object, member) : NULL;
 }
 

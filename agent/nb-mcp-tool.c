@@ -90,8 +90,12 @@ char *
 nb_mcp_tool_make_name (const char *server_name,
                        const char *tool_name)
 {
-  char *name = g_strdup_printf ("mcp_%s_%s", server_name, tool_name);
+  char *name;
 
+  g_return_val_if_fail (server_name != NULL, NULL);
+  g_return_val_if_fail (tool_name != NULL, NULL);
+
+  name = g_strdup_printf ("mcp_%s_%s", server_name, tool_name);
   for (char *p = name; *p != '\0'; p++)
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
       *p = '_';

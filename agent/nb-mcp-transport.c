@@ -241,6 +241,9 @@ nb_mcp_transport_emit_message (NbMcpTransport *self,
 {
   NbMcpTransportPrivate *priv = nb_mcp_transport_get_instance_private (self);
 
+  g_return_if_fail (NB_IS_MCP_TRANSPORT (self));
+  g_return_if_fail (message != NULL);
+
   if (!priv->closed)
     g_signal_emit (self, signals[MESSAGE], 0, message);
 }
@@ -251,8 +254,12 @@ nb_mcp_transport_emit_closed (NbMcpTransport *self,
                               const GError   *error)
 {
   NbMcpTransportPrivate *priv = nb_mcp_transport_get_instance_private (self);
-  g_autoptr(NbMcpTransport) hold G_GNUC_UNUSED = g_object_ref (self);
+  g_autoptr(NbMcpTransport) hold = NULL;
 
+  g_return_if_fail (NB_IS_MCP_TRANSPORT (self));
+  g_return_if_fail (error != NULL);
+
+  hold = g_object_ref (self);
   if (priv->closed)
     return;
   priv->closed = TRUE;
@@ -304,6 +311,8 @@ nb_mcp_transport_serialize (JsonNode *message,
                             gsize    *length)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  g_return_val_if_fail (message != NULL, NULL);
 
   json_generator_set_root (generator, message);
   return json_generator_to_data (generator, length);

@@ -151,9 +151,13 @@ nb_tool_registry_list_tools (NbToolRegistry *self)
 char *
 nb_tool_registry_dup_names (NbToolRegistry *self)
 {
-  g_autoptr(GPtrArray) tools = nb_tool_registry_list_tools (self);
-  GString *names = g_string_new (NULL);
+  g_autoptr(GPtrArray) tools = NULL;
+  GString *names;
 
+  g_return_val_if_fail (NB_IS_TOOL_REGISTRY (self), NULL);
+
+  tools = nb_tool_registry_list_tools (self);
+  names = g_string_new (NULL);
   for (guint i = 0; i < tools->len; i++)
     {
       if (i > 0)

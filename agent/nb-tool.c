@@ -199,6 +199,8 @@ nb_tool_parse_schema (const char *json)
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
 
+  g_return_val_if_fail (json != NULL, NULL);
+
   if (!json_parser_load_from_data (parser, json, -1, &error))
     g_error ("Invalid built-in tool schema: %s", error->message);
   g_assert (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));

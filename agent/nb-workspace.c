@@ -154,6 +154,8 @@ nb_workspace_read_file (const char  *path,
                         char       **contents,
                         GError     **error)
 {
+  g_return_val_if_fail (path != NULL, FALSE);
+
   g_atomic_int_inc (&read_count);
   return g_file_get_contents (path, contents, NULL, error);
 }

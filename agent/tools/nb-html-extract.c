@@ -586,10 +586,15 @@ nb_html_extract_async (GBytes              *html,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  ExtractData *data = g_new0 (ExtractData, 1);
+  g_autoptr(GTask) task = NULL;
+  ExtractData *data;
 
+  g_return_if_fail (html != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, nb_html_extract_async);
+  data = g_new0 (ExtractData, 1);
   data->html = g_bytes_ref (html);
   data->base_url = g_strdup (base_url);
   data->charset = g_strdup (charset);

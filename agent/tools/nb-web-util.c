@@ -172,10 +172,15 @@ nb_web_read_async (SoupMessage         *message,
                    GAsyncReadyCallback  callback,
                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  ReadData *data = g_new0 (ReadData, 1);
+  g_autoptr(GTask) task = NULL;
+  ReadData *data;
 
+  g_return_if_fail (SOUP_IS_MESSAGE (message));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, nb_web_read_async);
+  data = g_new0 (ReadData, 1);
   data->message = g_object_ref (message);
   data->body = g_byte_array_new ();
   data->max_bytes = max_bytes;

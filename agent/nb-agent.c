@@ -1559,6 +1559,19 @@ out:
   g_free (closure);
 }
 
+/**
+ * nb_agent_spawn:
+ * @self: the agent running the turn
+ * @context: the calling tool's context (its session receives the result)
+ * @task: what the sub-agent should do
+ * @label: (nullable): a short name for the task
+ * @error: return location for an error
+ *
+ * Starts a sub-agent on @task in the background.
+ *
+ * Returns: (transfer full) (nullable): the spawn tool's result text, or
+ *   %NULL with @error set
+ */
 char *
 nb_agent_spawn (NbAgent             *self,
                 const NbToolContext *context,

@@ -906,12 +906,22 @@ nb_config_set_boolean (NbConfig   *self,
   set_node (self, path, json_node_init_boolean (json_node_alloc (), value));
 }
 
+/**
+ * nb_config_get_data_dir:
+ *
+ * Returns: (transfer full): `$XDG_DATA_HOME/nanobot`
+ */
 char *
 nb_config_get_data_dir (void)
 {
   return g_build_filename (g_get_user_data_dir (), "nanobot", NULL);
 }
 
+/**
+ * nb_config_get_default_path:
+ *
+ * Returns: (transfer full): `$XDG_CONFIG_HOME/nanobot/config.json`
+ */
 char *
 nb_config_get_default_path (void)
 {

@@ -173,6 +173,12 @@ nb_mcp_tool_new (NbMcpServer *server,
   return NB_TOOL (self);
 }
 
+/**
+ * nb_mcp_tool_get_server:
+ * @self: an MCP tool
+ *
+ * Returns: (transfer none): the server the tool calls
+ */
 NbMcpServer *
 nb_mcp_tool_get_server (NbMcpTool *self)
 {

@@ -35,6 +35,12 @@ nb_message_init (NbMessage *self)
 {
 }
 
+/**
+ * nb_message_make_timestamp:
+ *
+ * Returns: (transfer full): the local time as the Python nanobot's
+ *   isoformat() writes it
+ */
 char *
 nb_message_make_timestamp (void)
 {

@@ -270,6 +270,16 @@ config_seconds (NbConfig   *config,
   return value > 0 ? (guint) MIN (value, 24 * 3600) : fallback;
 }
 
+/**
+ * nb_provider_registry_resolve_with_keys:
+ * @config: the configuration
+ * @model: (nullable): the model, %NULL for `agents.defaults.model`
+ * @keyring_keys: (nullable) (element-type utf8 utf8): API keys from the
+ *   keyring by provider name
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the provider, or %NULL with @error set
+ */
 NbProvider *
 nb_provider_registry_resolve_with_keys (NbConfig    *config,
                                         const char  *model,

@@ -21,6 +21,12 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (NbProvider, nb_provider, G_TYPE_OBJECT)
 G_DEFINE_QUARK (nb-provider-error-quark, nb_provider_error)
 
+/**
+ * nb_chat_request_new:
+ * @model: the model name
+ *
+ * Returns: (transfer full): an empty request; free with nb_chat_request_free()
+ */
 NbChatRequest *
 nb_chat_request_new (const char *model)
 {
@@ -55,6 +61,14 @@ nb_chat_request_free (NbChatRequest *request)
   g_free (request);
 }
 
+/**
+ * nb_tool_call_new:
+ * @id: the call id
+ * @name: the tool name
+ * @arguments_json: (nullable): the arguments as the model sent them
+ *
+ * Returns: (transfer full): a call; free with nb_tool_call_free()
+ */
 NbToolCall *
 nb_tool_call_new (const char *id,
                   const char *name,
@@ -99,6 +113,11 @@ nb_tool_call_free (NbToolCall *call)
   g_free (call);
 }
 
+/**
+ * nb_chat_response_new:
+ *
+ * Returns: (transfer full): an empty response; free with nb_chat_response_free()
+ */
 NbChatResponse *
 nb_chat_response_new (void)
 {

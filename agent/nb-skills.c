@@ -464,6 +464,12 @@ nb_skills_reload (NbSkills *self)
   g_ptr_array_sort (self->skills, compare_skills);
 }
 
+/**
+ * nb_skills_get_skills:
+ * @self: the skills
+ *
+ * Returns: (transfer none) (element-type NbSkill): the skills, sorted by name
+ */
 GPtrArray *
 nb_skills_get_skills (NbSkills *self)
 {
@@ -471,6 +477,13 @@ nb_skills_get_skills (NbSkills *self)
   return self->skills;
 }
 
+/**
+ * nb_skills_get_workspace_dirs:
+ * @self: the skills
+ *
+ * Returns: (transfer none) (element-type utf8): the folders below skills/
+ *   seen by the last reload, valid or not
+ */
 GPtrArray *
 nb_skills_get_workspace_dirs (NbSkills *self)
 {
@@ -509,6 +522,13 @@ append_element (GString    *xml,
   g_string_append_printf (xml, "    <%s>%s</%s>\n", tag, escaped, tag);
 }
 
+/**
+ * nb_skills_build_summary:
+ * @self: the skills
+ *
+ * Returns: (transfer full) (nullable): the `<skills>` XML for the system
+ *   prompt, or %NULL without skills
+ */
 char *
 nb_skills_build_summary (NbSkills *self)
 {
@@ -536,6 +556,13 @@ nb_skills_build_summary (NbSkills *self)
   return g_string_free (g_steal_pointer (&xml), FALSE);
 }
 
+/**
+ * nb_skills_build_always:
+ * @self: the skills
+ *
+ * Returns: (transfer full) (nullable): the bodies of the available
+ *   always-on skills, or %NULL when there are none
+ */
 char *
 nb_skills_build_always (NbSkills *self)
 {

@@ -32,6 +32,11 @@ nb_slash_command_parse (const char *input)
   return NB_SLASH_COMMAND_NONE;
 }
 
+/**
+ * nb_slash_command_help_text:
+ *
+ * Returns: (transfer full): the reply to /help
+ */
 char *
 nb_slash_command_help_text (void)
 {

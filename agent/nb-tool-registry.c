@@ -47,6 +47,11 @@ nb_tool_registry_init (NbToolRegistry *self)
   self->tools = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
+/**
+ * nb_tool_registry_new:
+ *
+ * Returns: (transfer full): an empty registry
+ */
 NbToolRegistry *
 nb_tool_registry_new (void)
 {

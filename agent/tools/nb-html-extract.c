@@ -610,6 +610,14 @@ nb_html_extract_async (GBytes              *html,
     extract_thread (task, NULL, data, cancellable);
 }
 
+/**
+ * nb_html_extract_finish:
+ * @result: the result passed to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): the extracted text, or %NULL with
+ *   @error set
+ */
 char *
 nb_html_extract_finish (GAsyncResult  *result,
                         GError       **error)

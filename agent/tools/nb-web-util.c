@@ -220,7 +220,14 @@ nb_web_read_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Collapses runs of blanks to one space and of blank lines to one. */
+/**
+ * nb_web_normalize_ws:
+ * @text: plain text
+ *
+ * Collapses runs of blanks to one space and of blank lines to one.
+ *
+ * Returns: (transfer full): the text
+ */
 char *
 nb_web_normalize_ws (const char *text)
 {

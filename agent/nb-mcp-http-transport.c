@@ -8,6 +8,7 @@
 
 #include "nb-http.h"
 #include "nb-mcp-http-transport.h"
+#include "nb-mcp-transport-private.h"
 #include "nb-sse-parser.h"
 
 /*

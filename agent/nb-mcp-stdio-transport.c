@@ -13,6 +13,7 @@
 #endif
 
 #include "nb-mcp-stdio-transport.h"
+#include "nb-mcp-transport-private.h"
 
 /*
  * MCP over stdio: the server is a child process in its own process group

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-mcp-transport.h"
+#include "nb-mcp-transport-private.h"
 
 typedef struct
 {

@@ -3,7 +3,7 @@
 
 #include "nb-address-check.h"
 #include "nb-http.h"
-#include "nb-web-fetch-tool.h"
+#include "nb-web-fetch-tool-private.h"
 #include "nb-tools-test-util.h"
 
 /*

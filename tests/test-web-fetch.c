@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "nb-http.h"
-#include "nb-web-fetch-tool.h"
+#include "nb-web-fetch-tool-private.h"
 #include "nb-tools-test-util.h"
 
 /* web_fetch against a loopback SoupServer, private hosts allowed. */

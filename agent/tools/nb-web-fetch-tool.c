@@ -7,7 +7,7 @@
 
 #include "nb-address-check.h"
 #include "nb-html-extract.h"
-#include "nb-web-fetch-tool.h"
+#include "nb-web-fetch-tool-private.h"
 #include "nb-web-util.h"
 
 /*

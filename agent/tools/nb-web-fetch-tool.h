@@ -14,14 +14,6 @@ G_DECLARE_FINAL_TYPE (NbWebFetchTool, nb_web_fetch_tool, NB, WEB_FETCH_TOOL, NbT
 /* At most this much of a body is read. */
 #define NB_WEB_FETCH_MAX_BYTES (5 * 1024 * 1024)
 
-NbTool *nb_web_fetch_tool_new                  (gboolean        allow_private_hosts);
-
-/* For tests only: lets "host:port" through the private-address check,
- * both as written in a URL and as the address connected to. */
-void    nb_web_fetch_tool_allow_host_for_testing (NbWebFetchTool *self,
-                                                  const char     *host_and_port);
-/* For tests only: a smaller body cap. */
-void    nb_web_fetch_tool_set_max_bytes          (NbWebFetchTool *self,
-                                                  gsize           max_bytes);
+NbTool *nb_web_fetch_tool_new (gboolean allow_private_hosts);
 
 G_END_DECLS

@@ -1054,7 +1054,7 @@ nb_mcp_server_class_init (NbMcpServerClass *klass)
 
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL,
                        NB_TYPE_MCP_SERVER_STATE, NB_MCP_SERVER_STATE_IDLE,

@@ -158,21 +158,12 @@ nb_test_tool_release (NbTestTool *self)
   nb_test_tool_call_finish (call, NULL);
 }
 
-static char *
-nb_test_tool_execute_finish (NbTool        *tool,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_test_tool_class_init (NbTestToolClass *klass)
 {
   NbToolClass *tool_class = NB_TOOL_CLASS (klass);
 
   tool_class->execute_async = nb_test_tool_execute_async;
-  tool_class->execute_finish = nb_test_tool_execute_finish;
 }
 
 static void

@@ -58,14 +58,6 @@ nb_sleep_tool_execute_async (NbTool              *tool,
   g_subprocess_wait_async (self->process, cancellable, sleep_wait_cb, task);
 }
 
-static char *
-nb_sleep_tool_execute_finish (NbTool        *tool,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_sleep_tool_finalize (GObject *object)
 {
@@ -78,7 +70,6 @@ nb_sleep_tool_class_init (NbSleepToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_sleep_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_sleep_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = nb_sleep_tool_execute_finish;
 }
 
 static void

@@ -59,14 +59,6 @@ nb_http_wait_tool_execute_async (NbTool              *tool,
                                     cancellable, get_cb, task);
 }
 
-static char *
-nb_http_wait_tool_execute_finish (NbTool        *tool,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 nb_http_wait_tool_finalize (GObject *object)
 {
@@ -79,7 +71,6 @@ nb_http_wait_tool_class_init (NbHttpWaitToolClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_http_wait_tool_finalize;
   NB_TOOL_CLASS (klass)->execute_async = nb_http_wait_tool_execute_async;
-  NB_TOOL_CLASS (klass)->execute_finish = nb_http_wait_tool_execute_finish;
 }
 
 static void

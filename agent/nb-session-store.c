@@ -1250,6 +1250,7 @@ nb_session_store_open_async (NbSessionStore      *self,
     }
 
   load = g_task_new (self, cancellable, open_loaded_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (load, nb_session_store_open_async);
   open = g_new0 (OpenData, 1);
   open->key = g_strdup (key);
   g_task_set_task_data (load, open, open_data_free);

@@ -495,7 +495,7 @@ nb_web_search_tool_execute_async (NbTool              *tool,
   g_autoptr(SoupMessage) message = NULL;
   g_autofree char *error_text = NULL;
   g_autofree char *provider = NULL;
-  JsonNode *query_node = json_object_get_member (arguments, "query");
+  const char *query = nb_json_get_string (arguments, "query");
   JsonNode *count_node = json_object_get_member (arguments, "count");
   SearchData *data;
   gint64 count = self->max_results;
@@ -503,9 +503,7 @@ nb_web_search_tool_execute_async (NbTool              *tool,
 
   g_task_set_source_tag (task, nb_web_search_tool_execute_async);
 
-  if (query_node == NULL || !JSON_NODE_HOLDS_VALUE (query_node) ||
-      json_node_get_value_type (query_node) != G_TYPE_STRING ||
-      json_node_get_string (query_node)[0] == '\0')
+  if (query == NULL || query[0] == '\0')
     {
       g_task_return_pointer (task, g_strdup ("Error: missing string parameter 'query'"), g_free);
       return;
@@ -516,7 +514,7 @@ nb_web_search_tool_execute_async (NbTool              *tool,
                                                                   : (gint64) json_node_get_double (count_node);
 
   data = g_new0 (SearchData, 1);
-  data->query = g_strdup (json_node_get_string (query_node));
+  data->query = g_strdup (query);
   data->count = (guint) CLAMP (count, 1, 10);
   g_task_set_task_data (task, data, (GDestroyNotify) search_data_free);
 

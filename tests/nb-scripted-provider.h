@@ -15,6 +15,8 @@
 
 #include "nb-provider.h"
 
+G_BEGIN_DECLS
+
 typedef enum {
   STEP_REPLY,
   STEP_ERROR,
@@ -334,3 +336,5 @@ nb_scripted_provider_find_request (NbScriptedProvider *self,
       return i;
   g_error ("No request contains %s", text);
 }
+
+G_END_DECLS

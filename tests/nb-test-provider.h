@@ -10,6 +10,8 @@
 
 #include "nb-provider.h"
 
+G_BEGIN_DECLS
+
 /* A provider that answers from a script and keeps what it was sent. */
 
 typedef enum {
@@ -174,3 +176,4 @@ script (TestProvider *self,
   g_queue_push_tail (self->replies, reply);
 }
 
+G_END_DECLS

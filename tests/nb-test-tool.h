@@ -13,6 +13,8 @@
 
 #include "nb-tool.h"
 
+G_BEGIN_DECLS
+
 typedef enum {
   NB_TEST_TOOL_ECHO,         /* answers "NAME: <arguments as JSON>" */
   NB_TEST_TOOL_FAIL,         /* finishes with a GError */
@@ -189,3 +191,5 @@ nb_test_tool_new (const char *name,
   self->delay_ms = delay_ms;
   return self;
 }
+
+G_END_DECLS

@@ -61,6 +61,8 @@ nb_tools_test_quote (const char *text)
 
 #include <libsoup/soup.h>
 
+G_BEGIN_DECLS
+
 /* A SoupServer listening on 127.0.0.1 (a free port); *base_url gets
  * "http://127.0.0.1:PORT" without a trailing slash. */
 static inline SoupServer *
@@ -84,3 +86,5 @@ nb_tools_test_server_new (char **base_url)
   *base_url = text;
   return server;
 }
+
+G_END_DECLS

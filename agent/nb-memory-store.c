@@ -739,8 +739,13 @@ start (GTask *task)
 
   c->conversation = format_messages (c->session, done, c->end);
   {
-    g_autofree char *data = g_strdup_printf ("%s\n%u\n%u\n%s", nb_session_get_key (c->session),
-                                             done, c->end, c->conversation);
+    /* The prompt shows minutes; the full timestamps tell apart the same
+     * words said again within a minute after /new. */
+    const char *first = nb_message_get_timestamp (nb_session_get_message (c->session, done));
+    const char *last = nb_message_get_timestamp (nb_session_get_message (c->session, c->end - 1));
+    g_autofree char *data = g_strdup_printf ("%s\n%u\n%u\n%s\n%s\n%s", nb_session_get_key (c->session),
+                                             done, c->end, first != NULL ? first : "",
+                                             last != NULL ? last : "", c->conversation);
 
     c->fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, data, -1);
   }

@@ -237,7 +237,7 @@ nb_http_provider_parse_json (NbHttpProvider    *self,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (stream->parser, data, length, &local_error) ||
+  if (!nb_json_parser_load_reply (stream->parser, data, length, &local_error) ||
       (root = json_parser_get_root (stream->parser)) == NULL)
     {
       g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -156,12 +157,21 @@ fail (NbMcpStdioTransport *self,
 static void
 child_setup (gpointer user_data)
 {
+  int pid_fd = GPOINTER_TO_INT (user_data);
+  pid_t pid;
+
   /* Runs in the child between fork and exec. */
   setpgid (0, 0);
 #ifdef __linux__
   /* Should Nanobot die without shutting the server down. */
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 #endif
+  /* The group's id for the parent: GSubprocess forgets the pid as soon as
+   * a leader that exited at once was reaped, which can be before the
+   * parent asks, and its children would then outlive the shutdown. */
+  pid = getpid ();
+  while (write (pid_fd, &pid, sizeof pid) < 0 && errno == EINTR)
+    ;
 }
 
 /* Stdout: newline-delimited JSON. */
@@ -364,8 +374,10 @@ nb_mcp_stdio_transport_start_async (NbMcpTransport      *transport,
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocket) socket = NULL;
-  const char *identifier;
   int fds[2];
+  int pid_pipe[2];
+  pid_t child_pid = 0;
+  gssize got;
 
   g_task_set_source_tag (task, nb_mcp_stdio_transport_start_async);
 
@@ -390,9 +402,17 @@ nb_mcp_stdio_transport_start_async (NbMcpTransport      *transport,
       return;
     }
 
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, &error))
+    {
+      close (fds[1]);
+      g_task_return_new_error (task, NB_MCP_ERROR, NB_MCP_ERROR_CLOSED,
+                               _("Could not start “%s”: %s"), self->command, error->message);
+      return;
+    }
+
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (pid_pipe[1]), NULL);
   g_subprocess_launcher_take_stdin_fd (launcher, fds[1]);
   if (self->env != NULL)
     {
@@ -412,15 +432,24 @@ nb_mcp_stdio_transport_start_async (NbMcpTransport      *transport,
   g_ptr_array_add (argv, NULL);
 
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  close (pid_pipe[1]);
   if (self->process == NULL)
     {
+      close (pid_pipe[0]);
       g_task_return_new_error (task, NB_MCP_ERROR, NB_MCP_ERROR_CLOSED,
                                _("Could not start “%s”: %s"), self->command, error->message);
       return;
     }
 
-  identifier = g_subprocess_get_identifier (self->process);
-  self->pid = identifier != NULL ? (GPid) g_ascii_strtoll (identifier, NULL, 10) : 0;
+  /* The spawn returned after the child's exec, so its pid is in the pipe:
+   * this read does not wait. */
+  while ((got = read (pid_pipe[0], &child_pid, sizeof child_pid)) < 0 && errno == EINTR)
+    ;
+  if (got == sizeof child_pid)
+    self->pid = (GPid) child_pid;
+  else if (g_subprocess_get_identifier (self->process) != NULL)
+    self->pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (self->process), NULL, 10);
+  close (pid_pipe[0]);
   self->stdin_connection = g_socket_connection_factory_create_connection (socket);
   self->stdin_pipe = g_object_ref (g_io_stream_get_output_stream (G_IO_STREAM (self->stdin_connection)));
   self->stdout_pipe = g_object_ref (g_subprocess_get_stdout_pipe (self->process));

@@ -15,9 +15,19 @@
  * those messages. Consolidations of one session never overlap: a second
  * request waits for the first (per-session queue). A failure anywhere
  * before the files are written changes nothing.
+ *
+ * The session file saves last_consolidated only after HISTORY.md was
+ * appended, so a kill in between would consolidate the same messages again
+ * and log them twice. Before appending, memory/.last-consolidation.json
+ * records a fingerprint of the messages (session key, range, text) and the
+ * entry; a consolidation with the same fingerprint whose entry is already
+ * in HISTORY.md only moves last_consolidated. Once the model has answered,
+ * the files are written without the cancellable: a cancel changes nothing
+ * or lets the short writes finish, never half of them.
  */
 
 #define TOOL_RESULT_PROMPT_MAX_CHARS 500
+#define LAST_CONSOLIDATION_FILE      ".last-consolidation.json"
 
 struct _NbMemoryStore
 {
@@ -25,6 +35,7 @@ struct _NbMemoryStore
 
   char         *memory_path;
   char         *history_path;
+  char         *record_path;    /* LAST_CONSOLIDATION_FILE */
   GHashTable   *running;        /* session key → GQueue of waiting GTasks */
   GCancellable *cancellable;
 };
@@ -47,6 +58,8 @@ typedef struct
   guint         memory_window;
   gboolean      archive_all;
   guint         end;
+  char         *conversation;   /* the messages as the prompt shows them */
+  char         *fingerprint;
   char         *current_memory;
   char         *history_entry;
   char         *memory_update;
@@ -60,6 +73,8 @@ consolidation_free (gpointer data)
   g_clear_object (&c->session);
   g_clear_object (&c->provider);
   g_free (c->model);
+  g_free (c->conversation);
+  g_free (c->fingerprint);
   g_free (c->current_memory);
   g_free (c->history_entry);
   g_free (c->memory_update);
@@ -89,6 +104,7 @@ nb_memory_store_finalize (GObject *object)
 
   g_clear_pointer (&self->memory_path, g_free);
   g_clear_pointer (&self->history_path, g_free);
+  g_clear_pointer (&self->record_path, g_free);
   g_clear_pointer (&self->running, g_hash_table_unref);
   g_clear_object (&self->cancellable);
 
@@ -140,6 +156,7 @@ nb_memory_store_new (const char *workspace)
   self = g_object_new (NB_TYPE_MEMORY_STORE, NULL);
   self->memory_path = g_build_filename (workspace, "memory", "MEMORY.md", NULL);
   self->history_path = g_build_filename (workspace, "memory", "HISTORY.md", NULL);
+  self->record_path = g_build_filename (workspace, "memory", LAST_CONSOLIDATION_FILE, NULL);
   return self;
 }
 
@@ -305,12 +322,10 @@ format_messages (NbSession *session,
 }
 
 static NbChatRequest *
-build_request (Consolidation *c,
-               guint          start)
+build_request (Consolidation *c)
 {
   g_autoptr(JsonObject) system = json_object_new ();
   g_autoptr(JsonObject) user = json_object_new ();
-  g_autofree char *conversation = format_messages (c->session, start, c->end);
   g_autofree char *prompt = NULL;
   NbChatRequest *request = nb_chat_request_new (c->model);
 
@@ -327,7 +342,7 @@ build_request (Consolidation *c,
                             "## Current memory\n\n%s\n\n"
                             "## Conversation\n\n%s",
                             c->current_memory != NULL && *c->current_memory != '\0' ? c->current_memory : "(empty)",
-                            conversation);
+                            c->conversation);
   json_object_set_string_member (user, "role", "user");
   json_object_set_string_member (user, "content", prompt);
 
@@ -412,7 +427,7 @@ history_written_cb (GObject      *object,
       return;
     }
   g_output_stream_close_async (G_OUTPUT_STREAM (object), G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (task), history_closed_cb, task);
+                               NULL, history_closed_cb, task);
 }
 
 static void
@@ -435,8 +450,7 @@ history_opened_cb (GObject      *object,
     }
   /* The entry and its blank line in one write. */
   g_output_stream_write_all_async (G_OUTPUT_STREAM (out), c->history_entry, strlen (c->history_entry),
-                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                                   history_written_cb, task);
+                                   G_PRIORITY_DEFAULT, NULL, history_written_cb, task);
 }
 
 static void
@@ -446,7 +460,49 @@ append_history (GTask *task)
   g_autoptr(GFile) file = g_file_new_for_path (self->history_path);
 
   g_file_append_to_async (file, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
-                          g_task_get_cancellable (task), history_opened_cb, task);
+                          NULL, history_opened_cb, task);
+}
+
+static void
+record_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  NbMemoryStore *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+    {
+      g_prefix_error (&error, "Could not write %s: ", self->record_path);
+      finish_task (task, error);
+      return;
+    }
+  append_history (task);
+}
+
+/* Records which messages the entry is about before it is appended. */
+static void
+write_record (GTask *task)
+{
+  NbMemoryStore *self = g_task_get_source_object (task);
+  Consolidation *c = g_task_get_task_data (task);
+  g_autoptr(JsonObject) record = json_object_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(GFile) file = g_file_new_for_path (self->record_path);
+  g_autoptr(GFile) parent = g_file_get_parent (file);
+  g_autoptr(GBytes) bytes = NULL;
+  char *text;
+
+  json_object_set_string_member (record, "fingerprint", c->fingerprint);
+  json_object_set_string_member (record, "history_entry", c->history_entry);
+  json_node_set_object (root, record);
+  text = json_to_string (root, FALSE);
+  bytes = g_bytes_new_take (text, strlen (text));
+
+  g_file_make_directory_with_parents (parent, NULL, NULL);
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                       NULL, record_written_cb, task);
 }
 
 static void
@@ -464,7 +520,7 @@ memory_replaced_cb (GObject      *object,
       finish_task (task, error);
       return;
     }
-  append_history (task);
+  write_record (task);
 }
 
 static gboolean
@@ -547,10 +603,10 @@ chat_done_cb (GObject      *object,
       g_file_make_directory_with_parents (parent, NULL, NULL);
       /* GIO writes a temporary file and renames it over MEMORY.md. */
       g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                           g_task_get_cancellable (task), memory_replaced_cb, task);
+                                           NULL, memory_replaced_cb, task);
     }
   else
-    append_history (task);
+    write_record (task);
 }
 
 static void
@@ -579,8 +635,76 @@ memory_loaded_cb (GObject      *object,
     }
   c->current_memory = contents;
 
-  request = build_request (c, nb_session_get_last_consolidated (c->session));
+  request = build_request (c);
   nb_provider_chat_async (c->provider, request, NULL, NULL, g_task_get_cancellable (task), chat_done_cb, task);
+}
+
+static void
+load_memory (GTask *task)
+{
+  NbMemoryStore *self = g_task_get_source_object (task);
+  g_autoptr(GFile) file = g_file_new_for_path (self->memory_path);
+
+  g_file_load_contents_async (file, g_task_get_cancellable (task), memory_loaded_cb, task);
+}
+
+/* The same messages were consolidated before, but a kill may have come
+ * before last_consolidated was saved: if their entry is in HISTORY.md,
+ * only last_consolidated is left to do. */
+static void
+history_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  Consolidation *c = g_task_get_task_data (task);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, NULL) &&
+      g_strrstr_len (contents, length, c->history_entry) != NULL)
+    {
+      nb_session_set_last_consolidated (c->session, c->end);
+      g_info ("%s up to message %u was in HISTORY.md already", nb_session_get_key (c->session), c->end);
+      finish_task (task, NULL);
+      return;
+    }
+  g_clear_pointer (&c->history_entry, g_free);
+  load_memory (task);
+}
+
+static void
+record_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  NbMemoryStore *self = g_task_get_source_object (task);
+  Consolidation *c = g_task_get_task_data (task);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *contents = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *entry = NULL;
+  gsize length = 0;
+  JsonNode *root;
+
+  /* No record, or an unreadable one: consolidate as usual. */
+  if (g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, NULL) &&
+      json_parser_load_from_data (parser, contents, length, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    {
+      fingerprint = argument_text (json_node_get_object (root), "fingerprint");
+      entry = argument_text (json_node_get_object (root), "history_entry");
+    }
+  if (entry != NULL && g_strcmp0 (fingerprint, c->fingerprint) == 0)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (self->history_path);
+
+      c->history_entry = g_steal_pointer (&entry);
+      g_file_load_contents_async (file, g_task_get_cancellable (task), history_loaded_cb, task);
+      return;
+    }
+  load_memory (task);
 }
 
 static void
@@ -613,8 +737,21 @@ start (GTask *task)
       return;
     }
 
-  file = g_file_new_for_path (self->memory_path);
-  g_file_load_contents_async (file, g_task_get_cancellable (task), memory_loaded_cb, task);
+  c->conversation = format_messages (c->session, done, c->end);
+  {
+    /* The prompt shows minutes; the full timestamps tell apart the same
+     * words said again within a minute after /new. */
+    const char *first = nb_message_get_timestamp (nb_session_get_message (c->session, done));
+    const char *last = nb_message_get_timestamp (nb_session_get_message (c->session, c->end - 1));
+    g_autofree char *data = g_strdup_printf ("%s\n%u\n%u\n%s\n%s\n%s", nb_session_get_key (c->session),
+                                             done, c->end, first != NULL ? first : "",
+                                             last != NULL ? last : "", c->conversation);
+
+    c->fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, data, -1);
+  }
+
+  file = g_file_new_for_path (self->record_path);
+  g_file_load_contents_async (file, g_task_get_cancellable (task), record_loaded_cb, task);
 }
 
 static void

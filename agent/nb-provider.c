@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "nb-provider.h"
 
 typedef struct
@@ -61,6 +63,55 @@ nb_chat_request_free (NbChatRequest *request)
   g_free (request);
 }
 
+/* A copy of @data with each \u0000 escape made \uFFFD (same length), or
+ * NULL when there is none. A backslash always starts a two-character
+ * escape, so "\\u0000" (a backslash, then text) is left alone. */
+static char *
+replace_nul_escapes (const char *data,
+                     gsize       length)
+{
+  char *copy = NULL;
+
+  for (gsize i = 0; i + 1 < length; i++)
+    {
+      if (data[i] != '\\')
+        continue;
+      if (data[i + 1] == 'u' && i + 5 < length && memcmp (data + i + 2, "0000", 4) == 0)
+        {
+          if (copy == NULL)
+            copy = g_memdup2 (data, length);
+          memcpy (copy + i + 2, "FFFD", 4);
+        }
+      i++;
+    }
+  return copy;
+}
+
+/**
+ * nb_json_parser_load_reply:
+ * @parser: the parser
+ * @data: JSON text from a provider
+ * @length: its length, or -1 when NUL-terminated
+ * @error: the parse error
+ *
+ * Loads a provider's JSON with each `\u0000` escape read as U+FFFD:
+ * json-glib's strings end at a NUL, which would cut the rest of the text.
+ *
+ * Returns: whether @data parsed
+ */
+gboolean
+nb_json_parser_load_reply (JsonParser  *parser,
+                           const char  *data,
+                           gssize       length,
+                           GError     **error)
+{
+  g_autofree char *copy = NULL;
+  gsize size = length < 0 ? strlen (data) : (gsize) length;
+
+  copy = replace_nul_escapes (data, size);
+  return json_parser_load_from_data (parser, copy != NULL ? copy : data, size, error);
+}
+
 /**
  * nb_tool_call_new:
  * @id: the call id
@@ -90,7 +141,7 @@ nb_tool_call_new (const char *id,
       return call;
     }
 
-  if (!json_parser_load_from_data (parser, text, -1, &error))
+  if (!nb_json_parser_load_reply (parser, text, -1, &error))
     call->parse_error = g_strdup (error->message);
   else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     call->parse_error = g_strdup ("the arguments are not a JSON object");

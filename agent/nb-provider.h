@@ -107,6 +107,13 @@ typedef struct {
 NbChatResponse *nb_chat_response_new  (void);
 void            nb_chat_response_free (NbChatResponse *response);
 
+/* Loads a reply's JSON text; a \u0000 escape reads as U+FFFD, because a
+ * json-glib string ends at a NUL and would lose the rest of its text. */
+gboolean nb_json_parser_load_reply (JsonParser  *parser,
+                                    const char  *data,
+                                    gssize       length,
+                                    GError     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbChatRequest, nb_chat_request_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbChatResponse, nb_chat_response_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbToolCall, nb_tool_call_free)

@@ -30,6 +30,10 @@
 #define TOOL_RESULT_FILE_MAX_CHARS 500
 #define COMPACT_METADATA_LINES     64
 #define LIST_PEEK_BYTES            (64 * 1024)
+/* File names are at most 255 bytes on the usual file systems. */
+#define FILE_NAME_MAX              255
+#define FILE_SUFFIX                ".jsonl"
+#define STEM_HASH_CHARS            16
 
 typedef struct
 {
@@ -169,6 +173,21 @@ nb_session_store_key_to_file_stem (const char *key)
   stem->len = strlen (stem->str);
   if (stem->len == 0 || g_str_equal (stem->str, ".") || g_str_equal (stem->str, ".."))
     g_string_prepend_c (stem, '_');
+
+  /* A name too long for the file system: a prefix and a hash of the whole
+   * key, so that each key keeps its own file. The metadata line has the
+   * full key. */
+  if (stem->len + strlen (FILE_SUFFIX) > FILE_NAME_MAX)
+    {
+      g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+      gsize keep = FILE_NAME_MAX - strlen (FILE_SUFFIX) - 1 - STEM_HASH_CHARS;
+
+      /* Do not cut a UTF-8 character in two. */
+      while (keep > 0 && ((guchar) stem->str[keep] & 0xc0) == 0x80)
+        keep--;
+      g_string_truncate (stem, keep);
+      g_string_append_printf (stem, "-%.*s", STEM_HASH_CHARS, hash);
+    }
   return g_string_free (stem, FALSE);
 }
 
@@ -183,7 +202,7 @@ nb_session_store_get_path (NbSessionStore *self,
   g_return_val_if_fail (key != NULL, NULL);
 
   stem = nb_session_store_key_to_file_stem (key);
-  name = g_strconcat (stem, ".jsonl", NULL);
+  name = g_strconcat (stem, FILE_SUFFIX, NULL);
   return g_build_filename (self->dir, name, NULL);
 }
 
@@ -565,7 +584,11 @@ compact (NbSessionStore  *self,
   g_string_prepend_c (contents, '\n');
   g_string_prepend (contents, record_line);
 
-  tmp = g_strdup_printf ("%s/.%s.XXXXXX", self->dir, base);
+  /* ".NAME.XXXXXX" must fit in a file name too. */
+  if (strlen (base) + strlen (".") + strlen (".XXXXXX") > FILE_NAME_MAX)
+    tmp = g_strdup_printf ("%s/.compact%s.XXXXXX", self->dir, FILE_SUFFIX);
+  else
+    tmp = g_strdup_printf ("%s/.%s.XXXXXX", self->dir, base);
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {

@@ -80,7 +80,9 @@ GPtrArray      *nb_session_store_list_finish (NbSessionStore      *self,
 /* The file that holds @key. */
 char           *nb_session_store_get_path  (NbSessionStore  *self,
                                             const char      *key);
-/* "telegram:12/3" → "telegram_12_3", as the Python nanobot names files. */
+/* "telegram:12/3" → "telegram_12_3", as the Python nanobot names files;
+ * a name longer than the file system allows becomes a prefix, "-" and 16
+ * hex digits of the key's SHA-256. */
 char           *nb_session_store_key_to_file_stem (const char *key);
 
 G_END_DECLS

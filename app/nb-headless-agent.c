@@ -238,9 +238,11 @@ slash_new_cb (GObject      *source,
 }
 
 #define NB_HEADLESS_MCP_WAIT_S 10
+/* How long a consolidation may keep the process after the reply. */
+#define NB_HEADLESS_CONSOLIDATION_WAIT_S 30
 
 static gboolean
-mcp_timeout_cb (gpointer user_data)
+timed_out_cb (gpointer user_data)
 {
   *(gboolean *) user_data = TRUE;
   return G_SOURCE_REMOVE;
@@ -279,7 +281,7 @@ start_mcp (NbConfig       *config,
   nb_mcp_manager_start (manager);
   /* Wait a little for the tool lists, but a slow server must not hold up
    * the turn for long: it can still join while the turn runs. */
-  timeout_id = g_timeout_add_seconds (NB_HEADLESS_MCP_WAIT_S, mcp_timeout_cb, &timed_out);
+  timeout_id = g_timeout_add_seconds (NB_HEADLESS_MCP_WAIT_S, timed_out_cb, &timed_out);
   while (!mcp_servers_settled (servers) && !timed_out && !g_cancellable_is_cancelled (self->cancellable))
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
@@ -409,9 +411,31 @@ nb_headless_run_agent (NbConfig       *config,
       break;
     }
 
-  /* A consolidation the turn started finishes before we exit. */
-  while (!self.interrupted && nb_memory_store_is_consolidating (memory, session))
-    g_main_context_iteration (NULL, TRUE);
+  /* A consolidation the turn started finishes before we exit, but a
+   * provider that hangs must not hold the process: after a while it is
+   * cancelled, which changes nothing, and it is due again next time. */
+  if (!self.interrupted && nb_memory_store_is_consolidating (memory, session))
+    {
+      gboolean timed_out = FALSE;
+      guint timeout_id = g_timeout_add_seconds (NB_HEADLESS_CONSOLIDATION_WAIT_S, timed_out_cb, &timed_out);
+
+      while (!self.interrupted && !timed_out && nb_memory_store_is_consolidating (memory, session))
+        g_main_context_iteration (NULL, TRUE);
+      if (!timed_out)
+        g_source_remove (timeout_id);
+      else
+        {
+          g_printerr ("nanobot: ");
+          /* Translators: the number of seconds is 30 */
+          g_printerr (_("memory consolidation did not finish within %u seconds; "
+                        "cancelled it, it runs again after the next message"),
+                      NB_HEADLESS_CONSOLIDATION_WAIT_S);
+          g_printerr ("\n");
+          nb_agent_cancel_background (agent);
+          while (nb_memory_store_is_consolidating (memory, session))
+            g_main_context_iteration (NULL, TRUE);
+        }
+    }
 
   if (mcp != NULL)
     nb_mcp_manager_shutdown (mcp);

@@ -398,6 +398,47 @@ test_splits (Fixture       *fixture,
     }
 }
 
+/* A \u0000 in a text_delta or an input_json_delta reads as U+FFFD; the
+ * rest of the chunk is kept. */
+static void
+test_nul_in_text (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char stream[] =
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[],\"usage\":{\"input_tokens\":5}}}\n\n"
+    "event: content_block_start\n"
+    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\\u0000b and more\"}}\n\n"
+    "event: content_block_stop\n"
+    "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+    "event: content_block_start\n"
+    "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"read_file\",\"input\":{}}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"path\\\": \\\"p\\u0000q\\\"}\"}}\n\n"
+    "event: content_block_stop\n"
+    "data: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
+    "event: message_delta\n"
+    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":3}}\n\n"
+    "event: message_stop\n"
+    "data: {\"type\":\"message_stop\"}\n\n";
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
+  response = run_chat (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "a\xEF\xBF\xBD" "b and more");
+  g_assert_cmpstr (fixture->text->str, ==, response->content);
+  g_assert_cmpuint (response->tool_calls->len, ==, 1);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_null (call->parse_error);
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "path"), ==, "p\xEF\xBF\xBDq");
+  g_assert_cmpstr (fixture->tools->str, ==, "0:read_file({\"path\": \"p\xEF\xBF\xBDq\"}");
+}
+
 static void
 test_error_event (Fixture       *fixture,
                   gconstpointer  data)
@@ -486,6 +527,7 @@ main (int   argc,
   ADD ("/anthropic/thinking-request", test_thinking_request);
   ADD ("/anthropic/tool-stream", test_tool_stream);
   ADD ("/anthropic/splits", test_splits);
+  ADD ("/anthropic/nul-in-text", test_nul_in_text);
   ADD ("/anthropic/error-event", test_error_event);
   ADD ("/anthropic/http-errors", test_http_errors);
   ADD ("/anthropic/cut", test_cut);

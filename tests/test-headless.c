@@ -266,6 +266,68 @@ test_sigint (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* A consolidation whose LLM call hangs after the reply holds the process
+ * for 30 s at most, is then cancelled (said in one line) and changes
+ * nothing. */
+static void
+test_consolidation_hangs (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *workspace = g_build_filename (fixture->dir, "workspace", NULL);
+  g_autofree char *history = g_build_filename (workspace, "memory", "HISTORY.md", NULL);
+  g_autofree char *memory = g_build_filename (workspace, "memory", "MEMORY.md", NULL);
+  g_autofree char *session = g_build_filename (fixture->dir, "data", "nanobot", "sessions", "cli_direct.jsonl", NULL);
+  g_autofree char *config = g_strdup_printf ("{\"agents\":{\"defaults\":{\"model\":\"gpt-4o\",\"workspace\":\"%s\","
+                                             "\"memoryWindow\":2}},"
+                                             "\"providers\":{\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}}}",
+                                             workspace, nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Noted");
+  g_autofree char *contents = NULL;
+  g_autofree char *template = NULL;
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *line;
+  Run run = { 0 };
+  NbFakeResponse *scripted;
+
+  nb_test_write_file (fixture->config_path, config);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  /* The consolidation's call: a first chunk, then nothing for long. */
+  scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+  nb_fake_response_add_chunk (scripted, ": thinking\n\n", -1, 0);
+  nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 300000);
+  run_start (fixture, &run, "Remember that I like tea");
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "Noted\n");
+
+  /* The consolidation was asked for, then given up. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (fixture->fake, 1)->body, "\"name\":\"save_memory\""));
+  line = strstr (run.err, "nanobot: memory consolidation did not finish within 30 seconds; ");
+  g_assert_nonnull (line);
+  g_assert_nonnull (strchr (line, '\n'));
+  g_assert_cmpstr (strchr (line, '\n'), ==, run.err + strlen (run.err) - 1);  /* one line, the last */
+  g_assert_null (strstr (run.err, "WARNING"));
+
+  /* Nothing changed: the workspace's templates as they were made,
+   * last_consolidated still 0. */
+  contents = nb_test_read_file (history);
+  g_assert_cmpstr (contents, ==, "");
+  g_clear_pointer (&contents, g_free);
+  template = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "data", "workspace", "memory", "MEMORY.md", NULL);
+  expected = nb_test_read_file (template);
+  contents = nb_test_read_file (memory);
+  g_assert_cmpstr (contents, ==, expected);
+  g_clear_pointer (&contents, g_free);
+  contents = nb_test_read_file (session);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"_type\":\"metadata\"") != NULL)
+      g_assert_nonnull (strstr (lines[i], "\"last_consolidated\":0"));
+  g_assert_nonnull (strstr (contents, "I like tea"));
+  run_clear (&run);
+}
+
 static char *
 tool_call_stream (const char *content,
                   ...)
@@ -533,6 +595,7 @@ main (int   argc,
   ADD ("/headless/provider-fails", test_provider_fails);
   ADD ("/headless/nothing-at-ollama", test_nothing_at_ollama);
   ADD ("/headless/sigint", test_sigint);
+  ADD ("/headless/consolidation-hangs", test_consolidation_hangs);
   ADD ("/headless/tool-calls", test_tool_calls);
   ADD ("/headless/tool-turn-fails", test_tool_turn_fails);
   ADD ("/headless/unknown-provider", test_unknown_provider);

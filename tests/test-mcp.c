@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE  /* RTLD_NEXT */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
@@ -110,6 +112,25 @@ assert_no_servers_left (void)
   (void) id;
 }
 
+/* GSubprocess forgets a child's pid once it was reaped, which can happen
+ * before the caller asks when the child exits at once. This test program
+ * replaces g_subprocess_get_identifier() (the agent library is linked in
+ * statically) so that a test can make that race happen every time. */
+static gboolean identifier_forgotten;
+
+const gchar *
+g_subprocess_get_identifier (GSubprocess *subprocess)
+{
+  static const gchar *(*real) (GSubprocess *subprocess);
+
+  if (identifier_forgotten)
+    return NULL;
+  if (real == NULL)
+    real = (const gchar *(*) (GSubprocess *)) dlsym (RTLD_NEXT, "g_subprocess_get_identifier");
+  g_assert_nonnull (real);
+  return real (subprocess);
+}
+
 typedef struct
 {
   NbMcpManager *manager;
@@ -120,6 +141,7 @@ static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
+  identifier_forgotten = FALSE;
   fixture->tmpdir = nb_test_make_tmpdir ();
 }
 
@@ -826,6 +848,16 @@ test_process_group (Fixture       *fixture,
   nb_test_wait_for (&started, WAIT_MS);
 }
 
+/* The same when GSubprocess no longer knows the server's pid: the group
+ * is still ended on shutdown, because the child told us its pid itself. */
+static void
+test_process_group_reaped (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  identifier_forgotten = TRUE;
+  test_process_group (fixture, data);
+}
+
 static void
 test_config (Fixture       *fixture,
              gconstpointer  data)
@@ -1044,6 +1076,7 @@ main (int   argc,
   ADD ("/mcp/headless", test_headless);
   ADD ("/mcp/stdio/bad-command", test_bad_command);
   ADD ("/mcp/stdio/process-group", test_process_group);
+  ADD ("/mcp/stdio/process-group-reaped", test_process_group_reaped);
 #undef ADD
 
   return g_test_run ();

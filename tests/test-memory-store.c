@@ -344,6 +344,55 @@ test_one_at_a_time (Fixture       *f,
   g_assert_false (nb_memory_store_is_consolidating (f->store, f->session));
 }
 
+/* A kill after HISTORY.md was appended but before the session file saved
+ * last_consolidated: the next run consolidates the same messages again,
+ * and must not log them twice. */
+static void
+test_killed_before_save (Fixture       *f,
+                         gconstpointer  data)
+{
+  static const char earlier[] = "[2026-01-01 10:00] Earlier entry.\n\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *history = NULL;
+
+  fill (f->session, 10);
+  script (f->provider, REPLY_SAVE, "{\"history_entry\": \"[2026-02-20 09:15] First.\", \"memory_update\": \"m1\"}");
+  script (f->provider, REPLY_SAVE, "{\"history_entry\": \"[2026-02-20 09:16] Again.\", \"memory_update\": \"m2\"}");
+  script (f->provider, REPLY_SAVE, "{\"history_entry\": \"[2026-02-20 09:17] Later.\", \"memory_update\": \"m3\"}");
+  g_assert_true (consolidate (f, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 5);
+
+  /* Killed before the save: the session loads with its old value. */
+  nb_session_set_last_consolidated (f->session, 0);
+  g_assert_true (consolidate (f, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 5);
+  g_assert_cmpuint (f->provider->requests->len, ==, 1);
+  history = nb_test_read_file (f->history_path);
+  g_assert_cmpstr (history, ==, "[2026-01-01 10:00] Earlier entry.\n\n[2026-02-20 09:15] First.\n\n");
+  g_clear_pointer (&history, g_free);
+
+  /* Killed before the entry was appended: consolidated again. */
+  nb_test_write_file (f->history_path, earlier);
+  nb_session_set_last_consolidated (f->session, 0);
+  g_assert_true (consolidate (f, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->provider->requests->len, ==, 2);
+  history = nb_test_read_file (f->history_path);
+  g_assert_cmpstr (history, ==, "[2026-01-01 10:00] Earlier entry.\n\n[2026-02-20 09:16] Again.\n\n");
+  g_clear_pointer (&history, g_free);
+
+  /* Other messages are consolidated as usual. */
+  fill (f->session, 10);
+  g_assert_true (consolidate (f, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->provider->requests->len, ==, 3);
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 15);
+  history = nb_test_read_file (f->history_path);
+  g_assert_true (g_str_has_suffix (history, "Again.\n\n[2026-02-20 09:17] Later.\n\n"));
+}
+
 static void
 test_missing_files (Fixture       *f,
                     gconstpointer  data)
@@ -382,6 +431,7 @@ main (int   argc,
   ADD ("/memory-store/archive-all", test_archive_all);
   ADD ("/memory-store/one-at-a-time", test_one_at_a_time);
   ADD ("/memory-store/missing-files", test_missing_files);
+  ADD ("/memory-store/killed-before-save", test_killed_before_save);
 #undef ADD
 
   return g_test_run ();

@@ -187,6 +187,32 @@ test_tool_calls (Fixture       *fixture,
   g_assert_cmpint (response->usage.input_tokens, ==, 30);
 }
 
+/* A \u0000 in the content or in a tool call's arguments reads as U+FFFD;
+ * the rest of the line is kept. */
+static void
+test_nul_in_text (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson",
+                          "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"a\\u0000b and more\"},\"done\":false}\n"
+                          "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":["
+                          "{\"function\":{\"name\":\"read_file\",\"arguments\":{\"path\":\"p\\u0000q\"}}}]},\"done\":false}\n"
+                          "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                          "\"done_reason\":\"stop\"}\n");
+  response = run_chat (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "a\xEF\xBF\xBD" "b and more");
+  g_assert_cmpstr (fixture->text->str, ==, response->content);
+  g_assert_cmpuint (response->tool_calls->len, ==, 1);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_null (call->parse_error);
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "path"), ==, "p\xEF\xBF\xBDq");
+}
+
 static void
 test_errors (Fixture       *fixture,
              gconstpointer  data)
@@ -238,6 +264,7 @@ main (int   argc,
 
   ADD ("/ollama/text-and-request", test_text_and_request);
   ADD ("/ollama/tool-calls", test_tool_calls);
+  ADD ("/ollama/nul-in-text", test_nul_in_text);
   ADD ("/ollama/errors", test_errors);
 
   return g_test_run ();

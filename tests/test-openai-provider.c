@@ -407,6 +407,41 @@ test_reused_index_and_bad_arguments (Fixture       *fixture,
   g_assert_cmpuint (json_object_get_size (call->arguments), ==, 0);
 }
 
+/* json-glib strings end at a NUL: a \u0000 in text or in arguments reads
+ * as U+FFFD and the rest of the chunk is kept; an escaped backslash
+ * followed by "u0000" is plain text. */
+static void
+test_nul_in_text (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char stream[] =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\\u0000b\"}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" \\\\u0000 stays\"}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\":\\\"p\\u0000q\\\"}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"c2\",\"function\":{\"name\":\"write_file\",\"arguments\":\"{\\\"content\\\":\\\"x\\\\u0000y\\\"}\"}}]}}]}\n\n"
+    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+    "data: [DONE]\n\n";
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
+  response = run_chat (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "a\xEF\xBF\xBD" "b \\u0000 stays");
+  g_assert_cmpstr (fixture->text->str, ==, response->content);
+  g_assert_cmpuint (response->tool_calls->len, ==, 2);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_null (call->parse_error);
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "path"), ==, "p\xEF\xBF\xBDq");
+  call = g_ptr_array_index (response->tool_calls, 1);
+  g_assert_null (call->parse_error);
+  g_assert_cmpstr (call->arguments_json, ==, "{\"content\":\"x\\u0000y\"}");
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "content"), ==, "x\xEF\xBF\xBDy");
+  g_assert_cmpstr (fixture->tools->str, ==,
+                   "0:read_file({\"path\":\"p\xEF\xBF\xBDq\"}1:write_file({\"content\":\"x\\u0000y\"}");
+}
+
 static void
 test_error_in_stream (Fixture       *fixture,
                       gconstpointer  data)
@@ -900,6 +935,7 @@ main (int   argc,
   ADD ("/openai/parser-splits", test_parser_splits);
   ADD ("/openai/garbage", test_garbage);
   ADD ("/openai/reused-index-bad-arguments", test_reused_index_and_bad_arguments);
+  ADD ("/openai/nul-in-text", test_nul_in_text);
   ADD ("/openai/error-in-stream", test_error_in_stream);
   ADD ("/openai/json-body", test_json_body);
   ADD ("/openai/retry-after", test_retry_after);

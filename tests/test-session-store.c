@@ -742,6 +742,120 @@ test_compaction (Fixture       *f,
   g_assert_cmpuint (files, ==, 1);
 }
 
+/* Keys whose file name would pass 255 bytes get a prefix and a hash; a
+ * name that just fits keeps its exact name, and its temporary file on
+ * compaction fits too. */
+static void
+test_long_keys (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GString) a = g_string_new ("cli:");
+  g_autoptr(GString) b = NULL;
+  g_autoptr(GString) umlauts = g_string_new ("desktop:");
+  g_autoptr(GString) fits = g_string_new ("cli:");
+  g_autoptr(GString) fits_stem = g_string_new ("cli_");
+  const char *keys[3];
+  char *paths[3] = { NULL };
+  g_autofree char *fits_path = NULL;
+  g_autofree char *fits_name = NULL;
+  g_autofree char *fits_expected = NULL;
+  g_autoptr(GPtrArray) infos = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 296; i++)
+    g_string_append_c (a, 'x');
+  b = g_string_new (a->str);
+  b->str[b->len - 1] = 'y';  /* differs only past the prefix */
+  for (guint i = 0; i < 150; i++)
+    g_string_append (umlauts, "ü");
+  keys[0] = a->str;
+  keys[1] = b->str;
+  keys[2] = umlauts->str;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(NbSession) session = open_session (f->store, keys[i]);
+      g_autofree char *again = nb_session_store_get_path (f->store, keys[i]);
+      g_autofree char *name = NULL;
+      g_autofree char *stem = nb_session_store_key_to_file_stem (keys[i]);
+      g_autofree char *full_stem = g_strdelimit (g_strdup (keys[i]), ":", '_');
+      g_autofree char *prefix = NULL;
+      g_auto(GStrv) lines = NULL;
+      g_autoptr(JsonObject) first = NULL;
+
+      paths[i] = nb_session_store_get_path (f->store, keys[i]);
+      name = g_path_get_basename (paths[i]);
+      g_assert_cmpstr (paths[i], ==, again);
+      g_assert_cmpuint (strlen (name), <=, 255);
+      g_assert_true (g_utf8_validate (name, -1, NULL));
+      g_assert_true (g_str_has_suffix (name, ".jsonl"));
+      /* A readable prefix of the safe name, then "-" and 16 hex digits. */
+      g_assert_cmpuint (strlen (stem), >, 200);
+      prefix = g_strndup (stem, strlen (stem) - 17);
+      g_assert_true (g_str_has_prefix (full_stem, prefix));
+      g_assert_cmpint (stem[strlen (stem) - 17], ==, '-');
+      for (gsize j = strlen (stem) - 16; j < strlen (stem); j++)
+        g_assert_true (g_ascii_isxdigit (stem[j]));
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpstr (paths[i], !=, paths[j]);
+
+      add (session, "user", keys[i] + strlen (keys[i]) - 1);
+      save (f->store, session);
+      lines = file_lines (paths[i]);
+      first = parse_object (lines[0]);
+      g_assert_cmpstr (json_object_get_string_member (first, "key"), ==, keys[i]);
+
+      /* Compaction (after /new) writes a temporary file beside it. */
+      nb_session_clear (session);
+      save (f->store, session);
+      add (session, "user", "again");
+      save (f->store, session);
+    }
+
+  /* A safe name of exactly 255 bytes is kept as it is. */
+  for (guint i = 0; i < 245; i++)
+    {
+      g_string_append_c (fits, 'z');
+      g_string_append_c (fits_stem, 'z');
+    }
+  fits_path = nb_session_store_get_path (f->store, fits->str);
+  fits_name = g_path_get_basename (fits_path);
+  g_assert_cmpuint (strlen (fits_name), ==, 255);
+  fits_expected = g_strconcat (fits_stem->str, ".jsonl", NULL);
+  g_assert_cmpstr (fits_name, ==, fits_expected);
+  {
+    g_autoptr(NbSession) session = open_session (f->store, fits->str);
+    g_autoptr(GError) compact_error = NULL;
+
+    add (session, "user", "fits");
+    save (f->store, session);
+    g_assert_true (nb_session_store_compact (f->store, session, &compact_error));
+    g_assert_no_error (compact_error);
+  }
+
+  /* Everything reads back under its full key. */
+  reopen_store (f);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(NbSession) loaded = open_session (f->store, keys[i]);
+
+      g_assert_cmpuint (nb_session_get_n_messages (loaded), ==, 1);
+      g_assert_cmpstr (nb_message_get_content (nb_session_get_message (loaded, 0)), ==, "again");
+    }
+  infos = nb_session_store_list (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (infos->len, ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      gboolean listed = FALSE;
+
+      for (guint j = 0; j < infos->len; j++)
+        listed |= g_str_equal (((NbSessionInfo *) g_ptr_array_index (infos, j))->key, keys[i]);
+      g_assert_true (listed);
+      g_free (paths[i]);
+    }
+}
+
 static void
 test_list (Fixture       *f,
            gconstpointer  data)
@@ -907,6 +1021,7 @@ main (int   argc,
   ADD ("/session-store/open-async", test_open_async);
   ADD ("/session-store/last-line-without-newline", test_complete_last_line_without_newline);
   ADD ("/session-store/compaction", test_compaction);
+  ADD ("/session-store/long-keys", test_long_keys);
   ADD ("/session-store/list", test_list);
   ADD ("/session-store/sync", test_sync);
   ADD ("/session-store/write-error", test_write_error);

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "nb-config.h"
+#include "nb-json-util.h"
 
 struct _NbConfig
 {
@@ -628,7 +629,7 @@ nb_config_load (const char  *path,
       return NULL;
     }
 
-  if (!json_parser_load_from_data (parser, text, length, &local_error))
+  if (!nb_json_parser_load (parser, text, length, &local_error))
     {
       g_autofree char *message = describe_parse_error (path, local_error);
 

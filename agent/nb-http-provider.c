@@ -748,7 +748,7 @@ error_body_message (NbHttpProvider *self,
   if (body == NULL || body->len == 0)
     return NULL;
 
-  if (json_parser_load_from_data (parser, (const char *) body->data, body->len, NULL) &&
+  if (nb_json_parser_load (parser, (const char *) body->data, body->len, NULL) &&
       json_parser_get_root (parser) != NULL && klass->error_message != NULL)
     {
       char *message = klass->error_message (self, json_parser_get_root (parser));

@@ -5,6 +5,8 @@
 
 #include "nb-json-util.h"
 
+#include <string.h>
+
 static JsonNode *
 get_member (JsonObject *object,
             const char *member)
@@ -150,4 +152,85 @@ nb_json_dup_strv (JsonObject *object,
         g_strv_builder_add (builder, json_node_get_string (element));
     }
   return g_strv_builder_end (builder);
+}
+
+/* The line, counted from 1, and the byte offset in it of @at. */
+static gboolean
+too_deep (const char *data,
+          gsize       length,
+          gsize      *at)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > NB_JSON_MAX_DEPTH)
+            {
+              *at = i;
+              return TRUE;
+            }
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return FALSE;
+}
+
+/**
+ * nb_json_parser_load:
+ * @parser: the parser
+ * @data: JSON text from outside (a file, a server, a model)
+ * @length: its length, or -1 when NUL-terminated
+ * @error: the parse error
+ *
+ * json_parser_load_from_data() that refuses arrays and objects nested
+ * deeper than %NB_JSON_MAX_DEPTH with a parse error (line and column
+ * in the message) instead of overflowing the stack.
+ *
+ * Returns: whether @data parsed
+ */
+gboolean
+nb_json_parser_load (JsonParser  *parser,
+                     const char  *data,
+                     gssize       length,
+                     GError     **error)
+{
+  gsize size;
+  gsize at = 0;
+
+  g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  size = length < 0 ? strlen (data) : (gsize) length;
+  if (too_deep (data, size, &at))
+    {
+      guint line = 1;
+      gsize line_start = 0;
+
+      for (gsize i = 0; i < at; i++)
+        if (data[i] == '\n')
+          {
+            line++;
+            line_start = i + 1;
+          }
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   "<data>:%u:%" G_GSIZE_FORMAT ": Parse error: arrays and objects nested deeper than %d levels",
+                   line, at - line_start + 1, NB_JSON_MAX_DEPTH);
+      return FALSE;
+    }
+  return json_parser_load_from_data (parser, data, size, error);
 }

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "nb-json-util.h"
 #include "nb-session-store.h"
 
 /*
@@ -917,7 +918,7 @@ parse_all_at_once (const char *contents,
     }
   g_string_append_c (array, ']');
 
-  if (!json_parser_load_from_data (parser, array->str, array->len, NULL) ||
+  if (!nb_json_parser_load (parser, array->str, array->len, NULL) ||
       !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     return FALSE;
   elements = json_node_get_array (json_parser_get_root (parser));
@@ -980,7 +981,7 @@ parse_lines (const char *path,
       gboolean last_unterminated = parsed->needs_newline && i == lines->len - 1;
       g_autoptr(GError) error = NULL;
 
-      if (!json_parser_load_from_data (parser, contents + line->offset, line->length, &error) ||
+      if (!nb_json_parser_load (parser, contents + line->offset, line->length, &error) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           if (last_unterminated)
@@ -1367,7 +1368,7 @@ peek_session (const char *path,
       JsonObject *object;
 
       pos += line_length + 1;
-      if (is_blank (line, line_length) || !json_parser_load_from_data (parser, line, line_length, NULL) ||
+      if (is_blank (line, line_length) || !nb_json_parser_load (parser, line, line_length, NULL) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));
@@ -1398,7 +1399,7 @@ peek_session (const char *path,
       const char *stamp;
 
       pos += line_length + 1;
-      if (is_blank (line, line_length) || !json_parser_load_from_data (parser, line, line_length, NULL) ||
+      if (is_blank (line, line_length) || !nb_json_parser_load (parser, line, line_length, NULL) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "nb-json-util.h"
 
 static JsonObject *
@@ -58,6 +60,33 @@ test_lenient (void)
   g_assert_cmpuint (g_strv_length (none), ==, 0);
 }
 
+/* 100 000 nested brackets overflowed json-glib's recursive parser. */
+static void
+test_too_deep (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) deep = g_string_new ("{\"a\": \"[[[{{\\\"\", \"b\":\n");
+  g_autoptr(GString) fine = g_string_new (NULL);
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, i % 2 ? '[' : '{');
+  g_assert_false (nb_json_parser_load (parser, deep->str, deep->len, &error));
+  g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE);
+  g_assert_nonnull (strstr (error->message, "<data>:2:1000:"));
+  g_assert_nonnull (strstr (error->message, "nested deeper than 1000 levels"));
+
+  /* Brackets in strings do not count; 1000 levels still load. */
+  g_string_append (fine, "{\"s\": \"[[[[\\\"{{{{\", \"a\": ");
+  for (int i = 0; i < NB_JSON_MAX_DEPTH - 1; i++)
+    g_string_append_c (fine, '[');
+  for (int i = 0; i < NB_JSON_MAX_DEPTH - 1; i++)
+    g_string_append_c (fine, ']');
+  g_string_append_c (fine, '}');
+  g_assert_true (nb_json_parser_load (parser, fine->str, -1, NULL));
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -65,6 +94,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/json-util/lenient", test_lenient);
+  g_test_add_func ("/json-util/too-deep", test_too_deep);
 
   return g_test_run ();
 }

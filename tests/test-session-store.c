@@ -561,6 +561,12 @@ test_garbage (Fixture       *f,
           g_string_append_c (text, '\n');
         }
     }
+  /* A line of 100 000 nested brackets (json-glib's recursion overflowed
+   * the stack), then a good line. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  g_string_append_printf (text, "\n{\"role\":\"user\",\"content\":\"good %u\"}\n", good);
+  good++;
   /* A NUL inside a line, too. */
   {
     static const char with_nul[] = "{\"role\":\"user\",\0\"content\":\"x\"}\n";

@@ -444,7 +444,7 @@ start_block (NbProviderStream *stream,
        * whole body has it here. */
       if (input != NULL && json_object_get_size (input) > 0)
         {
-          g_autofree char *text = json_to_string (json_object_get_member (block, "input"), FALSE);
+          g_autofree char *text = nb_json_to_data (json_object_get_member (block, "input"), FALSE, NULL);
 
           nb_provider_stream_add_arguments (stream, position, text);
         }

@@ -670,7 +670,6 @@ nb_config_save (NbConfig    *self,
                 const char  *path,
                 GError     **error)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
   g_autofree char *dir = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -691,10 +690,7 @@ nb_config_save (NbConfig    *self,
       return FALSE;
     }
 
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, self->root);
-  text = json_generator_to_data (generator, NULL);
+  text = nb_json_to_data (self->root, TRUE, NULL);
 
   if (!g_file_set_contents_full (path, text, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,

@@ -1178,7 +1178,7 @@ nb_http_provider_chat_async (NbProvider          *provider,
     }
   nb_http_provider_add_extra_headers (self, call->headers);
 
-  text = json_to_string (body, FALSE);
+  text = nb_json_to_data (body, FALSE, NULL);
   length = strlen (text);
   call->body = g_bytes_new_take (text, length);
 

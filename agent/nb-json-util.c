@@ -234,3 +234,62 @@ nb_json_parser_load (JsonParser  *parser,
     }
   return json_parser_load_from_data (parser, data, size, error);
 }
+
+/**
+ * nb_json_to_data:
+ * @node: the node
+ * @pretty: whether to indent
+ * @length: (out) (optional): the text's length
+ *
+ * json_to_string() whose numbers are valid JSON: json-glib 1.6 writes
+ * a double such as 1e20 as `1e+20.0`, which no parser (json-glib's
+ * included) reads back; the `.0` after an exponent is left out here.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+nb_json_to_data (JsonNode *node,
+                 gboolean  pretty,
+                 gsize    *length)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  GString *out;
+  gboolean in_string = FALSE;
+  gboolean in_exponent = FALSE;
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  json_generator_set_pretty (generator, pretty);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  out = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            g_string_append_c (out, *p++);
+          else if (*p == '"')
+            in_string = FALSE;
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == 'e' || *p == 'E')
+        in_exponent = out->len > 0 && g_ascii_isdigit (out->str[out->len - 1]);
+      else if (in_exponent && *p == '.')
+        {
+          while (p[1] == '0')
+            p++;
+          continue;
+        }
+      else if (!g_ascii_isdigit (*p) && *p != '+' && *p != '-')
+        in_exponent = FALSE;
+      g_string_append_c (out, *p);
+    }
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}

@@ -36,4 +36,8 @@ gboolean    nb_json_parser_load   (JsonParser  *parser,
                                    gssize       length,
                                    GError     **error);
 
+char       *nb_json_to_data       (JsonNode    *node,
+                                   gboolean     pretty,
+                                   gsize       *length);
+
 G_END_DECLS

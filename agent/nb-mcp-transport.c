@@ -311,10 +311,7 @@ char *
 nb_mcp_transport_serialize (JsonNode *message,
                             gsize    *length)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-
   g_return_val_if_fail (message != NULL, NULL);
 
-  json_generator_set_root (generator, message);
-  return json_generator_to_data (generator, length);
+  return nb_json_to_data (message, FALSE, length);
 }

@@ -243,7 +243,7 @@ nb_ollama_provider_parse_event (NbHttpProvider    *self,
                                                 nb_json_get_string (function, "name"));
       if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
         {
-          g_autofree char *text = json_to_string (arguments, FALSE);
+          g_autofree char *text = nb_json_to_data (arguments, FALSE, NULL);
 
           nb_provider_stream_add_arguments (stream, position, text);
         }

@@ -237,10 +237,7 @@ obj_get_int (JsonObject *object,
 static char *
 node_to_line (JsonNode *node)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-
-  json_generator_set_root (generator, node);
-  return json_generator_to_data (generator, NULL);
+  return nb_json_to_data (node, FALSE, NULL);
 }
 
 static char *

@@ -87,6 +87,27 @@ test_too_deep (void)
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
 }
 
+/* json-glib 1.6 writes 1e20 as "1e+20.0"; strings are left alone. */
+static void
+test_to_data_numbers (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *pretty = NULL;
+  gsize length = 0;
+
+  g_assert_true (json_parser_load_from_data (parser,
+    "{\"a\": 1e20, \"b\": [-1E+22, 2.5e-300, 0.5, 3, true, false, null], \"s\": \"1e+20.0 \\\" 2e5.0\"}", -1, NULL));
+  text = nb_json_to_data (json_parser_get_root (parser), FALSE, &length);
+  g_assert_cmpstr (text, ==, "{\"a\":1e+20,\"b\":[-1e+22,2.5e-300,0.5,3,true,false,null],\"s\":\"1e+20.0 \\\" 2e5.0\"}");
+  g_assert_cmpuint (length, ==, strlen (text));
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+
+  pretty = nb_json_to_data (json_parser_get_root (parser), TRUE, NULL);
+  g_assert_nonnull (strstr (pretty, "\n  \"a\" : 1e+20,\n"));
+  g_assert_true (json_parser_load_from_data (parser, pretty, -1, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -95,6 +116,7 @@ main (int   argc,
 
   g_test_add_func ("/json-util/lenient", test_lenient);
   g_test_add_func ("/json-util/too-deep", test_too_deep);
+  g_test_add_func ("/json-util/to-data-numbers", test_to_data_numbers);
 
   return g_test_run ();
 }

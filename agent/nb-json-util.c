@@ -190,6 +190,84 @@ too_deep (const char *data,
   return FALSE;
 }
 
+/* Whether the digits of an integer literal (no sign) pass G_MAXINT64,
+ * or -G_MAXINT64 - 1 when @negative. */
+static gboolean
+out_of_range (const char *digits,
+              gsize       n,
+              gboolean    negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+  while (n > 1 && *digits == '0')
+    {
+      digits++;
+      n--;
+    }
+  if (n != 19)
+    return n > 19;
+  return strncmp (digits, limit, 19) > 0;
+}
+
+/* json-glib 1.6 wraps an integer beyond 64 bits around (2^63 reads as
+ * -2^63, 10^23 as -1) and writes the wrong number back. A copy of @data
+ * with ".0" after each such literal, which then reads as the nearest
+ * double, or %NULL when there is none. */
+static char *
+widen_big_integers (const char *data,
+                    gsize       length,
+                    gsize      *out_length)
+{
+  GString *out = NULL;
+  gboolean in_string = FALSE;
+  gsize copied = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (g_ascii_isdigit (c) || c == '-')
+        {
+          gsize start = i + (c == '-');
+          gsize end = start;
+
+          while (end < length && g_ascii_isdigit (data[end]))
+            end++;
+          if (end < length && (data[end] == '.' || data[end] == 'e' || data[end] == 'E'))
+            {
+              /* A double: skip its digits. */
+              while (end < length && (g_ascii_isalnum (data[end]) || data[end] == '.' ||
+                                      data[end] == '+' || data[end] == '-'))
+                end++;
+            }
+          else if (end > start && out_of_range (data + start, end - start, c == '-'))
+            {
+              if (out == NULL)
+                out = g_string_sized_new (length + 16);
+              g_string_append_len (out, data + copied, end - copied);
+              g_string_append (out, ".0");
+              copied = end;
+            }
+          i = end > i ? end - 1 : i;
+        }
+    }
+
+  if (out == NULL)
+    return NULL;
+  g_string_append_len (out, data + copied, length - copied);
+  *out_length = out->len;
+  return g_string_free (out, FALSE);
+}
+
 /**
  * nb_json_parser_load:
  * @parser: the parser
@@ -199,7 +277,9 @@ too_deep (const char *data,
  *
  * json_parser_load_from_data() that refuses arrays and objects nested
  * deeper than %NB_JSON_MAX_DEPTH with a parse error (line and column
- * in the message) instead of overflowing the stack.
+ * in the message) instead of overflowing the stack, and reads an
+ * integer beyond 64 bits as the nearest double instead of a wrapped
+ * integer (json-glib reads 2^63 as -2^63).
  *
  * Returns: whether @data parsed
  */
@@ -209,6 +289,8 @@ nb_json_parser_load (JsonParser  *parser,
                      gssize       length,
                      GError     **error)
 {
+  g_autofree char *widened = NULL;
+  gsize widened_size = 0;
   gsize size;
   gsize at = 0;
 
@@ -232,6 +314,9 @@ nb_json_parser_load (JsonParser  *parser,
                    line, at - line_start + 1, NB_JSON_MAX_DEPTH);
       return FALSE;
     }
+  widened = widen_big_integers (data, size, &widened_size);
+  if (widened != NULL)
+    return json_parser_load_from_data (parser, widened, widened_size, error);
   return json_parser_load_from_data (parser, data, size, error);
 }
 

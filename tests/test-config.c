@@ -252,7 +252,7 @@ test_unknown_keys_kept (Fixture       *f,
   g_autoptr(NbConfig) config = load_text (f,
     "{\"channels\": {\"telegram\": {\"enabled\": true, \"token\": \"t\"}},"
     " \"agents\": {\"defaults\": {\"model\": \"m1\", \"futureKnob\": [1, 2]}},"
-    " \"gateway\": {\"port\": 18790, \"big\": 1e30}}", &error);
+    " \"gateway\": {\"port\": 18790, \"big\": 1e30, \"huge\": 100000000000000000000000}}", &error);
   g_autoptr(NbConfig) again = NULL;
   g_autofree char *text = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -271,6 +271,8 @@ test_unknown_keys_kept (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "gateway"), "port"), ==, 18790);
   /* json-glib writes 1e30 as "1e+30.0", which no parser reads back. */
   g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (root, "gateway"), "big"), ==, 1e30);
+  /* json-glib read 10^23 as -1 and saved that. */
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (root, "gateway"), "huge"), ==, 1e23);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (
     json_object_get_object_member (json_object_get_object_member (root, "agents"), "defaults"), "futureKnob")), ==, 2);
 

@@ -108,6 +108,31 @@ test_to_data_numbers (void)
   g_assert_true (json_parser_load_from_data (parser, pretty, -1, NULL));
 }
 
+/* json-glib wraps integers beyond 64 bits around (2^63 read as -2^63,
+ * 10^23 as -1); they read as doubles instead. */
+static void
+test_big_integers (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *array;
+
+  g_assert_true (nb_json_parser_load (parser,
+    "[100000000000000000000000, 9223372036854775807, 9223372036854775808,"
+    " -9223372036854775808, -9223372036854775809, 00000000000000000000001,"
+    " \"99999999999999999999\\\" 99999999999999999999\", 1.5e300, -0.5]", -1, NULL));
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 0)), ==, G_TYPE_DOUBLE);
+  g_assert_cmpfloat (json_array_get_double_element (array, 0), ==, 1e23);
+  g_assert_cmpint (json_array_get_int_element (array, 1), ==, G_MAXINT64);
+  g_assert_cmpfloat (json_array_get_double_element (array, 2), ==, 9223372036854775808.0);
+  g_assert_cmpint (json_array_get_int_element (array, 3), ==, G_MININT64);
+  g_assert_cmpfloat (json_array_get_double_element (array, 4), ==, -9223372036854775809.0);
+  g_assert_cmpint (json_array_get_int_element (array, 5), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (array, 6), ==, "99999999999999999999\" 99999999999999999999");
+  g_assert_cmpfloat (json_array_get_double_element (array, 7), ==, 1.5e300);
+  g_assert_cmpfloat (json_array_get_double_element (array, 8), ==, -0.5);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -117,6 +142,7 @@ main (int   argc,
   g_test_add_func ("/json-util/lenient", test_lenient);
   g_test_add_func ("/json-util/too-deep", test_too_deep);
   g_test_add_func ("/json-util/to-data-numbers", test_to_data_numbers);
+  g_test_add_func ("/json-util/big-integers", test_big_integers);
 
   return g_test_run ();
 }

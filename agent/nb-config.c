@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -672,6 +673,7 @@ nb_config_save (NbConfig    *self,
 {
   g_autofree char *text = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *target = NULL;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (NB_IS_CONFIG (self), FALSE);
@@ -679,6 +681,11 @@ nb_config_save (NbConfig    *self,
   if (path == NULL)
     path = self->path;
   g_return_val_if_fail (path != NULL, FALSE);
+
+  /* A config.json that is a symbolic link (a dotfiles repository) is
+   * written where it points; the rename would replace the link. */
+  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) && (target = realpath (path, NULL)) != NULL)
+    path = target;
 
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)

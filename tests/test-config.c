@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "nb-config.h"
@@ -335,6 +336,35 @@ test_save_mode_and_atomic (Fixture       *f,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
+/* A config.json that links into a dotfiles folder stays a link; the
+ * file it points to gets the change. */
+static void
+test_save_symlink (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(NbConfig) again = NULL;
+  g_autofree char *dotfiles = g_build_filename (f->dir, "dotfiles", NULL);
+  g_autofree char *real = g_build_filename (dotfiles, "nanobot.json", NULL);
+  g_autofree char *text = NULL;
+
+  g_mkdir (dotfiles, 0700);
+  nb_test_write_file (real, "{\"agents\": {\"defaults\": {\"model\": \"a\"}}}");
+  g_assert_cmpint (symlink (real, f->path), ==, 0);
+  config = nb_config_load (f->path, &error);
+  g_assert_no_error (error);
+  nb_config_set_string (config, "agents.defaults.model", "b");
+  g_assert_true (nb_config_save (config, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (f->path, G_FILE_TEST_IS_SYMLINK));
+  text = nb_test_read_file (real);
+  g_assert_nonnull (strstr (text, "\"b\""));
+  again = nb_config_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (nb_config_get_string (again, "agents.defaults.model"), ==, "b");
+}
+
 static void
 run_nanobot (const char  *config_path,
              int         *status,
@@ -389,6 +419,7 @@ main (int   argc,
   ADD ("unknown-keys-kept", test_unknown_keys_kept);
   ADD ("set-replaces-snake-twin", test_set_replaces_snake_twin);
   ADD ("save-mode-and-atomic", test_save_mode_and_atomic);
+  ADD ("save-symlink", test_save_symlink);
   ADD ("headless-bad-config", test_headless_bad_config);
 #undef ADD
 

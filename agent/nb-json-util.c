@@ -326,9 +326,10 @@ nb_json_parser_load (JsonParser  *parser,
  * @pretty: whether to indent
  * @length: (out) (optional): the text's length
  *
- * json_to_string() whose numbers are valid JSON: json-glib 1.6 writes
+ * json_to_string() whose output is valid JSON: json-glib 1.6 writes
  * a double such as 1e20 as `1e+20.0`, which no parser (json-glib's
- * included) reads back; the `.0` after an exponent is left out here.
+ * included) reads back, and leaves U+001F unescaped in strings, which
+ * strict parsers (Python's, providers') refuse; both are mended here.
  *
  * Returns: (transfer full): the JSON text
  */
@@ -358,6 +359,12 @@ nb_json_to_data (JsonNode *node,
             g_string_append_c (out, *p++);
           else if (*p == '"')
             in_string = FALSE;
+          else if ((guchar) *p < 0x20)
+            {
+              /* json-glib leaves U+001F raw; strict parsers refuse it. */
+              g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+              continue;
+            }
         }
       else if (*p == '"')
         in_string = TRUE;

@@ -103,6 +103,16 @@ test_to_data_numbers (void)
   g_assert_cmpuint (length, ==, strlen (text));
   g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
 
+  /* json-glib leaves U+001F raw in a string (it escapes the others). */
+  {
+    g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+    g_autofree char *escaped = NULL;
+
+    json_node_set_string (node, "a\x1f" "b\x01\n");
+    escaped = nb_json_to_data (node, FALSE, NULL);
+    g_assert_cmpstr (escaped, ==, "\"a\\u001fb\\u0001\\n\"");
+  }
+
   pretty = nb_json_to_data (json_parser_get_root (parser), TRUE, NULL);
   g_assert_nonnull (strstr (pretty, "\n  \"a\" : 1e+20,\n"));
   g_assert_true (json_parser_load_from_data (parser, pretty, -1, NULL));

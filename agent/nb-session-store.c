@@ -465,10 +465,20 @@ ensure_open (NbSessionStore  *self,
              GError         **error)
 {
   struct stat st;
+  struct stat at_path;
 
   *is_new = FALSE;
   if (sf->fd >= 0)
-    return TRUE;
+    {
+      /* Another process rewrote the file (a compaction, /new, a repair)
+       * or it was removed: lines appended to the old one would be lost. */
+      if (fstat (sf->fd, &st) == 0 && g_stat (sf->path, &at_path) == 0 &&
+          st.st_dev == at_path.st_dev && st.st_ino == at_path.st_ino)
+        return TRUE;
+      close (sf->fd);
+      sf->fd = -1;
+      sf->needs_newline = FALSE;
+    }
 
   if (g_mkdir_with_parents (self->dir, 0700) != 0)
     {

@@ -166,7 +166,7 @@ tool_use_block (JsonObject *call)
 
   /* Arguments that never parsed are sent as {}: the tool result already
    * told the model what was wrong with them. */
-  if (arguments != NULL && json_parser_load_from_data (parser, arguments, -1, NULL) &&
+  if (arguments != NULL && nb_json_parser_load (parser, arguments, -1, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     input = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
   else if (function != NULL && nb_json_get_object (function, "arguments") != NULL)
@@ -444,7 +444,7 @@ start_block (NbProviderStream *stream,
        * whole body has it here. */
       if (input != NULL && json_object_get_size (input) > 0)
         {
-          g_autofree char *text = json_to_string (json_object_get_member (block, "input"), FALSE);
+          g_autofree char *text = nb_json_to_data (json_object_get_member (block, "input"), FALSE, NULL);
 
           nb_provider_stream_add_arguments (stream, position, text);
         }

@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "nb-config.h"
+#include "nb-json-util.h"
 
 struct _NbConfig
 {
@@ -628,7 +630,7 @@ nb_config_load (const char  *path,
       return NULL;
     }
 
-  if (!json_parser_load_from_data (parser, text, length, &local_error))
+  if (!nb_json_parser_load (parser, text, length, &local_error))
     {
       g_autofree char *message = describe_parse_error (path, local_error);
 
@@ -669,9 +671,9 @@ nb_config_save (NbConfig    *self,
                 const char  *path,
                 GError     **error)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autofree char *text = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *target = NULL;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (NB_IS_CONFIG (self), FALSE);
@@ -679,6 +681,11 @@ nb_config_save (NbConfig    *self,
   if (path == NULL)
     path = self->path;
   g_return_val_if_fail (path != NULL, FALSE);
+
+  /* A config.json that is a symbolic link (a dotfiles repository) is
+   * written where it points; the rename would replace the link. */
+  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) && (target = realpath (path, NULL)) != NULL)
+    path = target;
 
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -690,10 +697,7 @@ nb_config_save (NbConfig    *self,
       return FALSE;
     }
 
-  json_generator_set_pretty (generator, TRUE);
-  json_generator_set_indent (generator, 2);
-  json_generator_set_root (generator, self->root);
-  text = json_generator_to_data (generator, NULL);
+  text = nb_json_to_data (self->root, TRUE, NULL);
 
   if (!g_file_set_contents_full (path, text, -1,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_ONLY_EXISTING,

@@ -37,6 +37,7 @@ struct _NbProviderStream
   char            *finish_reason;
   NbUsage          usage;
   gboolean         delivered;      /* a delta reached the caller: no retry */
+  gsize            kept;           /* bytes of text, reasoning and arguments */
   gboolean         done;           /* the wire format's end marker was seen */
 
   char            *content_type;

@@ -99,6 +99,7 @@ nb_provider_stream_add_text (NbProviderStream *stream,
 {
   if (text == NULL || *text == '\0')
     return;
+  stream->kept += strlen (text);
   g_string_append (stream->content, text);
   stream->delivered = TRUE;
   if (stream->delta_func != NULL)
@@ -111,6 +112,7 @@ nb_provider_stream_add_reasoning (NbProviderStream *stream,
 {
   if (text == NULL || *text == '\0')
     return;
+  stream->kept += strlen (text);
   g_string_append (stream->reasoning, text);
   stream->delivered = TRUE;
   if (stream->delta_func != NULL)
@@ -164,6 +166,7 @@ nb_provider_stream_add_arguments (NbProviderStream *stream,
   if (fragment == NULL || *fragment == '\0')
     return;
   builder = g_ptr_array_index (stream->calls, position);
+  stream->kept += strlen (fragment);
   g_string_append (builder->arguments, fragment);
   if (stream->delta_func != NULL)
     stream->delta_func (NB_CHAT_DELTA_TOOL_CALL, position, fragment, NULL, stream->delta_data);
@@ -255,6 +258,16 @@ line_too_long (NbHttpProvider  *self,
   g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
                _("%s sent a line longer than %d MiB; the reply was abandoned"),
                provider_name (self), NB_HTTP_PROVIDER_MAX_LINE / (1024 * 1024));
+  return FALSE;
+}
+
+static gboolean
+reply_too_large (NbHttpProvider  *self,
+                 GError         **error)
+{
+  g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
+               _("%s sent a reply longer than %d MiB; the reply was abandoned"),
+               provider_name (self), NB_HTTP_PROVIDER_MAX_REPLY / (1024 * 1024));
   return FALSE;
 }
 
@@ -410,6 +423,8 @@ nb_http_provider_feed (NbHttpProvider    *self,
           break;
         }
 
+      if (stream->kept > NB_HTTP_PROVIDER_MAX_REPLY)
+        return reply_too_large (self, error);
       if (stream->line->len == 0)
         {
           /* The common case: a whole line inside this read, no copy. */
@@ -748,7 +763,7 @@ error_body_message (NbHttpProvider *self,
   if (body == NULL || body->len == 0)
     return NULL;
 
-  if (json_parser_load_from_data (parser, (const char *) body->data, body->len, NULL) &&
+  if (nb_json_parser_load (parser, (const char *) body->data, body->len, NULL) &&
       json_parser_get_root (parser) != NULL && klass->error_message != NULL)
     {
       char *message = klass->error_message (self, json_parser_get_root (parser));
@@ -1178,7 +1193,7 @@ nb_http_provider_chat_async (NbProvider          *provider,
     }
   nb_http_provider_add_extra_headers (self, call->headers);
 
-  text = json_to_string (body, FALSE);
+  text = nb_json_to_data (body, FALSE, NULL);
   length = strlen (text);
   call->body = g_bytes_new_take (text, length);
 

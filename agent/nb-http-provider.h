@@ -25,6 +25,10 @@ typedef enum {
 /* The longest line (or SSE event) a reply may hold. */
 #define NB_HTTP_PROVIDER_MAX_LINE (8 * 1024 * 1024)
 
+/* The most text, reasoning and tool arguments one reply may add up to:
+ * a local model stuck in a loop streams for ever without going idle. */
+#define NB_HTTP_PROVIDER_MAX_REPLY (32 * 1024 * 1024)
+
 #define NB_TYPE_HTTP_PROVIDER (nb_http_provider_get_type ())
 G_DECLARE_DERIVABLE_TYPE (NbHttpProvider, nb_http_provider, NB, HTTP_PROVIDER, NbProvider)
 

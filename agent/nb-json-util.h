@@ -26,4 +26,18 @@ gint64      nb_json_get_int       (JsonObject *object,
 GStrv       nb_json_dup_strv      (JsonObject *object,
                                    const char *member);
 
+/* Arrays and objects nested deeper than this are refused by
+ * nb_json_parser_load(): json-glib parses by recursion, and 100 000
+ * nested brackets overflow the stack. */
+#define NB_JSON_MAX_DEPTH 1000
+
+gboolean    nb_json_parser_load   (JsonParser  *parser,
+                                   const char  *data,
+                                   gssize       length,
+                                   GError     **error);
+
+char       *nb_json_to_data       (JsonNode    *node,
+                                   gboolean     pretty,
+                                   gsize       *length);
+
 G_END_DECLS

@@ -113,7 +113,7 @@ dup_schema (JsonObject *definition)
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
       /* A deep, mutable copy: messages are parsed immutable. */
-      g_autofree char *text = json_to_string (node, FALSE);
+      g_autofree char *text = nb_json_to_data (node, FALSE, NULL);
       g_autoptr(JsonNode) copy = json_from_string (text, NULL);
 
       schema = json_object_ref (json_node_get_object (copy));

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "nb-json-util.h"
 #include "nb-mcp-transport-private.h"
 
 typedef struct
@@ -285,7 +286,7 @@ nb_mcp_transport_parse (const char  *data,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  if (!nb_json_parser_load (parser, data, length, &local_error))
     {
       g_set_error (error, NB_MCP_ERROR, NB_MCP_ERROR_PROTOCOL,
                    _("The server sent invalid JSON: %s"), local_error->message);
@@ -310,10 +311,7 @@ char *
 nb_mcp_transport_serialize (JsonNode *message,
                             gsize    *length)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-
   g_return_val_if_fail (message != NULL, NULL);
 
-  json_generator_set_root (generator, message);
-  return json_generator_to_data (generator, length);
+  return nb_json_to_data (message, FALSE, length);
 }

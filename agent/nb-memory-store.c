@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "nb-json-util.h"
 #include "nb-memory-store.h"
 
 /*
@@ -690,7 +691,7 @@ record_loaded_cb (GObject      *object,
 
   /* No record, or an unreadable one: consolidate as usual. */
   if (g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, NULL) &&
-      json_parser_load_from_data (parser, contents, length, NULL) &&
+      nb_json_parser_load (parser, contents, length, NULL) &&
       (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
       fingerprint = argument_text (json_node_get_object (root), "fingerprint");

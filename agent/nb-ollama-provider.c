@@ -58,7 +58,7 @@ arguments_object (JsonObject *function)
 
   if (nb_json_get_object (function, "arguments") != NULL)
     return json_object_ref (nb_json_get_object (function, "arguments"));
-  if (text != NULL && json_parser_load_from_data (parser, text, -1, NULL) &&
+  if (text != NULL && nb_json_parser_load (parser, text, -1, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
   return json_object_new ();
@@ -243,7 +243,7 @@ nb_ollama_provider_parse_event (NbHttpProvider    *self,
                                                 nb_json_get_string (function, "name"));
       if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
         {
-          g_autofree char *text = json_to_string (arguments, FALSE);
+          g_autofree char *text = nb_json_to_data (arguments, FALSE, NULL);
 
           nb_provider_stream_add_arguments (stream, position, text);
         }
@@ -381,7 +381,7 @@ list_models_cb (GObject      *object,
                                soup_message_get_reason_phrase (message));
       return;
     }
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
+  if (!nb_json_parser_load (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

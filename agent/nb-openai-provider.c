@@ -215,7 +215,7 @@ add_tool_call_delta (NbProviderStream *stream,
     nb_provider_stream_add_arguments (stream, position, json_node_get_string (arguments));
   else if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
     {
-      g_autofree char *text = json_to_string (arguments, FALSE);
+      g_autofree char *text = nb_json_to_data (arguments, FALSE, NULL);
 
       nb_provider_stream_add_arguments (stream, position, text);
     }

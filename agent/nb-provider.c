@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "nb-json-util.h"
 #include "nb-provider.h"
 
 typedef struct
@@ -109,7 +110,7 @@ nb_json_parser_load_reply (JsonParser  *parser,
   gsize size = length < 0 ? strlen (data) : (gsize) length;
 
   copy = replace_nul_escapes (data, size);
-  return json_parser_load_from_data (parser, copy != NULL ? copy : data, size, error);
+  return nb_json_parser_load (parser, copy != NULL ? copy : data, size, error);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "nb-json-util.h"
 #include "nb-session-store.h"
 
 /*
@@ -236,10 +237,7 @@ obj_get_int (JsonObject *object,
 static char *
 node_to_line (JsonNode *node)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-
-  json_generator_set_root (generator, node);
-  return json_generator_to_data (generator, NULL);
+  return nb_json_to_data (node, FALSE, NULL);
 }
 
 static char *
@@ -467,10 +465,20 @@ ensure_open (NbSessionStore  *self,
              GError         **error)
 {
   struct stat st;
+  struct stat at_path;
 
   *is_new = FALSE;
   if (sf->fd >= 0)
-    return TRUE;
+    {
+      /* Another process rewrote the file (a compaction, /new, a repair)
+       * or it was removed: lines appended to the old one would be lost. */
+      if (fstat (sf->fd, &st) == 0 && g_stat (sf->path, &at_path) == 0 &&
+          st.st_dev == at_path.st_dev && st.st_ino == at_path.st_ino)
+        return TRUE;
+      close (sf->fd);
+      sf->fd = -1;
+      sf->needs_newline = FALSE;
+    }
 
   if (g_mkdir_with_parents (self->dir, 0700) != 0)
     {
@@ -917,7 +925,7 @@ parse_all_at_once (const char *contents,
     }
   g_string_append_c (array, ']');
 
-  if (!json_parser_load_from_data (parser, array->str, array->len, NULL) ||
+  if (!nb_json_parser_load (parser, array->str, array->len, NULL) ||
       !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
     return FALSE;
   elements = json_node_get_array (json_parser_get_root (parser));
@@ -980,7 +988,7 @@ parse_lines (const char *path,
       gboolean last_unterminated = parsed->needs_newline && i == lines->len - 1;
       g_autoptr(GError) error = NULL;
 
-      if (!json_parser_load_from_data (parser, contents + line->offset, line->length, &error) ||
+      if (!nb_json_parser_load (parser, contents + line->offset, line->length, &error) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           if (last_unterminated)
@@ -1367,7 +1375,7 @@ peek_session (const char *path,
       JsonObject *object;
 
       pos += line_length + 1;
-      if (is_blank (line, line_length) || !json_parser_load_from_data (parser, line, line_length, NULL) ||
+      if (is_blank (line, line_length) || !nb_json_parser_load (parser, line, line_length, NULL) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));
@@ -1398,7 +1406,7 @@ peek_session (const char *path,
       const char *stamp;
 
       pos += line_length + 1;
-      if (is_blank (line, line_length) || !json_parser_load_from_data (parser, line, line_length, NULL) ||
+      if (is_blank (line, line_length) || !nb_json_parser_load (parser, line, line_length, NULL) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));

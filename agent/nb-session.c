@@ -341,6 +341,19 @@ answered_calls_entry (NbSession  *self,
   return entry;
 }
 
+static gboolean
+sendable (NbMessage *message)
+{
+  const char *role = nb_message_get_role (message);
+  JsonNode *content = json_object_get_member (nb_message_get_json (message), "content");
+
+  if (g_strcmp0 (role, "user") != 0 && g_strcmp0 (role, "system") != 0)
+    return FALSE;
+  return content != NULL &&
+         (JSON_NODE_HOLDS_ARRAY (content) ||
+          (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING));
+}
+
 /**
  * nb_session_get_history:
  * @max_messages: the most messages to return (memoryWindow)
@@ -396,7 +409,14 @@ nb_session_get_history (NbSession *self,
             continue;
         }
       else
-        g_hash_table_remove_all (call_ids);
+        {
+          g_hash_table_remove_all (call_ids);
+          /* A hand-edited line without a role, with one no API knows or
+           * with content neither text nor parts would make every later
+           * request fail: the session keeps it, the model does not see it. */
+          if (!sendable (message))
+            continue;
+        }
 
       g_ptr_array_add (history, history_entry (message));
     }

@@ -107,7 +107,7 @@ parse_metadata (NbSkill     *skill,
 
   g_autoptr(GError) local_error = NULL;
 
-  if (!json_parser_load_from_data (parser, json, -1, &local_error))
+  if (!nb_json_parser_load (parser, json, -1, &local_error))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "metadata is not JSON: %s", local_error->message);
       return FALSE;

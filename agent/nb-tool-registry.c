@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "nb-json-util.h"
 #include "nb-tool-registry.h"
 
 /*
@@ -321,7 +322,7 @@ schema_count (JsonObject *schema,
 static char *
 node_to_text (JsonNode *node)
 {
-  return json_to_string (node, FALSE);
+  return nb_json_to_data (node, FALSE, NULL);
 }
 
 static void validate_node (JsonNode   *value,

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gstdio.h>
 
@@ -146,6 +147,8 @@ nb_workspace_ensure (const char  *workspace,
   return TRUE;
 }
 
+#define NB_WORKSPACE_FILE_MAX_BYTES (4 * 1024 * 1024)
+
 static guint read_count;
 
 /* Reads a workspace file for the context; counts the reads (tests). */
@@ -154,9 +157,24 @@ nb_workspace_read_file (const char  *path,
                         char       **contents,
                         GError     **error)
 {
+  GStatBuf st = { 0 };
+
   g_return_val_if_fail (path != NULL, FALSE);
 
   g_atomic_int_inc (&read_count);
+  /* A FIFO would block the read until someone writes into it; a file of
+   * gigabytes would be loaded whole into the prompt. */
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file", path);
+      return FALSE;
+    }
+  if (st.st_size > NB_WORKSPACE_FILE_MAX_BYTES && S_ISREG (st.st_mode))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s is larger than %d MiB",
+                   path, NB_WORKSPACE_FILE_MAX_BYTES / (1024 * 1024));
+      return FALSE;
+    }
   return g_file_get_contents (path, contents, NULL, error);
 }
 

@@ -10,6 +10,7 @@
 
 #include "nb-agent.h"
 #include "nb-headless-agent.h"
+#include "nb-json-util.h"
 #include "nb-mcp-manager.h"
 #include "nb-memory-store.h"
 #include "nb-session-store.h"
@@ -53,7 +54,12 @@ nb_headless_describe_call (const char *name,
   JsonNode *first;
 
   if (arguments_json != NULL && *arguments_json != '\0')
-    root = json_from_string (arguments_json, NULL);
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (nb_json_parser_load (parser, arguments_json, -1, NULL) && json_parser_get_root (parser) != NULL)
+        root = json_node_ref (json_parser_get_root (parser));
+    }
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return g_strdup_printf ("%s()", name);
 

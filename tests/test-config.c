@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "nb-config.h"
@@ -252,7 +253,7 @@ test_unknown_keys_kept (Fixture       *f,
   g_autoptr(NbConfig) config = load_text (f,
     "{\"channels\": {\"telegram\": {\"enabled\": true, \"token\": \"t\"}},"
     " \"agents\": {\"defaults\": {\"model\": \"m1\", \"futureKnob\": [1, 2]}},"
-    " \"gateway\": {\"port\": 18790}}", &error);
+    " \"gateway\": {\"port\": 18790, \"big\": 1e30, \"huge\": 100000000000000000000000}}", &error);
   g_autoptr(NbConfig) again = NULL;
   g_autofree char *text = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -269,6 +270,10 @@ test_unknown_keys_kept (Fixture       *f,
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_true (json_object_get_boolean_member (json_object_get_object_member (json_object_get_object_member (root, "channels"), "telegram"), "enabled"));
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "gateway"), "port"), ==, 18790);
+  /* json-glib writes 1e30 as "1e+30.0", which no parser reads back. */
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (root, "gateway"), "big"), ==, 1e30);
+  /* json-glib read 10^23 as -1 and saved that. */
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (root, "gateway"), "huge"), ==, 1e23);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (
     json_object_get_object_member (json_object_get_object_member (root, "agents"), "defaults"), "futureKnob")), ==, 2);
 
@@ -331,6 +336,35 @@ test_save_mode_and_atomic (Fixture       *f,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 }
 
+/* A config.json that links into a dotfiles folder stays a link; the
+ * file it points to gets the change. */
+static void
+test_save_symlink (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(NbConfig) again = NULL;
+  g_autofree char *dotfiles = g_build_filename (f->dir, "dotfiles", NULL);
+  g_autofree char *real = g_build_filename (dotfiles, "nanobot.json", NULL);
+  g_autofree char *text = NULL;
+
+  g_mkdir (dotfiles, 0700);
+  nb_test_write_file (real, "{\"agents\": {\"defaults\": {\"model\": \"a\"}}}");
+  g_assert_cmpint (symlink (real, f->path), ==, 0);
+  config = nb_config_load (f->path, &error);
+  g_assert_no_error (error);
+  nb_config_set_string (config, "agents.defaults.model", "b");
+  g_assert_true (nb_config_save (config, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (f->path, G_FILE_TEST_IS_SYMLINK));
+  text = nb_test_read_file (real);
+  g_assert_nonnull (strstr (text, "\"b\""));
+  again = nb_config_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (nb_config_get_string (again, "agents.defaults.model"), ==, "b");
+}
+
 static void
 run_nanobot (const char  *config_path,
              int         *status,
@@ -385,6 +419,7 @@ main (int   argc,
   ADD ("unknown-keys-kept", test_unknown_keys_kept);
   ADD ("set-replaces-snake-twin", test_set_replaces_snake_twin);
   ADD ("save-mode-and-atomic", test_save_mode_and_atomic);
+  ADD ("save-symlink", test_save_symlink);
   ADD ("headless-bad-config", test_headless_bad_config);
 #undef ADD
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nb-file-tools.h"
@@ -161,6 +162,27 @@ test_write (Fixture       *f,
 
   to_dir = nb_tools_test_run (f->write, "{\"path\": \"a/b\", \"content\": \"x\"}");
   g_assert_cmpstr (to_dir, ==, "Error writing file: a/b is a directory");
+}
+
+/* A FIFO is not read, edited nor written: opening it would wait for the
+ * other end for ever (GIO's replace opens the old file for reading). */
+static void
+test_fifo (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *path = ws_file (f, "pipe");
+  g_autofree char *read = NULL, *written = NULL, *edited = NULL;
+  GStatBuf st;
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  read = nb_tools_test_run (f->read, "{\"path\": \"pipe\"}");
+  g_assert_cmpstr (read, ==, "Error: Not a file: pipe");
+  written = nb_tools_test_run (f->write, "{\"path\": \"pipe\", \"content\": \"x\"}");
+  g_assert_cmpstr (written, ==, "Error writing file: pipe is not a regular file");
+  edited = nb_tools_test_run (f->edit, "{\"path\": \"pipe\", \"old_text\": \"a\", \"new_text\": \"b\"}");
+  g_assert_cmpstr (edited, ==, "Error: Not a file: pipe");
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
 }
 
 static void
@@ -344,6 +366,7 @@ main (int   argc,
   g_test_add ("/file-tools/read", Fixture, GINT_TO_POINTER (FALSE), fixture_setup, test_read, fixture_teardown);
   g_test_add ("/file-tools/read-too-large", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_read_too_large, fixture_teardown);
   g_test_add ("/file-tools/write", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_write, fixture_teardown);
+  g_test_add ("/file-tools/fifo", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_fifo, fixture_teardown);
   g_test_add ("/file-tools/edit", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit, fixture_teardown);
   g_test_add ("/file-tools/edit-crlf", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit_crlf, fixture_teardown);
   g_test_add ("/file-tools/list", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_list, fixture_teardown);

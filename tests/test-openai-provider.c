@@ -705,6 +705,35 @@ test_huge_line (Fixture       *fixture,
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
 }
 
+/* A local model stuck in a loop streams for ever without going idle:
+ * past NB_HTTP_PROVIDER_MAX_REPLY of text the reply is abandoned. */
+static void
+test_endless_reply (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) block = g_string_new (NULL);
+  g_autofree char *text = g_strnfill (64 * 1024, 'x');
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbFakeResponse *scripted;
+  g_autoptr(GString) limit = g_string_new (NULL);
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append_printf (block, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]}\n\n", text);
+  scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
+  /* 4 MiB of text a chunk, 36 MiB in all. */
+  for (guint i = 0; i < 9; i++)
+    nb_fake_response_add_chunk (scripted, block->str, block->len, 0);
+  nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 0);
+
+  response = run_chat (fixture, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_string_printf (limit, "longer than %d MiB", NB_HTTP_PROVIDER_MAX_REPLY / (1024 * 1024));
+  g_assert_nonnull (strstr (error->message, limit->str));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
+}
+
 static void
 test_one_connection (Fixture       *fixture,
                      gconstpointer  data)
@@ -946,6 +975,7 @@ main (int   argc,
   ADD ("/openai/cut-stream", test_cut_stream);
   ADD ("/openai/html-page", test_html_page);
   ADD ("/openai/huge-line", test_huge_line);
+  ADD ("/openai/endless-reply", test_endless_reply);
   ADD ("/openai/one-connection", test_one_connection);
   ADD ("/openai/cancel", test_cancel);
   ADD ("/openai/parallel", test_parallel);

@@ -413,7 +413,9 @@ test_python_reads_ours (Fixture       *f,
 
   for (guint i = 0; i < 700; i++)
     g_string_append_c (long_text, 'x');
-  add (session, "user", "Grüße \"quoted\" \\ and \t tabs");
+  /* json-glib leaves U+001F raw (binary exec output), which Python's
+   * json.loads refuses. */
+  add (session, "user", "Grüße \"quoted\" \\ and \t tabs \x1f\x01");
   add (session, "assistant", "");
   add (session, "tool", long_text->str);
   add (session, "assistant", "done");
@@ -561,6 +563,12 @@ test_garbage (Fixture       *f,
           g_string_append_c (text, '\n');
         }
     }
+  /* A line of 100 000 nested brackets (json-glib's recursion overflowed
+   * the stack), then a good line. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  g_string_append_printf (text, "\n{\"role\":\"user\",\"content\":\"good %u\"}\n", good);
+  good++;
   /* A NUL inside a line, too. */
   {
     static const char with_nul[] = "{\"role\":\"user\",\0\"content\":\"x\"}\n";
@@ -1002,6 +1010,43 @@ test_crash (Fixture       *f,
     }
 }
 
+/* Another process replaced the file (its compaction, /new or repair) or
+ * it was removed: the next lines go to the file now at the path, not to
+ * the old one this store still had open. */
+static void
+test_replaced_by_other_process (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(NbSession) session = open_session (f->store, "cli:shared");
+  g_autofree char *path = nb_session_store_get_path (f->store, "cli:shared");
+  g_autofree char *other = g_strconcat (path, ".other", NULL);
+  g_auto(GStrv) lines = NULL;
+  g_auto(GStrv) after_removal = NULL;
+
+  add (session, "user", "one");
+  save (f->store, session);
+  nb_test_write_file (other,
+                      "{\"_type\":\"metadata\",\"key\":\"cli:shared\",\"metadata\":{},\"last_consolidated\":0}\n"
+                      "{\"role\":\"user\",\"content\":\"one\"}\n"
+                      "{\"role\":\"user\",\"content\":\"from the other process\"}\n");
+  g_assert_cmpint (g_rename (other, path), ==, 0);
+
+  add (session, "assistant", "two");
+  save (f->store, session);
+  lines = file_lines (path);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_nonnull (strstr (lines[2], "from the other process"));
+  g_assert_nonnull (strstr (lines[3], "\"two\""));
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  add (session, "user", "three");
+  save (f->store, session);
+  after_removal = file_lines (path);
+  g_assert_cmpuint (g_strv_length (after_removal), ==, 2);
+  g_assert_nonnull (strstr (after_removal[0], "\"_type\":\"metadata\""));
+  g_assert_nonnull (strstr (after_removal[1], "\"three\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1018,6 +1063,7 @@ main (int   argc,
   ADD ("/session-store/offset-past-end", test_offset_past_end);
   ADD ("/session-store/torn-last-line", test_torn_last_line);
   ADD ("/session-store/garbage", test_garbage);
+  ADD ("/session-store/replaced-by-other-process", test_replaced_by_other_process);
   ADD ("/session-store/open-async", test_open_async);
   ADD ("/session-store/last-line-without-newline", test_complete_last_line_without_newline);
   ADD ("/session-store/compaction", test_compaction);

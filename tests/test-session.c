@@ -172,6 +172,40 @@ test_history_no_unanswered_calls (void)
   g_assert_cmpuint (nb_session_get_n_messages (session), ==, 7);
 }
 
+/* Hand-edited lines a provider would refuse on every later request: no
+ * role, an unknown role, content that is neither text nor parts. */
+static void
+test_history_unsendable (void)
+{
+  g_autoptr(NbSession) session = nb_session_new ("cli:direct");
+  g_autoptr(GPtrArray) history = NULL;
+  static const char * const lines[] = {
+    "{\"role\":\"user\",\"content\":\"one\"}",
+    "{\"content\":\"no role\"}",
+    "{\"role\":\"bogus\",\"content\":\"x\"}",
+    "{\"role\":\"user\",\"content\":42}",
+    "{\"role\":\"user\"}",
+    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"parts\"}]}",
+    "{\"role\":\"assistant\",\"content\":\"two\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (lines[i], NULL);
+      g_autoptr(NbMessage) message = nb_message_new_from_json (json_node_get_object (node));
+
+      nb_session_append (session, message);
+    }
+
+  history = nb_session_get_history (session, 50);
+  g_assert_cmpuint (history->len, ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (history, 0), "content"), ==, "one");
+  g_assert_true (json_object_has_member (g_ptr_array_index (history, 1), "content"));
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (history, 1), "role"), ==, "user");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (history, 2), "content"), ==, "two");
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, G_N_ELEMENTS (lines));
+}
+
 static void
 test_clear (void)
 {
@@ -199,6 +233,7 @@ main (int   argc,
   g_test_add_func ("/session/history-window", test_history_window);
   g_test_add_func ("/session/history-no-orphans", test_history_no_orphans);
   g_test_add_func ("/session/history-no-unanswered-calls", test_history_no_unanswered_calls);
+  g_test_add_func ("/session/history-unsendable", test_history_unsendable);
   g_test_add_func ("/session/clear", test_clear);
 
   return g_test_run ();

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
 #include "nb-workspace.h"
+#include "nb-workspace-private.h"
 #include "nb-test-util.h"
 
 static const char * const created[] = {
@@ -101,6 +107,44 @@ test_error (void)
   nb_test_rm_rf (root);
 }
 
+/* A prompt file or SKILL.md that is a FIFO blocked the turn for ever;
+ * one of gigabytes was loaded whole. Both are errors, a file is read. */
+static void
+test_read_file_bounded (void)
+{
+  g_autofree char *root = nb_test_make_tmpdir ();
+  g_autofree char *fifo = g_build_filename (root, "SOUL.md", NULL);
+  g_autofree char *huge = g_build_filename (root, "USER.md", NULL);
+  g_autofree char *fine = g_build_filename (root, "AGENTS.md", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_false (nb_workspace_read_file (fifo, &contents, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+
+  fd = g_open (huge, O_WRONLY | O_CREAT, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, (off_t) 2 * 1024 * 1024 * 1024), ==, 0);
+  close (fd);
+  g_assert_false (nb_workspace_read_file (huge, &contents, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "larger than 4 MiB"));
+  g_clear_error (&error);
+
+  g_assert_false (nb_workspace_read_file (fine, &contents, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_clear_error (&error);
+  nb_test_write_file (fine, "# Agents");
+  g_assert_true (nb_workspace_read_file (fine, &contents, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==, "# Agents");
+  nb_test_rm_rf (root);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -110,6 +154,7 @@ main (int   argc,
   g_test_add_func ("/workspace/first-run", test_first_run);
   g_test_add_func ("/workspace/never-overwrites", test_never_overwrites);
   g_test_add_func ("/workspace/error", test_error);
+  g_test_add_func ("/workspace/read-file-bounded", test_read_file_bounded);
 
   return g_test_run ();
 }

@@ -275,6 +275,7 @@ nb_write_file_tool_execute_async (NbTool              *tool,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GBytes) bytes = NULL;
   WriteData *data;
+  GStatBuf st;
 
   g_task_set_source_tag (task, nb_write_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
@@ -286,6 +287,13 @@ nb_write_file_tool_execute_async (NbTool              *tool,
   if (g_file_test (resolved, G_FILE_TEST_IS_DIR))
     {
       return_text (task, g_strdup_printf ("Error writing file: %s is a directory", path));
+      return;
+    }
+  /* GIO opens the file it replaces for reading first: a FIFO would
+   * hang that worker thread until someone writes into it. */
+  if (g_stat (resolved, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      return_text (task, g_strdup_printf ("Error writing file: %s is not a regular file", path));
       return;
     }
 

@@ -7,6 +7,7 @@
 
 #include "nb-address-check.h"
 #include "nb-html-extract.h"
+#include "nb-json-util.h"
 #include "nb-web-fetch-tool-private.h"
 #include "nb-web-util.h"
 
@@ -277,7 +278,7 @@ handle_body (GTask  *task,
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
 
-      if (length > 0 && json_parser_load_from_data (parser, bytes, length, NULL))
+      if (length > 0 && nb_json_parser_load (parser, bytes, length, NULL))
         {
           g_autoptr(JsonGenerator) generator = json_generator_new ();
 

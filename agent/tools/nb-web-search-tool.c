@@ -119,7 +119,7 @@ parse_json_hits (GBytes      *body,
   JsonNode *results;
   JsonArray *array;
 
-  if (len == 0 || !json_parser_load_from_data (parser, data, len, &error))
+  if (len == 0 || !nb_json_parser_load (parser, data, len, &error))
     {
       *error_text = g_strdup_printf ("malformed JSON (%s)", error != NULL ? error->message : "empty body");
       return FALSE;

@@ -52,6 +52,8 @@ typedef struct
   gboolean   needs_newline;
   /* Malformed lines the loader skipped. */
   guint      damaged_lines;
+  /* The file's size when it was read. */
+  gsize      loaded_size;
 } SessionFile;
 
 struct _NbSessionStore
@@ -550,9 +552,12 @@ fsync_dir (const char *dir)
   return ok;
 }
 
+/* @verbatim: the lines as loaded, without cutting long tool results or
+ * replacing inline images (the repair of a damaged file). */
 static gboolean
 compact (NbSessionStore  *self,
          SessionFile     *sf,
+         gboolean         verbatim,
          GError         **error)
 {
   g_autofree char *base = g_path_get_basename (sf->path);
@@ -576,7 +581,12 @@ compact (NbSessionStore  *self,
   for (guint i = 0; i < n; i++)
     {
       NbMessage *message = nb_session_get_message (sf->session, i);
-      g_autofree char *line = message_to_line (message);
+      g_autofree char *line = NULL;
+
+      if (!verbatim)
+        line = message_to_line (message);
+      else if (!is_empty_assistant (message))
+        line = object_to_line (nb_message_get_json (message));
 
       if (line == NULL)
         {
@@ -654,7 +664,7 @@ nb_session_store_compact (NbSessionStore  *self,
   g_return_val_if_fail (NB_IS_SESSION_STORE (self), FALSE);
   g_return_val_if_fail (NB_IS_SESSION (session), FALSE);
 
-  return compact (self, lookup_file (self, session), error);
+  return compact (self, lookup_file (self, session), FALSE, error);
 }
 
 /**
@@ -681,7 +691,7 @@ nb_session_store_append (NbSessionStore  *self,
   n = nb_session_get_n_messages (session);
 
   if (nb_session_get_saved_count (session) < sf->written)
-    return compact (self, sf, error);
+    return compact (self, sf, FALSE, error);
 
   if (!ensure_open (self, sf, &is_new, error))
     return FALSE;
@@ -724,7 +734,7 @@ nb_session_store_append (NbSessionStore  *self,
     }
 
   if (sf->metadata_lines > COMPACT_METADATA_LINES)
-    return compact (self, sf, error);
+    return compact (self, sf, FALSE, error);
   return TRUE;
 }
 
@@ -1100,6 +1110,7 @@ load_session (NbSessionStore  *self,
   sf->needs_newline = parsed.needs_newline;
   sf->metadata_lines = parsed.metadata_lines;
   sf->damaged_lines = parsed.bad_lines;
+  sf->loaded_size = parsed.torn ? parsed.valid_length : length;
   if (parsed.metadata != NULL)
     sf->metadata_signature = metadata_signature (sf);
 
@@ -1118,9 +1129,19 @@ repair_damaged (NbSessionStore *self,
   g_autofree char *stamp = NULL;
   g_autofree char *backup = NULL;
   g_autoptr(GError) error = NULL;
+  GStatBuf st;
 
   if (sf->damaged_lines == 0)
     return;
+
+  /* Another process appended since the file was read: its lines would
+   * be lost from the file. The next open repairs it. */
+  if (g_stat (sf->path, &st) != 0 || (gsize) st.st_size != sf->loaded_size)
+    {
+      g_message ("%s has %u malformed lines; left as it is (it changed while it was read)",
+                 sf->path, sf->damaged_lines);
+      return;
+    }
 
   now = g_date_time_new_now_utc ();
   stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
@@ -1131,7 +1152,7 @@ repair_damaged (NbSessionStore *self,
                  sf->path, sf->damaged_lines, g_strerror (errno));
       return;
     }
-  if (!compact (self, sf, &error))
+  if (!compact (self, sf, TRUE, &error))
     {
       g_message ("%s has %u malformed lines and could not be rewritten: %s",
                  sf->path, sf->damaged_lines, error->message);

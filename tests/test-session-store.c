@@ -470,15 +470,22 @@ test_bad_lines (Fixture       *f,
   g_autoptr(JsonObject) result = NULL;
   g_autofree char *pattern = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *long_result = g_strnfill (2000, 'r');
+  g_autofree char *text = NULL;
 
-  nb_test_write_file (path,
+  /* The good lines are rewritten as they were: an inline image and a
+   * long tool result stay whole (a save would shorten them). */
+  text = g_strdup_printf (
                       "{\"_type\":\"metadata\",\"key\":\"cli:bad\",\"created_at\":\"2026-01-01T00:00:00\",\"updated_at\":\"2026-01-01T00:00:00\",\"metadata\":{},\"last_consolidated\":\"oops\"}\n"
                       "{\"role\":\"user\",\"content\":\"one\",\"timestamp\":\"2026-01-01T00:00:01\"}\n"
                       "{\"role\":\"assistant\",\"content\":\"tw\n"
                       "[1,2,3]\n"
                       "\n"
                       "{\"role\":\"assistant\",\"content\":\"two\",\"timestamp\":\"2026-01-01T00:00:02\"}\n"
-                      "{\"role\":\"user\",\"content\":\"thr");
+                      "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}}]}\n"
+                      "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"name\":\"exec\",\"content\":\"%s\"}\n"
+                      "{\"role\":\"user\",\"content\":\"thr", long_result);
+  nb_test_write_file (path, text);
 
   pattern = g_strdup_printf ("%s:3: skipped a malformed line*", path);
   g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
@@ -486,7 +493,7 @@ test_bad_lines (Fixture       *f,
   pattern = g_strdup_printf ("%s:4: skipped a malformed line*", path);
   g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
   g_free (pattern);
-  pattern = g_strdup_printf ("%s:7: dropped an incomplete last line", path);
+  pattern = g_strdup_printf ("%s:9: dropped an incomplete last line", path);
   g_test_expect_message ("nb-session-store", G_LOG_LEVEL_MESSAGE, pattern);
   g_free (pattern);
   pattern = g_strdup_printf ("%s had 2 malformed lines: rewrote it without them, the original is %s.damaged-*", path, path);
@@ -494,7 +501,7 @@ test_bad_lines (Fixture       *f,
   session = open_session (f->store, "cli:bad");
   g_test_assert_expected_messages ();
 
-  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 2);
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 4);
   g_assert_cmpstr (nb_message_get_content (nb_session_get_message (session, 1)), ==, "two");
   g_assert_cmpuint (nb_session_get_last_consolidated (session), ==, 0);
 
@@ -519,8 +526,10 @@ test_bad_lines (Fixture       *f,
   contents = nb_test_read_file (path);
   g_assert_null (strstr (contents, "[1,2,3]"));
   g_assert_true (g_str_has_prefix (contents, "{\"_type\":\"metadata\""));
+  g_assert_nonnull (strstr (contents, "data:image/png;base64,AAAA"));
+  g_assert_nonnull (strstr (contents, long_result));
   run_python_loader (path, &result);
-  g_assert_cmpint (json_object_get_int_member (result, "n_messages"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (result, "n_messages"), ==, 4);
 
   add (session, "user", "three");
   save (f->store, session);
@@ -528,8 +537,8 @@ test_bad_lines (Fixture       *f,
 
   reopen_store (f);
   session = open_session (f->store, "cli:bad");
-  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 3);
-  g_assert_cmpstr (nb_message_get_content (nb_session_get_message (session, 2)), ==, "three");
+  g_assert_cmpuint (nb_session_get_n_messages (session), ==, 5);
+  g_assert_cmpstr (nb_message_get_content (nb_session_get_message (session, 4)), ==, "three");
 }
 
 /* Garbage of every kind between good lines: the good ones all load, the

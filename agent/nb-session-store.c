@@ -1055,8 +1055,12 @@ load_session (NbSessionStore  *self,
       /* Cut the torn line off, so that the file stays valid JSONL for
        * every reader, the Python nanobot's included. */
       int fd = g_open (path, O_WRONLY | O_CLOEXEC, 0);
+      struct stat st;
 
-      if (fd < 0 || ftruncate (fd, parsed.valid_length) != 0)
+      /* Only when the file is still what was read: if it grew, the "torn"
+       * line may be another process's write in progress, not a crash. */
+      if (fd < 0 || fstat (fd, &st) != 0 || (gsize) st.st_size != length ||
+          ftruncate (fd, parsed.valid_length) != 0)
         parsed.needs_newline = TRUE;
       if (fd >= 0)
         close (fd);

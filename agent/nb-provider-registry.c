@@ -326,6 +326,17 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
 
   key = nb_provider_registry_dup_key (config, spec, keyring_keys, NULL);
   hint = key_hint (config, spec);
+
+  /* A hosted provider without any key can only answer 401: that is a
+   * configuration problem, said before anything is sent. A server at an
+   * address the user gave may need no key. */
+  if ((key == NULL || *key == '\0') && !spec->is_local &&
+      config_value (config, spec, "apiBase") == NULL)
+    {
+      g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
+                   _("no provider configured: %s needs an API key. %s"), spec->name, hint);
+      return NULL;
+    }
   if (!spec->is_gateway)
     prefix = g_strconcat (spec->name, "/", NULL);
 

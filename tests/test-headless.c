@@ -494,6 +494,26 @@ test_unknown_provider (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* The path of the foundation: a provider chosen but not usable is bad
+ * configuration, said before anything is sent. */
+static void
+test_no_provider_configured (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  Run run = { 0 };
+
+  nb_test_write_file (fixture->config_path,
+                      "{\"agents\":{\"defaults\":{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5\"}}}");
+  run_start (fixture, &run, "Hi");
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_nonnull (strstr (run.err, "no provider configured"));
+  g_assert_nonnull (strstr (run.err, "providers.anthropic.apiKey"));
+  g_assert_nonnull (strstr (run.err, fixture->config_path));
+  g_assert_nonnull (strstr (run.err, "ANTHROPIC_API_KEY"));
+  run_clear (&run);
+}
+
 static void
 test_slash_commands (Fixture       *fixture,
                      gconstpointer  data)
@@ -599,6 +619,7 @@ main (int   argc,
   ADD ("/headless/tool-calls", test_tool_calls);
   ADD ("/headless/tool-turn-fails", test_tool_turn_fails);
   ADD ("/headless/unknown-provider", test_unknown_provider);
+  ADD ("/headless/no-provider-configured", test_no_provider_configured);
   ADD ("/headless/slash-commands", test_slash_commands);
   ADD ("/headless/mcp-tools", test_mcp_tools);
 

@@ -150,6 +150,16 @@ test_forced (void)
   clear_environment ();
   nb_config_set_string (config, "providers.anthropic.apiKey", "sk-ant");
   nb_config_set_string (config, "agents.defaults.provider", "openai");
+  /* Forced, hosted and without any key: nothing to send a request with. */
+  provider = nb_provider_registry_resolve (config, "claude-opus-4-5", &error);
+  g_assert_null (provider);
+  g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID);
+  g_assert_true (g_str_has_prefix (error->message, "no provider configured: openai needs an API key"));
+  g_assert_nonnull (strstr (error->message, "providers.openai.apiKey"));
+  g_assert_nonnull (strstr (error->message, "OPENAI_API_KEY"));
+  g_clear_error (&error);
+  /* A server at an address of the user's own may need no key. */
+  nb_config_set_string (config, "providers.openai.apiBase", "http://127.0.0.1:1/v1");
   provider = resolve (config, "claude-opus-4-5");
   g_assert_cmpstr (nb_provider_get_name (provider), ==, "openai");
   g_assert_null (nb_http_provider_get_api_key (NB_HTTP_PROVIDER (provider)));

@@ -3,61 +3,24 @@
 
 #include <string.h>
 
-#include "nb-fake-llm.h"
 #include "nb-http-provider-private.h"
+#include "nb-provider-fixture.h"
 #include "nb-ollama-provider.h"
 #include "nb-test-util.h"
 
-typedef struct {
-  NbFakeLlm  *fake;
-  NbProvider *provider;
-  GString    *text;
-  GString    *reasoning;
-  GString    *tools;
-} Fixture;
+typedef NbProviderFixture Fixture;
+
+static NbProvider *
+new_provider (const char *api_base)
+{
+  return nb_ollama_provider_new ("ollama", api_base, NULL);
+}
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->fake = nb_fake_llm_new ();
-  fixture->provider = nb_ollama_provider_new ("ollama", nb_fake_llm_get_url (fixture->fake), NULL);
-  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (fixture->provider), 3, 5);
-  fixture->text = g_string_new (NULL);
-  fixture->reasoning = g_string_new (NULL);
-  fixture->tools = g_string_new (NULL);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_assert_finalize_object (fixture->provider);
-  nb_fake_llm_free (fixture->fake);
-  g_string_free (fixture->text, TRUE);
-  g_string_free (fixture->reasoning, TRUE);
-  g_string_free (fixture->tools, TRUE);
-}
-
-static void
-delta_cb (NbChatDeltaKind  kind,
-          guint            index,
-          const char      *text,
-          const char      *tool_name,
-          gpointer         user_data)
-{
-  Fixture *fixture = user_data;
-
-  if (kind == NB_CHAT_DELTA_TEXT)
-    g_string_append (fixture->text, text);
-  else if (kind == NB_CHAT_DELTA_REASONING)
-    g_string_append (fixture->reasoning, text);
-  else
-    {
-      if (tool_name != NULL)
-        g_string_append_printf (fixture->tools, "%u:%s(", index, tool_name);
-      g_string_append (fixture->tools, text);
-    }
+  nb_provider_fixture_set_up (fixture, new_provider);
 }
 
 static NbChatRequest *
@@ -96,15 +59,8 @@ run_chat (Fixture  *fixture,
           GError  **error)
 {
   g_autoptr(NbChatRequest) request = make_request ();
-  GAsyncResult *result = NULL;
-  NbChatResponse *response;
 
-  nb_provider_chat_async (fixture->provider, request, delta_cb, fixture, NULL,
-                          nb_test_store_result_cb, &result);
-  nb_test_wait_result (&result, 20000);
-  response = nb_provider_chat_finish (fixture->provider, result, error);
-  g_object_unref (result);
-  return response;
+  return nb_provider_fixture_chat (fixture, request, NULL, error);
 }
 
 static void
@@ -260,7 +216,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, nb_provider_fixture_tear_down)
 
   ADD ("/ollama/text-and-request", test_text_and_request);
   ADD ("/ollama/tool-calls", test_tool_calls);

@@ -3,69 +3,24 @@
 
 #include <string.h>
 
-#include "nb-fake-llm.h"
 #include "nb-http-provider-private.h"
+#include "nb-provider-fixture.h"
 #include "nb-openai-provider.h"
 #include "nb-test-util.h"
 
-typedef struct {
-  NbFakeLlm  *fake;
-  NbProvider *provider;
-  GString    *text;       /* text deltas */
-  GString    *reasoning;  /* reasoning deltas */
-  GString    *tools;      /* "name(" at a call's start, fragments after */
-  guint       n_deltas;
-} Fixture;
+typedef NbProviderFixture Fixture;
+
+static NbProvider *
+new_provider (const char *api_base)
+{
+  return nb_openai_provider_new ("openai", api_base, "sk-test");
+}
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->fake = nb_fake_llm_new ();
-  fixture->provider = nb_openai_provider_new ("openai", nb_fake_llm_get_url (fixture->fake), "sk-test");
-  nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (fixture->provider), 3, 5);
-  fixture->text = g_string_new (NULL);
-  fixture->reasoning = g_string_new (NULL);
-  fixture->tools = g_string_new (NULL);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_assert_finalize_object (fixture->provider);
-  nb_fake_llm_free (fixture->fake);
-  g_string_free (fixture->text, TRUE);
-  g_string_free (fixture->reasoning, TRUE);
-  g_string_free (fixture->tools, TRUE);
-}
-
-static void
-delta_cb (NbChatDeltaKind  kind,
-          guint            index,
-          const char      *text,
-          const char      *tool_name,
-          gpointer         user_data)
-{
-  Fixture *fixture = user_data;
-
-  fixture->n_deltas++;
-  switch (kind)
-    {
-    case NB_CHAT_DELTA_TEXT:
-      g_string_append (fixture->text, text);
-      break;
-    case NB_CHAT_DELTA_REASONING:
-      g_string_append (fixture->reasoning, text);
-      break;
-    case NB_CHAT_DELTA_TOOL_CALL:
-      if (tool_name != NULL)
-        g_string_append_printf (fixture->tools, "%u:%s(", index, tool_name);
-      g_string_append (fixture->tools, text);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
+  nb_provider_fixture_set_up (fixture, new_provider);
 }
 
 static NbChatRequest *
@@ -101,15 +56,8 @@ run_chat (Fixture        *fixture,
           GError        **error)
 {
   g_autoptr(NbChatRequest) request = make_request ();
-  GAsyncResult *result = NULL;
-  NbChatResponse *response;
 
-  nb_provider_chat_async (fixture->provider, request, delta_cb, fixture, cancellable,
-                          nb_test_store_result_cb, &result);
-  nb_test_wait_result (&result, 20000);
-  response = nb_provider_chat_finish (fixture->provider, result, error);
-  g_object_unref (result);
-  return response;
+  return nb_provider_fixture_chat (fixture, request, cancellable, error);
 }
 
 static void
@@ -955,7 +903,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, nb_provider_fixture_tear_down)
 
   ADD ("/openai/text-stream", test_text_stream);
   ADD ("/openai/official-api", test_official_api);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -24,5 +25,8 @@ void     nb_test_store_result_cb (GObject      *source,
 /* Waits for the result stored by nb_test_store_result_cb(). */
 GAsyncResult *nb_test_wait_result (GAsyncResult **slot,
                                    guint          timeout_ms);
+
+/* Parses @text, which must be a JSON object; fails the test otherwise. */
+JsonObject *nb_test_parse_object (const char *text);
 
 G_END_DECLS

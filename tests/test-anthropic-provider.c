@@ -28,17 +28,6 @@ fixture_set_up (Fixture       *fixture,
   nb_provider_fixture_set_up (fixture, new_provider);
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 /* A conversation with a finished tool round: system, user, assistant with
  * two tool calls, two tool results, then the runtime context and the new
  * user message. */
@@ -64,7 +53,7 @@ make_request (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (messages); i++)
     {
-      g_autoptr(JsonObject) message = parse_object (messages[i]);
+      g_autoptr(JsonObject) message = nb_test_parse_object (messages[i]);
 
       nb_chat_request_add_message (request, message);
     }
@@ -244,7 +233,7 @@ test_thinking_request (Fixture       *fixture,
 
   /* Inside a tool loop the history has no thinking signatures: no thinking. */
   {
-    g_autoptr(JsonObject) tool = parse_object ("{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"x\"}");
+    g_autoptr(JsonObject) tool = nb_test_parse_object ("{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"x\"}");
 
     nb_chat_request_add_message (request, tool);
   }

@@ -4,23 +4,13 @@
 #include <string.h>
 
 #include "nb-json-util.h"
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, text, -1, &error);
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
+#include "nb-test-util.h"
 
 static void
 test_lenient (void)
 {
   g_autoptr(JsonObject) object =
-    parse_object ("{\"s\": \"text\", \"n\": 12, \"d\": 12.9, \"t\": true, \"f\": false, \"z\": null,"
+    nb_test_parse_object ("{\"s\": \"text\", \"n\": 12, \"d\": 12.9, \"t\": true, \"f\": false, \"z\": null,"
                   " \"o\": {\"k\": \"v\"}, \"a\": [\"x\", 1, null, \"y\", {}], \"e\": []}");
   g_auto(GStrv) strings = NULL;
   g_auto(GStrv) none = NULL;

@@ -160,16 +160,6 @@ fixture_teardown (Fixture       *fixture,
 }
 
 static JsonObject *
-parse_object (const char *json)
-{
-  g_autoptr(JsonNode) node = json_from_string (json, NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
-static JsonObject *
 stdio_config (const char *command,
               ...)
 {
@@ -264,7 +254,7 @@ run_tool_full (NbMcpManager  *manager,
                GError       **error)
 {
   g_autoptr(NbTool) tool = find_tool (manager, name);
-  g_autoptr(JsonObject) args = parse_object (arguments);
+  g_autoptr(JsonObject) args = nb_test_parse_object (arguments);
   g_autoptr(GAsyncResult) result = NULL;
 
   nb_tool_execute_async (tool, args, NULL, cancellable, nb_test_store_result_cb, &result);
@@ -303,17 +293,17 @@ test_names (void)
 static void
 test_format (void)
 {
-  g_autoptr(JsonObject) mixed = parse_object (
+  g_autoptr(JsonObject) mixed = nb_test_parse_object (
     "{\"content\":["
     "{\"type\":\"text\",\"text\":\"one\"},"
     "{\"type\":\"image\",\"mimeType\":\"image/png\",\"data\":\"AAECAwQ=\"},"
     "{\"type\":\"resource\",\"resource\":{\"uri\":\"file:///a\",\"text\":\"inline\"}},"
     "{\"type\":\"resource\",\"resource\":{\"uri\":\"file:///b\",\"blob\":\"AAAA\"}},"
     "{\"type\":\"text\",\"text\":\"two\"}]}");
-  g_autoptr(JsonObject) failed = parse_object (
+  g_autoptr(JsonObject) failed = nb_test_parse_object (
     "{\"isError\":true,\"content\":[{\"type\":\"text\",\"text\":\"no such file\"}]}");
-  g_autoptr(JsonObject) empty = parse_object ("{\"content\":[]}");
-  g_autoptr(JsonObject) structured = parse_object ("{\"content\":[],\"structuredContent\":{\"a\":1}}");
+  g_autoptr(JsonObject) empty = nb_test_parse_object ("{\"content\":[]}");
+  g_autoptr(JsonObject) structured = nb_test_parse_object ("{\"content\":[],\"structuredContent\":{\"a\":1}}");
   g_autofree char *mixed_text = nb_mcp_server_format_result (mixed);
   g_autofree char *failed_text = nb_mcp_server_format_result (failed);
   g_autofree char *empty_text = nb_mcp_server_format_result (empty);

@@ -98,18 +98,6 @@ file_lines (const char *path)
   return g_strsplit (contents, "\n", -1);
 }
 
-static JsonObject *
-parse_object (const char *line)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, line, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static goffset
 file_size (const char *path)
 {
@@ -181,7 +169,7 @@ test_roundtrip (Fixture       *f,
 
   lines = file_lines (path);
   g_assert_cmpuint (g_strv_length (lines), ==, 3);
-  first = parse_object (lines[0]);
+  first = nb_test_parse_object (lines[0]);
   g_assert_cmpstr (json_object_get_string_member (first, "_type"), ==, "metadata");
   g_assert_cmpstr (json_object_get_string_member (first, "key"), ==, "desktop:abc");
   g_assert_cmpint (json_object_get_int_member (first, "last_consolidated"), ==, 0);
@@ -214,7 +202,7 @@ test_roundtrip (Fixture       *f,
     g_autoptr(JsonObject) last = NULL;
 
     g_assert_cmpuint (g_strv_length (now), ==, 5);
-    last = parse_object (now[4]);
+    last = nb_test_parse_object (now[4]);
     g_assert_cmpstr (json_object_get_string_member (last, "_type"), ==, "metadata");
     g_assert_cmpint (json_object_get_int_member (last, "last_consolidated"), ==, 2);
   }
@@ -293,7 +281,7 @@ test_stored_shape (Fixture       *f,
   /* metadata (new file), 4 messages, metadata (last_consolidated moved) */
   g_assert_cmpuint (g_strv_length (lines), ==, 6);
   {
-    g_autoptr(JsonObject) stored_tool = parse_object (lines[2]);
+    g_autoptr(JsonObject) stored_tool = nb_test_parse_object (lines[2]);
     const char *content = json_object_get_string_member (stored_tool, "content");
     g_assert_cmpstr (json_object_get_string_member (stored_tool, "role"), ==, "tool");
     g_assert_cmpstr (json_object_get_string_member (stored_tool, "tool_call_id"), ==, "call_1");
@@ -302,7 +290,7 @@ test_stored_shape (Fixture       *f,
     g_assert_true (strncmp (content, long_result->str, strlen (content) - strlen ("\n... (truncated)")) == 0);
   }
   {
-    g_autoptr(JsonObject) stored = parse_object (lines[3]);
+    g_autoptr(JsonObject) stored = nb_test_parse_object (lines[3]);
     JsonArray *parts = json_object_get_array_member (stored, "content");
     JsonObject *placeholder = json_array_get_object_element (parts, 0);
 
@@ -313,7 +301,7 @@ test_stored_shape (Fixture       *f,
   }
   /* last_consolidated 3 in memory is 2 in the file, which lacks the empty reply. */
   {
-    g_autoptr(JsonObject) meta = parse_object (lines[5]);
+    g_autoptr(JsonObject) meta = nb_test_parse_object (lines[5]);
 
     g_assert_cmpint (json_object_get_int_member (meta, "last_consolidated"), ==, 2);
   }
@@ -399,7 +387,7 @@ run_python_loader (const char  *path,
   g_assert_no_error (error);
   if (!g_subprocess_get_successful (process))
     g_error ("the Python loader failed on %s: %s", path, stderr_text);
-  *out = parse_object (stdout_text);
+  *out = nb_test_parse_object (stdout_text);
 }
 
 static void
@@ -735,7 +723,7 @@ test_compaction (Fixture       *f,
     g_autoptr(JsonObject) meta = NULL;
 
     g_assert_cmpuint (g_strv_length (lines), ==, 1);
-    meta = parse_object (lines[0]);
+    meta = nb_test_parse_object (lines[0]);
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (meta, "metadata"), "tick"), ==, 100);
   }
   add (session, "user", "fresh");
@@ -819,7 +807,7 @@ test_long_keys (Fixture       *f,
       add (session, "user", keys[i] + strlen (keys[i]) - 1);
       save (f->store, session);
       lines = file_lines (paths[i]);
-      first = parse_object (lines[0]);
+      first = nb_test_parse_object (lines[0]);
       g_assert_cmpstr (json_object_get_string_member (first, "key"), ==, keys[i]);
 
       /* Compaction (after /new) writes a temporary file beside it. */

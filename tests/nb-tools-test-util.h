@@ -12,13 +12,7 @@
 static inline JsonObject *
 nb_tools_test_args (const char *json)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return nb_test_parse_object (json);
 }
 
 /* Runs @tool on @json and returns the result text, or NULL with @error. */

@@ -30,18 +30,6 @@ typedef struct
   guint       paused;
 } Fake;
 
-static JsonObject *
-parse_object (const char *json,
-              gssize      length)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  if (!json_parser_load_from_data (parser, json, length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
 static void
 respond_json (SoupServerMessage *message,
               const char        *json)
@@ -99,6 +87,7 @@ fake_handler (SoupServer        *server,
   SoupMessageBody *body = soup_server_message_get_request_body (message);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonObject) request = NULL;
+  g_autofree char *text = NULL;
   JsonObject *record;
   const char *rpc_method;
   gint64 id;
@@ -116,7 +105,8 @@ fake_handler (SoupServer        *server,
     }
 
   bytes = soup_message_body_flatten (body);
-  request = parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  request = nb_test_parse_object (text);
   g_assert_nonnull (request);
 
   record = json_object_new ();

@@ -6,11 +6,12 @@
 #include "nb-test-util.h"
 
 void
-nb_provider_fixture_set_up (NbProviderFixture    *fixture,
-                            NbProviderFixtureNew  new_provider)
+nb_provider_fixture_set_up (NbProviderFixture *fixture,
+                            gconstpointer      data)
 {
+  fixture->spec = data;
   fixture->fake = nb_fake_llm_new ();
-  fixture->provider = new_provider (nb_fake_llm_get_url (fixture->fake));
+  fixture->provider = fixture->spec->new_provider (nb_fake_llm_get_url (fixture->fake));
   nb_http_provider_set_retry_policy (NB_HTTP_PROVIDER (fixture->provider), 3, 5);
   fixture->text = g_string_new (NULL);
   fixture->reasoning = g_string_new (NULL);
@@ -58,11 +59,11 @@ nb_provider_fixture_delta_cb (NbChatDeltaKind  kind,
 }
 
 NbChatResponse *
-nb_provider_fixture_chat (NbProviderFixture  *fixture,
-                          NbChatRequest      *request,
-                          GCancellable       *cancellable,
-                          GError            **error)
+nb_provider_fixture_run (NbProviderFixture  *fixture,
+                         GCancellable       *cancellable,
+                         GError            **error)
 {
+  g_autoptr(NbChatRequest) request = fixture->spec->new_request ();
   GAsyncResult *result = NULL;
   NbChatResponse *response;
 

@@ -6,9 +6,17 @@
 
 G_BEGIN_DECLS
 
+/* What a provider test file sets: how to make its provider for a server
+ * at @api_base, and the request its tests send. */
+typedef struct {
+  NbProvider    *(*new_provider) (const char *api_base);
+  NbChatRequest *(*new_request)  (void);
+} NbProviderFixtureSpec;
+
 /* What the provider tests share: a fake server, a provider talking to it,
  * and the deltas the provider streamed so far. */
 typedef struct {
+  const NbProviderFixtureSpec *spec;
   NbFakeLlm  *fake;
   NbProvider *provider;
   GString    *text;       /* text deltas */
@@ -17,13 +25,11 @@ typedef struct {
   guint       n_deltas;
 } NbProviderFixture;
 
-/* Makes the provider under test for a server at @api_base. */
-typedef NbProvider *(*NbProviderFixtureNew) (const char *api_base);
-
-/* Starts the fake server, makes the provider with @new_provider and gives
- * it a short retry policy (3 tries, 5 ms apart). */
+/* Starts the fake server, makes the provider as the NbProviderFixtureSpec
+ * given as @data says and gives it a short retry policy (3 tries, 5 ms
+ * apart); fits g_test_add(). */
 void            nb_provider_fixture_set_up    (NbProviderFixture     *fixture,
-                                               NbProviderFixtureNew   new_provider);
+                                               gconstpointer          data);
 /* Checks the provider is finalized and frees everything; fits g_test_add(). */
 void            nb_provider_fixture_tear_down (NbProviderFixture     *fixture,
                                                gconstpointer          data);
@@ -35,10 +41,9 @@ void            nb_provider_fixture_delta_cb  (NbChatDeltaKind        kind,
                                                const char            *tool_name,
                                                gpointer               user_data);
 
-/* Sends @request with nb_provider_fixture_delta_cb() recording the deltas
- * and waits for the answer. */
-NbChatResponse *nb_provider_fixture_chat      (NbProviderFixture     *fixture,
-                                               NbChatRequest         *request,
+/* Sends the spec's request with nb_provider_fixture_delta_cb() recording
+ * the deltas and waits for the answer. */
+NbChatResponse *nb_provider_fixture_run       (NbProviderFixture     *fixture,
                                                GCancellable          *cancellable,
                                                GError               **error);
 

@@ -21,13 +21,6 @@ new_provider (const char *api_base)
                        NULL);
 }
 
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  nb_provider_fixture_set_up (fixture, new_provider);
-}
-
 /* A conversation with a finished tool round: system, user, assistant with
  * two tool calls, two tool results, then the runtime context and the new
  * user message. */
@@ -68,15 +61,6 @@ make_request (void)
   return request;
 }
 
-static NbChatResponse *
-run_chat (Fixture  *fixture,
-          GError  **error)
-{
-  g_autoptr(NbChatRequest) request = make_request ();
-
-  return nb_provider_fixture_chat (fixture, request, NULL, error);
-}
-
 static guint
 count_substrings (const char *haystack,
                   const char *needle)
@@ -114,7 +98,7 @@ test_request_shape (Fixture       *fixture,
 
   nb_http_provider_set_extra_header (NB_HTTP_PROVIDER (fixture->provider), "anthropic-beta", "test-beta");
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "Hello there");
   g_assert_cmpstr (response->finish_reason, ==, "stop");
@@ -315,7 +299,7 @@ test_tool_stream (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), tool_stream, 97, 1);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   assert_tool_response (fixture, response);
 }
@@ -337,7 +321,7 @@ test_splits (Fixture       *fixture,
       g_string_truncate (fixture->text, 0);
       g_string_truncate (fixture->reasoning, 0);
       g_string_truncate (fixture->tools, 0);
-      response = run_chat (fixture, &error);
+      response = nb_provider_fixture_run (fixture, NULL, &error);
       g_assert_no_error (error);
       assert_tool_response (fixture, response);
     }
@@ -373,7 +357,7 @@ test_nul_in_text (Fixture       *fixture,
   NbToolCall *call;
 
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "a\xEF\xBF\xBD" "b and more");
   g_assert_cmpstr (fixture->text->str, ==, response->content);
@@ -399,7 +383,7 @@ test_error_event (Fixture       *fixture,
   /* Overloaded before anything was shown: retried. */
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", overloaded);
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "Fine now");
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
@@ -411,7 +395,7 @@ test_error_event (Fixture       *fixture,
                          "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Half\"}}\n\n",
                          overloaded, NULL);
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", partial);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER);
   g_assert_nonnull (strstr (error->message, "Overloaded"));
@@ -427,7 +411,7 @@ test_http_errors (Fixture       *fixture,
 
   nb_fake_llm_queue_body (fixture->fake, 401, "application/json",
                           "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_AUTH);
   g_assert_nonnull (strstr (error->message, "invalid x-api-key"));
   g_assert_nonnull (strstr (error->message, "anthropic"));
@@ -437,7 +421,7 @@ test_http_errors (Fixture       *fixture,
   for (guint i = 0; i < 4; i++)
     nb_fake_llm_queue_body (fixture->fake, 529, "application/json",
                             "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER);
   g_assert_nonnull (strstr (error->message, "Overloaded"));
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 5);
@@ -453,11 +437,13 @@ test_cut (Fixture       *fixture,
 
   nb_fake_response_add_chunk (scripted, tool_stream, strstr (tool_stream, "event: message_delta") - tool_stream, 0);
   nb_fake_response_cut (scripted);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
 }
+
+static const NbProviderFixtureSpec spec = { new_provider, make_request };
 
 int
 main (int   argc,
@@ -466,7 +452,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, nb_provider_fixture_tear_down)
+  g_test_add (path, Fixture, &spec, nb_provider_fixture_set_up, func, nb_provider_fixture_tear_down)
 
   ADD ("/anthropic/request-shape", test_request_shape);
   ADD ("/anthropic/thinking-request", test_thinking_request);

@@ -16,13 +16,6 @@ new_provider (const char *api_base)
   return nb_ollama_provider_new ("ollama", api_base, NULL);
 }
 
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  nb_provider_fixture_set_up (fixture, new_provider);
-}
-
 static NbChatRequest *
 make_request (void)
 {
@@ -54,15 +47,6 @@ make_request (void)
   return request;
 }
 
-static NbChatResponse *
-run_chat (Fixture  *fixture,
-          GError  **error)
-{
-  g_autoptr(NbChatRequest) request = make_request ();
-
-  return nb_provider_fixture_chat (fixture, request, NULL, error);
-}
-
 static void
 test_text_and_request (Fixture       *fixture,
                        gconstpointer  data)
@@ -75,7 +59,7 @@ test_text_and_request (Fixture       *fixture,
   JsonArray *messages, *tools;
 
   nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "application/x-ndjson"), body, 33, 1);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "Two files here");
   g_assert_cmpstr (fixture->text->str, ==, "Two files here");
@@ -127,7 +111,7 @@ test_tool_calls (Fixture       *fixture,
                           "\n"
                           "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
                           "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":9}\n");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (response->content);
   g_assert_cmpstr (response->reasoning, ==, "Look.");
@@ -159,7 +143,7 @@ test_nul_in_text (Fixture       *fixture,
                           "{\"function\":{\"name\":\"read_file\",\"arguments\":{\"path\":\"p\\u0000q\"}}}]},\"done\":false}\n"
                           "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
                           "\"done_reason\":\"stop\"}\n");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "a\xEF\xBF\xBD" "b and more");
   g_assert_cmpstr (fixture->text->str, ==, response->content);
@@ -179,7 +163,7 @@ test_errors (Fixture       *fixture,
 
   nb_fake_llm_queue_body (fixture->fake, 404, "application/json",
                           "{\"error\":\"model \\\"llama3.2\\\" not found, try pulling it first\"}");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_BAD_REQUEST);
   g_assert_nonnull (strstr (error->message, "try pulling it first"));
   g_clear_error (&error);
@@ -187,7 +171,7 @@ test_errors (Fixture       *fixture,
   nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson",
                           "{\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n"
                           "{\"error\":\"an error was encountered while running the model\"}\n");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "running the model"));
   g_clear_error (&error);
@@ -197,17 +181,19 @@ test_errors (Fixture       *fixture,
   scripted = nb_fake_llm_queue (fixture->fake, 200, "application/x-ndjson");
   nb_fake_response_add_chunk (scripted, "{\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n{\"mess", -1, 0);
   nb_fake_response_cut (scripted);
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
   g_assert_cmpstr (fixture->text->str, ==, "Hi");
   g_clear_error (&error);
 
   /* Not NDJSON at all. */
   nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson", "this is not json\n");
-  response = run_chat (fixture, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
 }
+
+static const NbProviderFixtureSpec spec = { new_provider, make_request };
 
 int
 main (int   argc,
@@ -216,7 +202,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, nb_provider_fixture_tear_down)
+  g_test_add (path, Fixture, &spec, nb_provider_fixture_set_up, func, nb_provider_fixture_tear_down)
 
   ADD ("/ollama/text-and-request", test_text_and_request);
   ADD ("/ollama/tool-calls", test_tool_calls);

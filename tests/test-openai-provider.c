@@ -16,13 +16,6 @@ new_provider (const char *api_base)
   return nb_openai_provider_new ("openai", api_base, "sk-test");
 }
 
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  nb_provider_fixture_set_up (fixture, new_provider);
-}
-
 static NbChatRequest *
 make_request (void)
 {
@@ -50,16 +43,6 @@ make_request (void)
   return request;
 }
 
-static NbChatResponse *
-run_chat (Fixture        *fixture,
-          GCancellable   *cancellable,
-          GError        **error)
-{
-  g_autoptr(NbChatRequest) request = make_request ();
-
-  return nb_provider_fixture_chat (fixture, request, cancellable, error);
-}
-
 static void
 test_text_stream (Fixture       *fixture,
                   gconstpointer  data)
@@ -74,7 +57,7 @@ test_text_stream (Fixture       *fixture,
 
   nb_http_provider_set_extra_header (NB_HTTP_PROVIDER (fixture->provider), "X-Title", "Nanobot");
   nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), body, 40, 1);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
 
   g_assert_cmpstr (response->content, ==, "Hello big world");
@@ -205,7 +188,7 @@ test_rich_stream (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
 
   nb_fake_response_add_chunk (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), rich_stream, -1, 0);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   assert_rich_response (fixture, response);
 }
@@ -229,7 +212,7 @@ test_every_split (Fixture       *fixture,
       g_string_truncate (fixture->reasoning, 0);
       g_string_truncate (fixture->tools, 0);
 
-      response = run_chat (fixture, NULL, &error);
+      response = nb_provider_fixture_run (fixture, NULL, &error);
       g_assert_no_error (error);
       assert_rich_response (fixture, response);
     }
@@ -334,7 +317,7 @@ test_reused_index_and_bad_arguments (Fixture       *fixture,
   NbToolCall *call;
 
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (response->tool_calls->len, ==, 3);
 
@@ -374,7 +357,7 @@ test_nul_in_text (Fixture       *fixture,
   NbToolCall *call;
 
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "a\xEF\xBF\xBD" "b \\u0000 stays");
   g_assert_cmpstr (fixture->text->str, ==, response->content);
@@ -401,7 +384,7 @@ test_error_in_stream (Fixture       *fixture,
                           "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
                           ": keep-alive\n\n"
                           "data: {\"error\":{\"message\":\"Provider returned error\",\"code\":502}}\n\n");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "Provider returned error"));
@@ -424,7 +407,7 @@ test_json_body (Fixture       *fixture,
                           "\"arguments\":\"{\\\"command\\\":\\\"date\\\"}\"}}]},"
                           "\"finish_reason\":\"tool_calls\"}],"
                           "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "Whole answer");
   g_assert_cmpstr (fixture->text->str, ==, "Whole answer");
@@ -453,7 +436,7 @@ test_retry_after (Fixture       *fixture,
   nb_fake_response_add_header (limited, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT");
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
 
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "ok");
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
@@ -477,7 +460,7 @@ test_retry_after_too_long (Fixture       *fixture,
   nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"daily quota used up\"}}", -1, 0);
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", "data: [DONE]\n\n");
 
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_RATE_LIMIT);
   g_assert_nonnull (strstr (error->message, "3600 s"));
@@ -495,7 +478,7 @@ test_retries_exhausted (Fixture       *fixture,
   for (guint i = 0; i < 5; i++)
     nb_fake_llm_queue_body (fixture->fake, 503, "application/json",
                             "{\"error\":{\"message\":\"overloaded\"}}");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER);
   g_assert_nonnull (strstr (error->message, "overloaded"));
@@ -518,7 +501,7 @@ test_rate_limit_exhausted (Fixture       *fixture,
       nb_fake_response_add_header (limited, "Retry-After", "0");
       nb_fake_response_add_chunk (limited, "{\"error\":{\"message\":\"rate limited\"}}", -1, 0);
     }
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_RATE_LIMIT);
   g_assert_nonnull (strstr (error->message, "rate limited"));
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
@@ -536,7 +519,7 @@ test_client_errors (Fixture       *fixture,
 
   nb_fake_llm_queue_body (fixture->fake, 400, "application/json",
                           "{\"error\":{\"message\":\"Invalid 'messages[1]'\",\"type\":\"invalid_request_error\"}}");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_BAD_REQUEST);
   g_assert_nonnull (strstr (error->message, "Invalid 'messages[1]'"));
   g_assert_nonnull (strstr (error->message, "400"));
@@ -545,7 +528,7 @@ test_client_errors (Fixture       *fixture,
 
   nb_fake_llm_queue_body (fixture->fake, 401, "application/json",
                           "{\"error\":{\"message\":\"Incorrect API key provided\"}}");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_AUTH);
   g_assert_nonnull (strstr (error->message, "refused"));
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
@@ -579,7 +562,7 @@ test_cut_stream (Fixture       *fixture,
   scripted = nb_fake_llm_queue (fixture->fake, 200, "text/event-stream");
   nb_fake_response_add_chunk (scripted, body, strstr (body, "world") - body, 0);
   nb_fake_response_cut (scripted);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED);
   g_assert_cmpstr (fixture->text->str, ==, "Hello big");
@@ -592,7 +575,7 @@ test_cut_stream (Fixture       *fixture,
   nb_fake_response_add_chunk (scripted, ": waiting\n\n", -1, 0);
   nb_fake_response_cut (scripted);
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "Hello big world");
   g_assert_cmpstr (fixture->text->str, ==, "Hello big world");
@@ -603,7 +586,7 @@ test_cut_stream (Fixture       *fixture,
   g_string_truncate (fixture->text, 0);
   nb_fake_response_cut (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"));
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (response->content, ==, "Hello big world");
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 5);
@@ -618,14 +601,14 @@ test_html_page (Fixture       *fixture,
 
   nb_fake_llm_queue_body (fixture->fake, 200, "text/html; charset=utf-8",
                           "<!DOCTYPE html><html><body>Welcome to nginx</body></html>");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "apiBase"));
   g_clear_error (&error);
 
   /* The same page labelled as a stream. */
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", "\n<html><body>captive portal</body></html>");
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
 }
@@ -647,7 +630,7 @@ test_huge_line (Fixture       *fixture,
   nb_fake_response_add_chunk (scripted, line, size, 0);
   nb_fake_response_add_chunk (scripted, "\"}\n\ndata: [DONE]\n\n", -1, 0);
 
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "MiB"));
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
@@ -674,7 +657,7 @@ test_endless_reply (Fixture       *fixture,
     nb_fake_response_add_chunk (scripted, block->str, block->len, 0);
   nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 0);
 
-  response = run_chat (fixture, NULL, &error);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_null (response);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_string_printf (limit, "longer than %d MiB", NB_HTTP_PROVIDER_MAX_REPLY / (1024 * 1024));
@@ -694,7 +677,7 @@ test_one_connection (Fixture       *fixture,
       g_autoptr(GError) error = NULL;
 
       nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), body, 64, 0);
-      response = run_chat (fixture, NULL, &error);
+      response = nb_provider_fixture_run (fixture, NULL, &error);
       g_assert_no_error (error);
       g_assert_cmpstr (response->content, ==, "same socket");
     }
@@ -896,6 +879,8 @@ test_connect_timeout (void)
   g_assert_nonnull (strstr (error->message, "connect"));
 }
 
+static const NbProviderFixtureSpec spec = { new_provider, make_request };
+
 int
 main (int   argc,
       char *argv[])
@@ -903,7 +888,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, nb_provider_fixture_tear_down)
+  g_test_add (path, Fixture, &spec, nb_provider_fixture_set_up, func, nb_provider_fixture_tear_down)
 
   ADD ("/openai/text-stream", test_text_stream);
   ADD ("/openai/official-api", test_official_api);

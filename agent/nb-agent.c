@@ -701,13 +701,10 @@ turn_finish (GTask      *task,
       if (g_hash_table_lookup (self->turns, turn->session_key) == turn)
         g_hash_table_remove (self->turns, turn->session_key);
 
+      /* The fdatasync runs in the background and logs a failure itself;
+       * failed writes were already reported by turn_append(). */
       if (self->store != NULL)
-        {
-          g_autoptr(GError) sync_error = NULL;
-
-          if (!nb_session_store_sync (self->store, turn->session, &sync_error))
-            turn_report_save_failure (turn, sync_error);
-        }
+        nb_session_store_sync (self->store, turn->session, NULL);
 
       /* A tool may have written a bootstrap file, MEMORY.md or a skill. */
       if (turn->side_effects_ran && self->context != NULL)

@@ -209,19 +209,7 @@ nb_session_store_get_path (NbSessionStore *self,
   return g_build_filename (self->dir, name, NULL);
 }
 
-/* Lookups that tolerate any JSON a file may hold. */
-static const char *
-obj_get_string (JsonObject *object,
-                const char *member,
-                const char *fallback)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return fallback;
-  return json_node_get_string (node);
-}
-
+/* Only a real integer counts: a hand-edited 2.5 or "3" is not trusted. */
 static gint64
 obj_get_int (JsonObject *object,
              const char *member,
@@ -261,11 +249,11 @@ is_inline_image (JsonNode *part_node)
   if (!JSON_NODE_HOLDS_OBJECT (part_node))
     return FALSE;
   part = json_node_get_object (part_node);
-  if (g_strcmp0 (obj_get_string (part, "type", ""), "image_url") != 0)
+  if (g_strcmp0 (nb_json_get_string_or (part, "type", ""), "image_url") != 0)
     return FALSE;
   image = json_object_get_member (part, "image_url");
   if (image != NULL && JSON_NODE_HOLDS_OBJECT (image))
-    url = obj_get_string (json_node_get_object (image), "url", NULL);
+    url = nb_json_get_string_or (json_node_get_object (image), "url", NULL);
   else if (image != NULL && JSON_NODE_HOLDS_VALUE (image) && json_node_get_value_type (image) == G_TYPE_STRING)
     url = json_node_get_string (image);
   return url != NULL && g_str_has_prefix (url, "data:image/");
@@ -885,7 +873,7 @@ static void
 take_object (Parsed     *parsed,
              JsonObject *object)
 {
-  if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
+  if (g_strcmp0 (nb_json_get_string_or (object, "_type", NULL), "metadata") == 0)
     {
       g_clear_pointer (&parsed->metadata, json_object_unref);
       parsed->metadata = json_object_ref (object);
@@ -1070,8 +1058,8 @@ load_session (NbSessionStore  *self,
     {
       JsonObject *meta = parsed.metadata;
       JsonNode *inner = json_object_get_member (meta, "metadata");
-      const char *created_at = obj_get_string (meta, "created_at", NULL);
-      const char *updated_at = obj_get_string (meta, "updated_at", NULL);
+      const char *created_at = nb_json_get_string_or (meta, "created_at", NULL);
+      const char *updated_at = nb_json_get_string_or (meta, "updated_at", NULL);
       gint64 last_consolidated = obj_get_int (meta, "last_consolidated", 0);
 
       if (created_at != NULL)
@@ -1347,8 +1335,8 @@ title_of (JsonObject *message)
           JsonNode *part = json_array_get_element (parts, i);
 
           if (JSON_NODE_HOLDS_OBJECT (part) &&
-              g_strcmp0 (obj_get_string (json_node_get_object (part), "type", ""), "text") == 0)
-            text = obj_get_string (json_node_get_object (part), "text", NULL);
+              g_strcmp0 (nb_json_get_string_or (json_node_get_object (part), "type", ""), "text") == 0)
+            text = nb_json_get_string_or (json_node_get_object (part), "text", NULL);
         }
     }
 
@@ -1404,13 +1392,13 @@ peek_session (const char *path,
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));
-      if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
+      if (g_strcmp0 (nb_json_get_string_or (object, "_type", NULL), "metadata") == 0)
         {
           if (meta_key == NULL)
-            meta_key = g_strdup (obj_get_string (object, "key", NULL));
+            meta_key = g_strdup (nb_json_get_string_or (object, "key", NULL));
         }
       else if (info->title == NULL &&
-               g_strcmp0 (obj_get_string (object, "role", NULL), "user") == 0)
+               g_strcmp0 (nb_json_get_string_or (object, "role", NULL), "user") == 0)
         info->title = title_of (object);
     }
 
@@ -1435,10 +1423,10 @@ peek_session (const char *path,
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       object = json_node_get_object (json_parser_get_root (parser));
-      if (g_strcmp0 (obj_get_string (object, "_type", NULL), "metadata") == 0)
-        stamp = obj_get_string (object, "updated_at", NULL);
+      if (g_strcmp0 (nb_json_get_string_or (object, "_type", NULL), "metadata") == 0)
+        stamp = nb_json_get_string_or (object, "updated_at", NULL);
       else
-        stamp = obj_get_string (object, "timestamp", NULL);
+        stamp = nb_json_get_string_or (object, "timestamp", NULL);
       if (stamp != NULL && g_strcmp0 (stamp, updated_at) > 0)
         {
           g_free (updated_at);

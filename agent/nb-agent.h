@@ -21,6 +21,8 @@ NbAgent          *nb_agent_new                    (NbProvider          *provider
                                                    NbToolRegistry      *tools,
                                                    NbContextBuilder    *context);
 NbProvider       *nb_agent_get_provider           (NbAgent             *self);
+void              nb_agent_set_provider           (NbAgent             *self,
+                                                   NbProvider          *provider);
 NbConfig         *nb_agent_get_config             (NbAgent             *self);
 NbToolRegistry   *nb_agent_get_tools              (NbAgent             *self);
 NbContextBuilder *nb_agent_get_context_builder    (NbAgent             *self);
@@ -35,9 +37,12 @@ void              nb_agent_set_max_iterations     (NbAgent             *self,
                                                    guint                max_iterations);
 void              nb_agent_set_system_prompt      (NbAgent             *self,
                                                    const char          *system_prompt);
-void              nb_agent_add_agent_tools        (NbAgent             *self);
 gboolean          nb_agent_is_busy                (NbAgent             *self);
 void              nb_agent_cancel_background      (NbAgent             *self);
+guint             nb_agent_stop_session           (NbAgent             *self,
+                                                   const char          *session_key);
+gboolean          nb_agent_is_running             (NbAgent             *self,
+                                                   const char          *session_key);
 
 void              nb_agent_run_async              (NbAgent             *self,
                                                    NbSession           *session,

@@ -338,119 +338,6 @@ test_background_consolidation (Fixture       *f,
   }
 }
 
-static void
-test_help (Fixture       *f,
-           gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = run (f, "/help", &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (strstr (reply, "/new"));
-  g_assert_nonnull (strstr (reply, "/stop"));
-  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
-  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 0);
-}
-
-static void
-test_new (Fixture       *f,
-          gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = NULL;
-  g_autofree char *history_path = g_build_filename (f->workspace, "memory", "HISTORY.md", NULL);
-  g_autofree char *history = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = nb_session_store_get_path (f->store, "desktop:test");
-  JsonObject *request;
-
-  queue_text (f, "noted");
-  reply = run (f, "my cat is called Mina", &error);
-  g_assert_no_error (error);
-  g_clear_pointer (&reply, g_free);
-
-  queue_save_memory (f, "[2026-02-20 09:15] The user's cat is Mina.", "- Cat: Mina.\n");
-  reply = run (f, "/new", &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (reply);
-
-  request = nb_fake_llm_get_request_object (f->fake, 1);
-  g_assert_cmpstr (json_object_get_string_member (request, "model"), ==, "memory-model");
-  g_assert_nonnull (strstr (nb_fake_llm_get_request (f->fake, 1)->body, "my cat is called Mina"));
-  history = nb_test_read_file (history_path);
-  g_assert_true (g_str_has_suffix (history, "The user's cat is Mina.\n\n"));
-  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 0);
-  file = nb_test_read_file (path);
-  g_assert_cmpuint (strlen (file), ==, (gsize) (strchr (file, '\n') - file) + 1);
-}
-
-static void
-test_new_failure (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = NULL;
-
-  queue_text (f, "noted");
-  reply = run (f, "remember this", &error);
-  g_assert_no_error (error);
-  g_clear_pointer (&reply, g_free);
-
-  /* The model answers without calling save_memory. */
-  queue_text (f, "I would rather not.");
-  reply = run (f, "/new", &error);
-  g_assert_null (reply);
-  g_assert_error (error, NB_MEMORY_ERROR, NB_MEMORY_ERROR_NO_TOOL_CALL);
-  g_assert_nonnull (strstr (error->message, "kept"));
-  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 2);
-}
-
-static void
-stop_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  char **reply = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *reply = nb_agent_run_finish (NB_AGENT (source), result, &error);
-  g_assert_no_error (error);
-}
-
-static void
-test_stop (Fixture       *f,
-           gconstpointer  data)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stop_reply = NULL;
-  g_autofree char *nothing = NULL;
-  g_autofree char *reply = NULL;
-  NbFakeResponse *slow = nb_fake_llm_queue (f->fake, 200, "text/event-stream");
-
-  nb_fake_response_add_chunk (slow, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once upon\"}}]}\n\n", -1, 0);
-  nb_fake_response_add_chunk (slow, "data: [DONE]\n\n", -1, 20000);
-
-  /* No cancellable of our own: /stop still stops the turn. */
-  nb_agent_run_async (f->agent, f->session, "tell me a long story", NULL, nb_test_store_result_cb, &result);
-  while (nb_fake_llm_get_n_requests (f->fake) == 0)
-    g_main_context_iteration (NULL, TRUE);
-
-  nb_agent_run_async (f->agent, f->session, "/stop", NULL, stop_done_cb, &stop_reply);
-  nb_test_wait_result (&result, 30000);
-  reply = nb_agent_run_finish (f->agent, result, &error);
-  g_assert_null (reply);
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  while (stop_reply == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpstr (stop_reply, !=, "");
-
-  nb_agent_run_async (f->agent, f->session, "/stop", NULL, stop_done_cb, &nothing);
-  while (nothing == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpstr (nothing, !=, stop_reply);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -462,10 +349,6 @@ main (int   argc,
   ADD ("/agent-memory/tool-edit-reaches-next-call-in-turn", test_tool_edit_reaches_next_call_in_turn);
   ADD ("/agent-memory/prompt-stable-across-turns", test_prompt_stable_across_turns);
   ADD ("/agent-memory/background-consolidation", test_background_consolidation);
-  ADD ("/agent-memory/help", test_help);
-  ADD ("/agent-memory/new", test_new);
-  ADD ("/agent-memory/new-failure", test_new_failure);
-  ADD ("/agent-memory/stop", test_stop);
 #undef ADD
 
   return g_test_run ();

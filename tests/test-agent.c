@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "nb-agent.h"
+#include "nb-message-tool.h"
+#include "nb-spawn-tool.h"
 #include "nb-fake-llm.h"
 #include "nb-http-provider.h"
 #include "nb-openai-provider.h"
@@ -346,6 +348,17 @@ save_failed_cb (NbAgent    *agent,
                 GPtrArray  *failures)
 {
   g_ptr_array_add (failures, g_strdup (message));
+}
+
+/* What NbAssistant registers for the agent: the message and spawn tools. */
+static void
+add_agent_tools (Fixture *f)
+{
+  g_autoptr(NbTool) message = nb_message_tool_new ();
+  g_autoptr(NbTool) spawn = nb_spawn_tool_new ();
+
+  nb_tool_registry_add (f->tools, message);
+  nb_tool_registry_add (f->tools, spawn);
 }
 
 static void
@@ -762,7 +775,7 @@ test_message_tool (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
 
-  nb_agent_add_agent_tools (f->agent);
+  add_agent_tools (f);
   g_assert_nonnull (nb_tool_registry_lookup (f->tools, "message"));
 
   /* To this chat: the final reply is suppressed, but saved. */
@@ -802,7 +815,7 @@ test_spawn (Fixture       *f,
   guint index;
   NbTestTool *reader = add_tool (f, "read_file", FALSE, 1);
 
-  nb_agent_add_agent_tools (f->agent);
+  add_agent_tools (f);
 
   /* The main turn and the sub-agent share the provider; each step says
    * whose it is. */
@@ -880,7 +893,7 @@ test_cancel_background (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
 
-  nb_agent_add_agent_tools (f->agent);
+  add_agent_tools (f);
   nb_scripted_provider_add_calls (f->provider, NULL, "c1", "spawn", "{\"task\":\"Wait forever\"}", NULL);
   nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");
   nb_scripted_provider_add_hang (f->provider);
@@ -909,7 +922,7 @@ test_spawn_failure (Fixture       *f,
   g_autofree char *reply = NULL;
   const char *announce;
 
-  nb_agent_add_agent_tools (f->agent);
+  add_agent_tools (f);
   nb_scripted_provider_add_calls (f->provider, NULL,
                                   "c1", "spawn", "{\"task\":\"Summarise a very long report about the harvest\"}", NULL);
   nb_scripted_provider_set_match (f->provider, "Chat ID: chat1");

@@ -23,6 +23,13 @@ struct _NbConfig
 G_DEFINE_FINAL_TYPE (NbConfig, nb_config, G_TYPE_OBJECT)
 G_DEFINE_QUARK (nb-config-error-quark, nb_config_error)
 
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* nanobot-redux's defaults. The workspace is filled in at run time. */
 static const char default_config[] =
   "{"
@@ -226,6 +233,17 @@ static void
 nb_config_class_init (NbConfigClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = nb_config_finalize;
+
+  /**
+   * NbConfig::changed:
+   *
+   * The configuration was saved, or reloaded from its file: whoever
+   * caches a setting (the provider, MCP servers) takes the new values for
+   * the next turn.
+   */
+  signals[CHANGED] =
+    g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -720,6 +738,7 @@ nb_config_save (NbConfig    *self,
 
   if (self->path == NULL)
     self->path = g_strdup (path);
+  g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
 }
 
@@ -956,4 +975,31 @@ nb_config_dup_workspace (NbConfig *self)
   if (g_str_has_prefix (workspace, "~/"))
     return g_build_filename (g_get_home_dir (), workspace + 2, NULL);
   return g_strdup (workspace);
+}
+
+/**
+ * nb_config_reload:
+ *
+ * Reads the file the configuration was loaded from again (another
+ * program, or the user's editor, changed it) and emits
+ * #NbConfig::changed. On an error the configuration stays as it was.
+ *
+ * Returns: whether the file was read
+ */
+gboolean
+nb_config_reload (NbConfig  *self,
+                  GError   **error)
+{
+  g_autoptr(NbConfig) fresh = NULL;
+
+  g_return_val_if_fail (NB_IS_CONFIG (self), FALSE);
+  g_return_val_if_fail (self->path != NULL, FALSE);
+
+  fresh = nb_config_load (self->path, error);
+  if (fresh == NULL)
+    return FALSE;
+  g_clear_pointer (&self->root, json_node_unref);
+  self->root = g_steal_pointer (&fresh->root);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
 }

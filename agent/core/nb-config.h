@@ -35,6 +35,8 @@ gboolean    nb_config_save              (NbConfig    *self,
                                          const char  *path,
                                          GError     **error);
 const char *nb_config_get_path          (NbConfig    *self);
+gboolean    nb_config_reload            (NbConfig    *self,
+                                         GError     **error);
 
 const char *nb_config_get_string        (NbConfig    *self,
                                          const char  *path);

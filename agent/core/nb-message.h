@@ -27,6 +27,19 @@ const char *nb_message_get_tool_call_id   (NbMessage  *self);
 const char *nb_message_get_name           (NbMessage  *self);
 const char *nb_message_get_timestamp      (NbMessage  *self);
 
+const char *nb_message_get_sender         (NbMessage  *self);
+const char *nb_message_get_reasoning      (NbMessage  *self);
+char       *nb_message_dup_text           (NbMessage  *self);
+
+/* The reply being streamed: an assistant message whose text grows. */
+NbMessage  *nb_message_new_streaming      (void);
+gboolean    nb_message_is_streaming       (NbMessage  *self);
+void        nb_message_append_text        (NbMessage  *self,
+                                           const char *text);
+void        nb_message_append_reasoning   (NbMessage  *self,
+                                           const char *text);
+void        nb_message_flush_notify       (NbMessage  *self);
+
 /* Local time in the Python nanobot's isoformat(): 2026-02-20T14:03:05.123456 */
 char       *nb_message_make_timestamp     (void);
 

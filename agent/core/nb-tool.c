@@ -11,6 +11,7 @@ typedef struct
   char       *description;
   JsonObject *parameters;
   gboolean    side_effects;
+  gboolean    for_subagents;
 } NbToolPrivate;
 
 enum {
@@ -19,6 +20,7 @@ enum {
   PROP_DESCRIPTION,
   PROP_PARAMETERS,
   PROP_SIDE_EFFECTS,
+  PROP_FOR_SUBAGENTS,
   N_PROPS
 };
 
@@ -60,6 +62,9 @@ nb_tool_get_property (GObject    *object,
     case PROP_SIDE_EFFECTS:
       g_value_set_boolean (value, priv->side_effects);
       break;
+    case PROP_FOR_SUBAGENTS:
+      g_value_set_boolean (value, priv->for_subagents);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -89,6 +94,9 @@ nb_tool_set_property (GObject      *object,
       break;
     case PROP_SIDE_EFFECTS:
       priv->side_effects = g_value_get_boolean (value);
+      break;
+    case PROP_FOR_SUBAGENTS:
+      priv->for_subagents = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -128,6 +136,11 @@ nb_tool_class_init (NbToolClass *klass)
   properties[PROP_SIDE_EFFECTS] =
     g_param_spec_boolean ("side-effects", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether a sub-agent gets the tool too. Tools that talk to the user,
+   * start agents, schedule work or reach outside services do not. */
+  properties[PROP_FOR_SUBAGENTS] =
+    g_param_spec_boolean ("for-subagents", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -138,6 +151,7 @@ nb_tool_init (NbTool *self)
   NbToolPrivate *priv = nb_tool_get_instance_private (self);
 
   priv->side_effects = TRUE;
+  priv->for_subagents = TRUE;
 }
 
 const char *
@@ -186,6 +200,15 @@ nb_tool_has_side_effects (NbTool *self)
 
   g_return_val_if_fail (NB_IS_TOOL (self), TRUE);
   return priv->side_effects;
+}
+
+gboolean
+nb_tool_is_for_subagents (NbTool *self)
+{
+  NbToolPrivate *priv = nb_tool_get_instance_private (self);
+
+  g_return_val_if_fail (NB_IS_TOOL (self), FALSE);
+  return priv->for_subagents;
 }
 
 /**

@@ -11,16 +11,18 @@ G_BEGIN_DECLS
  * @session_key: (nullable): the session the call belongs to ("desktop:…", "cli:direct")
  * @channel: (nullable): the channel part of the key
  * @chat_id: (nullable): the chat id part of the key
- * @agent: (nullable): the NbAgent running the turn (for message, spawn)
+ * @host: (nullable): what runs the turn (for message, spawn)
  *
  * Per-call facts that some tools need. Borrowed for the duration of the call;
  * a tool that keeps any of it copies it.
  */
+typedef struct _NbToolHost NbToolHost;
+
 typedef struct {
   const char *session_key;
   const char *channel;
   const char *chat_id;
-  gpointer    agent;
+  NbToolHost *host;
 } NbToolContext;
 
 #define NB_TYPE_TOOL (nb_tool_get_type ())
@@ -57,6 +59,8 @@ const char *nb_tool_get_description  (NbTool *self);
 JsonObject *nb_tool_get_parameters   (NbTool *self);
 /* Whether the tool changes anything outside itself (files, processes, …). */
 gboolean    nb_tool_has_side_effects (NbTool *self);
+/* Whether sub-agents get the tool (the "for-subagents" property). */
+gboolean    nb_tool_is_for_subagents (NbTool *self);
 
 /* Builds the parameters schema from JSON text; aborts on invalid text
  * (tool schemas are part of the program). */

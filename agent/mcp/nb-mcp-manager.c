@@ -25,7 +25,10 @@ struct _NbMcpManager
   GCancellable *cancellable;
   /* Registries kept in step with the tool lists. */
   GPtrArray    *registries;
+  /* name → the JsonNode of its configuration, to see what changed */
+  GHashTable   *configs;
   gboolean      warn_on_stderr;
+  gboolean      started;
 };
 
 enum {
@@ -104,6 +107,10 @@ add_server (NbMcpManager *self,
             JsonObject   *config)
 {
   g_autoptr(NbMcpServer) server = nb_mcp_server_new (name, config);
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, config);
+  g_hash_table_replace (self->configs, g_strdup (name), node);
 
   g_signal_connect_object (server, "tools-changed", G_CALLBACK (server_tools_changed_cb), self, 0);
   g_signal_connect_object (server, "notify::state", G_CALLBACK (server_state_cb), self, 0);
@@ -119,6 +126,7 @@ nb_mcp_manager_dispose (GObject *object)
     nb_mcp_manager_shutdown (self);
   g_clear_pointer (&self->tools, g_hash_table_unref);
   g_clear_pointer (&self->registries, g_ptr_array_unref);
+  g_clear_pointer (&self->configs, g_hash_table_unref);
   g_clear_object (&self->servers);
   g_clear_object (&self->cancellable);
 
@@ -155,6 +163,7 @@ nb_mcp_manager_init (NbMcpManager *self)
   self->tools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   self->cancellable = g_cancellable_new ();
   self->registries = g_ptr_array_new_with_free_func (g_object_unref);
+  self->configs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
 }
 
 /**
@@ -303,6 +312,7 @@ nb_mcp_manager_start (NbMcpManager *self)
 {
   g_return_if_fail (NB_IS_MCP_MANAGER (self));
 
+  self->started = TRUE;
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
     {
       g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
@@ -366,4 +376,84 @@ nb_mcp_manager_warn_on_stderr (NbMcpManager *self)
 {
   g_return_if_fail (NB_IS_MCP_MANAGER (self));
   self->warn_on_stderr = TRUE;
+}
+
+static void
+remove_server (NbMcpManager *self,
+               guint         position)
+{
+  g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), position);
+  GPtrArray *tools = g_hash_table_lookup (self->tools, server);
+
+  for (guint r = 0; r < self->registries->len; r++)
+    {
+      NbToolRegistry *registry = g_ptr_array_index (self->registries, r);
+
+      for (guint i = 0; tools != NULL && i < tools->len; i++)
+        {
+          NbTool *tool = g_ptr_array_index (tools, i);
+
+          if (nb_tool_registry_lookup (registry, nb_tool_get_name (tool)) == tool)
+            nb_tool_registry_remove (registry, nb_tool_get_name (tool));
+        }
+    }
+  g_hash_table_remove (self->tools, server);
+  g_hash_table_remove (self->configs, nb_mcp_server_get_name (server));
+  g_signal_handlers_disconnect_by_data (server, self);
+  nb_mcp_server_shutdown (server);
+  g_list_store_remove (self->servers, position);
+}
+
+/**
+ * nb_mcp_manager_reconfigure:
+ * @servers: (nullable): the new tools.mcpServers object
+ *
+ * Brings the servers in line with a changed configuration: a server that
+ * is gone, or whose settings changed, is stopped and its tools removed; a
+ * new or changed one is added (and connected, once the manager was
+ * started). Servers whose settings did not change are left running.
+ *
+ * Returns: whether anything changed
+ */
+gboolean
+nb_mcp_manager_reconfigure (NbMcpManager *self,
+                            JsonObject   *servers)
+{
+  g_autoptr(GList) names = NULL;
+  gboolean changed = FALSE;
+
+  g_return_val_if_fail (NB_IS_MCP_MANAGER (self), FALSE);
+
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i > 0; i--)
+    {
+      g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i - 1);
+      const char *name = nb_mcp_server_get_name (server);
+      JsonNode *old = g_hash_table_lookup (self->configs, name);
+      JsonNode *new = servers != NULL ? json_object_get_member (servers, name) : NULL;
+
+      if (new != NULL && old != NULL && JSON_NODE_HOLDS_OBJECT (new) && json_node_equal (old, new))
+        continue;
+      remove_server (self, i - 1);
+      changed = TRUE;
+    }
+
+  if (servers != NULL)
+    names = json_object_get_members (servers);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (servers, l->data);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node) || nb_mcp_manager_lookup_server (self, l->data) != NULL)
+        continue;
+      add_server (self, l->data, json_node_get_object (node));
+      changed = TRUE;
+      if (self->started)
+        {
+          guint n = g_list_model_get_n_items (G_LIST_MODEL (self->servers));
+          g_autoptr(NbMcpServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), n - 1);
+
+          nb_mcp_server_connect_async (server, self->cancellable, connected_cb, NULL);
+        }
+    }
+  return changed;
 }

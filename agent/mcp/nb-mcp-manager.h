@@ -23,6 +23,8 @@ void          nb_mcp_manager_attach_registry (NbMcpManager   *self,
 void          nb_mcp_manager_start           (NbMcpManager *self);
 gboolean      nb_mcp_manager_is_connecting   (NbMcpManager *self);
 void          nb_mcp_manager_shutdown        (NbMcpManager *self);
+gboolean      nb_mcp_manager_reconfigure     (NbMcpManager *self,
+                                              JsonObject   *servers);
 void          nb_mcp_manager_warn_on_stderr  (NbMcpManager *self);
 
 G_END_DECLS

@@ -167,6 +167,7 @@ nb_mcp_tool_new (NbMcpServer *server,
                        "description", description,
                        "parameters", schema,
                        "side-effects", !is_read_only (definition),
+                       "for-subagents", FALSE,
                        NULL);
   self->server = g_object_ref (server);
   self->remote_name = g_strdup (remote_name);

@@ -368,12 +368,14 @@ finish_task (GTask  *task,
   Consolidation *c = g_task_get_task_data (task);
   g_autofree char *key = g_strdup (nb_session_get_key (c->session));
 
+  /* The session is free before its caller hears of it, so that the
+   * caller sees nb_memory_store_is_consolidating() as FALSE. */
+  run_next (self, key);
   if (error != NULL)
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
   g_object_unref (task);
-  run_next (self, key);
 }
 
 static char *
@@ -717,12 +719,13 @@ start (GTask *task)
   guint done = nb_session_get_last_consolidated (c->session);
   g_autoptr(GFile) file = NULL;
 
-  if (g_task_return_error_if_cancelled (task))
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
       g_autofree char *key = g_strdup (nb_session_get_key (c->session));
 
-      g_object_unref (task);
       run_next (self, key);
+      g_task_return_error_if_cancelled (task);
+      g_object_unref (task);
       return;
     }
 

@@ -16,6 +16,8 @@ struct _NbSession
   char       *updated_at;
   guint       last_consolidated;
   guint       saved_count;
+  /* The reply being streamed, the list model's last item while set. */
+  NbMessage  *streaming;
 };
 
 static void nb_session_list_model_init (GListModelInterface *iface);
@@ -32,7 +34,9 @@ nb_session_get_item_type (GListModel *model)
 static guint
 nb_session_get_n_items (GListModel *model)
 {
-  return NB_SESSION (model)->messages->len;
+  NbSession *self = NB_SESSION (model);
+
+  return self->messages->len + (self->streaming != NULL ? 1 : 0);
 }
 
 static gpointer
@@ -41,9 +45,11 @@ nb_session_get_item (GListModel *model,
 {
   NbSession *self = NB_SESSION (model);
 
-  if (position >= self->messages->len)
-    return NULL;
-  return g_object_ref (g_ptr_array_index (self->messages, position));
+  if (position < self->messages->len)
+    return g_object_ref (g_ptr_array_index (self->messages, position));
+  if (position == self->messages->len && self->streaming != NULL)
+    return g_object_ref (self->streaming);
+  return NULL;
 }
 
 static void
@@ -60,6 +66,7 @@ nb_session_finalize (GObject *object)
   NbSession *self = NB_SESSION (object);
 
   g_clear_pointer (&self->key, g_free);
+  g_clear_object (&self->streaming);
   g_clear_pointer (&self->messages, g_ptr_array_unref);
   g_clear_pointer (&self->metadata, json_object_unref);
   g_clear_pointer (&self->created_at, g_free);
@@ -118,7 +125,68 @@ nb_session_append (NbSession *self,
   g_ptr_array_add (self->messages, g_object_ref (message));
   g_free (self->updated_at);
   self->updated_at = nb_message_make_timestamp ();
+
+  /* The stored reply takes the place of the streamed one. */
+  if (self->streaming != NULL && g_strcmp0 (nb_message_get_role (message), "assistant") == 0)
+    {
+      g_autoptr(NbMessage) streaming = g_steal_pointer (&self->streaming);
+
+      nb_message_flush_notify (streaming);
+      g_list_model_items_changed (G_LIST_MODEL (self), self->messages->len - 1, 1, 1);
+      return;
+    }
+  /* Anything else goes before a streaming reply, which stays last. */
   g_list_model_items_changed (G_LIST_MODEL (self), self->messages->len - 1, 0, 1);
+}
+
+/**
+ * nb_session_begin_streaming:
+ *
+ * Adds the reply being streamed as the list model's last item, or returns
+ * the one there is. It is not a stored message: nb_session_get_n_messages()
+ * and the history leave it out. The next assistant message appended
+ * replaces it; nb_session_end_streaming() removes it.
+ *
+ * Returns: (transfer none): the streaming message
+ */
+NbMessage *
+nb_session_begin_streaming (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+
+  if (self->streaming == NULL)
+    {
+      self->streaming = nb_message_new_streaming ();
+      g_list_model_items_changed (G_LIST_MODEL (self), self->messages->len, 0, 1);
+    }
+  return self->streaming;
+}
+
+/**
+ * nb_session_get_streaming:
+ *
+ * Returns: (transfer none) (nullable): the reply being streamed
+ */
+NbMessage *
+nb_session_get_streaming (NbSession *self)
+{
+  g_return_val_if_fail (NB_IS_SESSION (self), NULL);
+  return self->streaming;
+}
+
+/* Removes the streaming reply without a stored one (an error, a cancel, a
+ * reply with nothing to keep). */
+void
+nb_session_end_streaming (NbSession *self)
+{
+  g_autoptr(NbMessage) streaming = NULL;
+
+  g_return_if_fail (NB_IS_SESSION (self));
+
+  if (self->streaming == NULL)
+    return;
+  streaming = g_steal_pointer (&self->streaming);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->messages->len, 1, 0);
 }
 
 /**

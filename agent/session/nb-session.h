@@ -23,6 +23,9 @@ void        nb_session_append                (NbSession  *self,
 guint       nb_session_get_n_messages        (NbSession  *self);
 NbMessage  *nb_session_get_message           (NbSession  *self,
                                               guint       position);
+NbMessage  *nb_session_begin_streaming       (NbSession  *self);
+NbMessage  *nb_session_get_streaming         (NbSession  *self);
+void        nb_session_end_streaming         (NbSession  *self);
 /* Removes every message (after /new); metadata stays. */
 void        nb_session_clear                 (NbSession  *self);
 

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "nb-agent-private.h"
+#include "nb-tool-host.h"
 #include "nb-json-util.h"
 #include "nb-message-tool.h"
 
@@ -59,7 +59,7 @@ nb_message_tool_execute_async (NbTool              *tool,
       g_task_return_pointer (task, g_strdup ("Error: No target channel/chat specified"), g_free);
       return;
     }
-  if (context->agent == NULL)
+  if (context->host == NULL)
     {
       g_task_return_pointer (task, g_strdup ("Error: Messages cannot be sent from here"), g_free);
       return;
@@ -68,8 +68,8 @@ nb_message_tool_execute_async (NbTool              *tool,
   media = nb_json_dup_strv (arguments, "media");
   n_media = g_strv_length (media);
 
-  nb_agent_deliver_message (NB_AGENT (context->agent), context, channel, chat_id, content,
-                            (const char * const *) media);
+  nb_tool_host_deliver_message (context->host, context, channel, chat_id, content,
+                                (const char * const *) media);
 
   if (n_media > 0)
     g_task_return_pointer (task, g_strdup_printf ("Message sent to %s:%s with %u attachments",
@@ -108,5 +108,6 @@ nb_message_tool_new (void)
                        "task, or text for another chat. Do not use it to give your final answer.",
                        "parameters", parameters,
                        "side-effects", FALSE,
+                       "for-subagents", FALSE,
                        NULL);
 }

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "nb-agent-private.h"
+#include "nb-tool-host.h"
 #include "nb-json-util.h"
 #include "nb-spawn-tool.h"
 
@@ -39,14 +39,14 @@ nb_spawn_tool_execute_async (NbTool              *tool,
 
   g_task_set_source_tag (task, nb_spawn_tool_execute_async);
 
-  if (context->agent == NULL)
+  if (context->host == NULL)
     {
       g_task_return_pointer (task, g_strdup ("Error: Sub-agents cannot be started from here"), g_free);
       return;
     }
 
-  result = nb_agent_spawn (NB_AGENT (context->agent), context,
-                           json_object_get_string_member (arguments, "task"), label, &error);
+  result = nb_tool_host_spawn (context->host, context,
+                               json_object_get_string_member (arguments, "task"), label, &error);
   if (result == NULL)
     result = g_strdup_printf ("Error: %s", error->message);
   g_task_return_pointer (task, result, g_free);
@@ -83,5 +83,6 @@ nb_spawn_tool_new (void)
                        "later and can then tell the user.",
                        "parameters", parameters,
                        "side-effects", FALSE,
+                       "for-subagents", FALSE,
                        NULL);
 }

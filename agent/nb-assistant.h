@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "nb-agent.h"
+#include "nb-config.h"
+#include "nb-context-builder.h"
+#include "nb-mcp-manager.h"
+#include "nb-memory-store.h"
+#include "nb-session-store.h"
+#include "nb-session.h"
+#include "nb-tool-registry.h"
+
+G_BEGIN_DECLS
+
+#define NB_TYPE_ASSISTANT (nb_assistant_get_type ())
+G_DECLARE_FINAL_TYPE (NbAssistant, nb_assistant, NB, ASSISTANT, GObject)
+
+NbAssistant      *nb_assistant_new                 (NbConfig             *config);
+NbAssistant      *nb_assistant_new_for_sessions    (NbConfig             *config,
+                                                    const char           *sessions_dir);
+
+NbConfig         *nb_assistant_get_config          (NbAssistant          *self);
+NbAgent          *nb_assistant_get_agent           (NbAssistant          *self);
+NbToolRegistry   *nb_assistant_get_tools           (NbAssistant          *self);
+NbSessionStore   *nb_assistant_get_session_store   (NbAssistant          *self);
+NbMemoryStore    *nb_assistant_get_memory_store    (NbAssistant          *self);
+NbContextBuilder *nb_assistant_get_context_builder (NbAssistant          *self);
+NbMcpManager     *nb_assistant_get_mcp_manager     (NbAssistant          *self);
+NbProvider       *nb_assistant_get_provider        (NbAssistant          *self);
+
+void              nb_assistant_open_session_async  (NbAssistant          *self,
+                                                    const char           *key,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+NbSession        *nb_assistant_open_session_finish (NbAssistant          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
+void              nb_assistant_run_async           (NbAssistant          *self,
+                                                    NbSession            *session,
+                                                    const char           *input,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+char             *nb_assistant_run_finish          (NbAssistant          *self,
+                                                    GAsyncResult         *result,
+                                                    gboolean             *is_command,
+                                                    GError              **error);
+
+void              nb_assistant_reload_provider     (NbAssistant          *self);
+void              nb_assistant_cancel_background   (NbAssistant          *self);
+
+void              nb_assistant_close_async         (NbAssistant          *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean          nb_assistant_close_finish        (NbAssistant          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
+/* How long a turn waits for MCP servers that are still connecting, and how
+ * long closing waits for a running memory consolidation. */
+#define NB_ASSISTANT_MCP_WAIT_S           10
+#define NB_ASSISTANT_CONSOLIDATION_WAIT_S 30
+
+G_END_DECLS

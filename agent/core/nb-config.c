@@ -893,15 +893,6 @@ nb_config_set_int (NbConfig   *self,
 }
 
 void
-nb_config_set_double (NbConfig   *self,
-                      const char *path,
-                      double      value)
-{
-  g_return_if_fail (NB_IS_CONFIG (self));
-  set_node (self, path, json_node_init_double (json_node_alloc (), value));
-}
-
-void
 nb_config_set_boolean (NbConfig   *self,
                        const char *path,
                        gboolean    value)

@@ -55,9 +55,6 @@ void        nb_config_set_string        (NbConfig    *self,
 void        nb_config_set_int           (NbConfig    *self,
                                          const char  *path,
                                          gint64       value);
-void        nb_config_set_double        (NbConfig    *self,
-                                         const char  *path,
-                                         double       value);
 void        nb_config_set_boolean       (NbConfig    *self,
                                          const char  *path,
                                          gboolean     value);

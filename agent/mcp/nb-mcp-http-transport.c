@@ -729,11 +729,3 @@ nb_mcp_http_transport_new (const char  *name,
   nb_mcp_transport_set_replies_in_send (NB_MCP_TRANSPORT (self), !legacy_sse);
   return self;
 }
-
-/* The Mcp-Session-Id the server gave, or %NULL. */
-const char *
-nb_mcp_http_transport_get_session_id (NbMcpHttpTransport *self)
-{
-  g_return_val_if_fail (NB_IS_MCP_HTTP_TRANSPORT (self), NULL);
-  return self->session_id;
-}

@@ -595,10 +595,3 @@ nb_mcp_stdio_transport_new (const char         *name,
   self->env = env != NULL ? json_object_ref (env) : NULL;
   return NB_MCP_TRANSPORT (self);
 }
-
-GPid
-nb_mcp_stdio_transport_get_pid (NbMcpStdioTransport *self)
-{
-  g_return_val_if_fail (NB_IS_MCP_STDIO_TRANSPORT (self), 0);
-  return self->pid;
-}

@@ -169,13 +169,6 @@ nb_memory_store_get_memory_path (NbMemoryStore *self)
 }
 
 const char *
-nb_memory_store_get_history_path (NbMemoryStore *self)
-{
-  g_return_val_if_fail (NB_IS_MEMORY_STORE (self), NULL);
-  return self->history_path;
-}
-
-const char *
 nb_memory_store_get_model (NbConfig *config)
 {
   const char *model;

@@ -714,7 +714,7 @@ turn_finish (GTask      *task,
        * background (B6, P2); the agent's dispose cancels it. */
       if (self->memory != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         nb_memory_store_maybe_consolidate (self->memory, turn->session, self->provider,
-                                           nb_memory_store_get_model (self->config),
+                                           nb_config_get_memory_model (self->config),
                                            turn->memory_window, self->cancellable);
     }
 
@@ -1371,7 +1371,7 @@ run_slash_command (NbAgent             *self,
           break;
         }
       nb_slash_command_new_async (self->memory, self->store, session, self->provider,
-                                  nb_memory_store_get_model (self->config),
+                                  nb_config_get_memory_model (self->config),
                                   (guint) CLAMP (nb_config_get_int (self->config, "agents.defaults.memoryWindow"), 0, G_MAXINT),
                                   cancellable, new_done_cb, g_steal_pointer (&task));
       return TRUE;

@@ -405,7 +405,7 @@ nb_headless_run_agent (NbConfig       *config,
       break;
     case NB_SLASH_COMMAND_NEW:
       nb_slash_command_new_async (memory, store, session, provider,
-                                  nb_memory_store_get_model (config),
+                                  nb_config_get_memory_model (config),
                                   (guint) CLAMP (nb_config_get_int (config, "agents.defaults.memoryWindow"), 0, G_MAXINT),
                                   cancellable, slash_new_cb, &self);
       g_main_loop_run (loop);

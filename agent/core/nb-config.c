@@ -948,3 +948,24 @@ nb_config_dup_workspace (NbConfig *self)
     return g_build_filename (g_get_home_dir (), workspace + 2, NULL);
   return g_strdup (workspace);
 }
+
+/**
+ * nb_config_get_memory_model:
+ *
+ * The model of memory consolidation.
+ *
+ * Returns: (transfer none) (nullable): `agents.defaults.memoryModel` when
+ *   set, else `agents.defaults.model`
+ */
+const char *
+nb_config_get_memory_model (NbConfig *self)
+{
+  const char *model;
+
+  g_return_val_if_fail (NB_IS_CONFIG (self), NULL);
+
+  model = nb_config_get_string (self, "agents.defaults.memoryModel");
+  if (model == NULL || *model == '\0')
+    model = nb_config_get_string (self, "agents.defaults.model");
+  return model;
+}

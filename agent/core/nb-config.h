@@ -61,6 +61,8 @@ void        nb_config_set_boolean       (NbConfig    *self,
 
 /* agents.defaults.workspace with "~" expanded. */
 char       *nb_config_dup_workspace     (NbConfig    *self);
+/* agents.defaults.memoryModel when set, else agents.defaults.model. */
+const char *nb_config_get_memory_model  (NbConfig    *self);
 
 /* $XDG_CONFIG_HOME/nanobot/config.json */
 char       *nb_config_get_default_path  (void);

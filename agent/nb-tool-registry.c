@@ -284,6 +284,10 @@ execute_cb (GObject      *source,
   NbTool *tool = NB_TOOL (source);
   char *text = nb_tool_execute_finish (tool, result, &error);
 
+  g_assert (NB_IS_TOOL (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   if (error != NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

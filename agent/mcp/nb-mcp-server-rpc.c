@@ -124,6 +124,8 @@ request_cancelled_idle_cb (gpointer user_data)
   RequestRef *ref = user_data;
   NbMcpServer *self = ref->server;
 
+  g_assert (NB_IS_MCP_SERVER (self));
+
   if (g_hash_table_contains (self->requests, GUINT_TO_POINTER (ref->id)))
     {
       JsonObject *params = json_object_new ();
@@ -144,6 +146,10 @@ request_cancelled_cb (GCancellable *cancellable,
 {
   Request *request = user_data;
 
+  g_assert (G_IS_CANCELLABLE (cancellable));
+  g_assert (request != NULL);
+  g_assert (NB_IS_MCP_SERVER (request->server));
+
   /* Not here: disconnecting from inside the handler would deadlock. */
   g_idle_add_full (G_PRIORITY_DEFAULT, request_cancelled_idle_cb,
                    request_ref_new (request->server, request->id),
@@ -158,6 +164,8 @@ request_timeout_cb (gpointer user_data)
   JsonObject *params = json_object_new ();
   guint id = request->id;
   guint timeout_s = request->timeout_s;
+
+  g_assert (NB_IS_MCP_SERVER (self));
 
   request->timeout_id = 0;
   json_object_set_int_member (params, "requestId", id);
@@ -185,6 +193,10 @@ request_sent_cb (GObject      *object,
   NbMcpServer *self = ref->server;
   NbMcpTransport *transport = NB_MCP_TRANSPORT (object);
   g_autoptr(GError) error = NULL;
+
+  g_assert (NB_IS_MCP_TRANSPORT (transport));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_SERVER (self));
 
   if (!nb_mcp_transport_send_finish (transport, result, &error))
     request_return (self, ref->id, NULL, g_steal_pointer (&error));
@@ -276,6 +288,9 @@ notification_sent_cb (GObject      *object,
                       gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
+
+  g_assert (NB_IS_MCP_TRANSPORT (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
 
   if (!nb_mcp_transport_send_finish (NB_MCP_TRANSPORT (object), result, &error))
     g_debug ("Could not send a notification to MCP server %s: %s",

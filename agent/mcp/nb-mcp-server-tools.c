@@ -46,6 +46,10 @@ list_tools_cb (GObject      *object,
   JsonArray *tools;
   const char *cursor;
 
+  g_assert (NB_IS_MCP_SERVER (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_SERVER (self));
+
   reply = nb_mcp_server_request_finish (self, result, &error);
   if (data->generation != self->generation)
     goto out;
@@ -184,6 +188,10 @@ call_done_cb (GObject      *object,
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_assert (NB_IS_MCP_SERVER (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   reply = nb_mcp_server_request_finish (self, result, &error);
   if (reply != NULL)
     {
@@ -244,6 +252,10 @@ call_connected_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   NbMcpServer *self = NB_MCP_SERVER (object);
   g_autoptr(GError) error = NULL;
+
+  g_assert (NB_IS_MCP_SERVER (self));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   if (!nb_mcp_server_connect_finish (self, result, &error))
     {

@@ -147,6 +147,9 @@ waiter_cancelled_idle_cb (gpointer user_data)
   GTask *task = user_data;
   NbMcpServer *self = g_task_get_source_object (task);
 
+  g_assert (G_IS_TASK (task));
+  g_assert (NB_IS_MCP_SERVER (self));
+
   if (g_ptr_array_find (self->connect_waiters, task, NULL))
     {
       g_autoptr(GTask) owned = g_object_ref (task);
@@ -163,6 +166,9 @@ static void
 waiter_cancelled_cb (GCancellable *cancellable,
                      GTask        *task)
 {
+  g_assert (G_IS_CANCELLABLE (cancellable));
+  g_assert (G_IS_TASK (task));
+
   /* Not here: disconnecting from inside the handler would deadlock. */
   g_idle_add_full (G_PRIORITY_DEFAULT, waiter_cancelled_idle_cb,
                    g_object_ref (task), g_object_unref);
@@ -212,6 +218,10 @@ transport_message_cb (NbMcpTransport *transport,
                       JsonNode       *node,
                       NbMcpServer    *self)
 {
+  g_assert (NB_IS_MCP_TRANSPORT (transport));
+  g_assert (node != NULL);
+  g_assert (NB_IS_MCP_SERVER (self));
+
   nb_mcp_server_receive (self, transport, node);
 }
 
@@ -221,6 +231,10 @@ transport_closed_cb (NbMcpTransport *transport,
                      NbMcpServer    *self)
 {
   g_autoptr(NbMcpServer) hold G_GNUC_UNUSED = g_object_ref (self);
+
+  g_assert (NB_IS_MCP_TRANSPORT (transport));
+  g_assert (error != NULL);
+  g_assert (NB_IS_MCP_SERVER (self));
 
   if (transport != self->transport)
     return;
@@ -270,6 +284,10 @@ initialized_sent_cb (GObject      *object,
   NbMcpServer *self = data->server;
   g_autoptr(GError) error = NULL;
 
+  g_assert (NB_IS_MCP_TRANSPORT (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_SERVER (self));
+
   nb_mcp_transport_send_finish (NB_MCP_TRANSPORT (object), result, &error);
   if (data->generation != self->generation)
     return;
@@ -290,6 +308,10 @@ initialize_cb (GObject      *object,
   g_autoptr(JsonNode) message = NULL;
   g_autoptr(GError) error = NULL;
   const char *version;
+
+  g_assert (NB_IS_MCP_SERVER (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_SERVER (self));
 
   reply = nb_mcp_server_request_finish (self, result, &error);
   if (data->generation != self->generation)
@@ -335,6 +357,10 @@ transport_started_cb (GObject      *object,
   JsonObject *params;
   JsonObject *client_info;
 
+  g_assert (NB_IS_MCP_TRANSPORT (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_SERVER (self));
+
   if (!nb_mcp_transport_start_finish (NB_MCP_TRANSPORT (object), result, &error))
     {
       if (data->generation == self->generation)
@@ -360,6 +386,8 @@ connect_timeout_cb (gpointer user_data)
 {
   NbMcpServer *self = user_data;
   g_autoptr(GError) error = NULL;
+
+  g_assert (NB_IS_MCP_SERVER (self));
 
   self->connect_timeout_id = 0;
   error = g_error_new (NB_MCP_ERROR, NB_MCP_ERROR_TIMEOUT,

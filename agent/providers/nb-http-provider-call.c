@@ -113,6 +113,8 @@ cancel_idle_cb (gpointer user_data)
   GTask *task = user_data;
   ChatCall *call = g_task_get_task_data (task);
 
+  g_assert (G_IS_TASK (task));
+
   if (call->completed)
     return G_SOURCE_REMOVE;
   g_cancellable_cancel (call->attempt);
@@ -135,6 +137,9 @@ cancelled_cb (GCancellable *cancellable,
   GTask *task = user_data;
   g_autoptr(GSource) source = g_idle_source_new ();
 
+  g_assert (G_IS_CANCELLABLE (cancellable));
+  g_assert (G_IS_TASK (task));
+
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, cancel_idle_cb, g_object_ref (task), g_object_unref);
   g_source_attach (source, g_task_get_context (task));
@@ -145,6 +150,8 @@ timeout_cb (gpointer user_data)
 {
   GTask *task = user_data;
   ChatCall *call = g_task_get_task_data (task);
+
+  g_assert (G_IS_TASK (task));
 
   call->timer_id = 0;
   call->timed_out = TRUE;
@@ -199,6 +206,8 @@ retry_cb (gpointer user_data)
 {
   GTask *task = user_data;
   ChatCall *call = g_task_get_task_data (task);
+
+  g_assert (G_IS_TASK (task));
 
   call->retry_id = 0;
   start_attempt (task);
@@ -347,6 +356,10 @@ close_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   ChatCall *call = g_task_get_task_data (task);
 
+  g_assert (G_IS_INPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   g_input_stream_close_finish (G_INPUT_STREAM (object), result, NULL);
   complete (task, nb_provider_stream_take_response (call->stream), NULL);
 }
@@ -361,6 +374,11 @@ read_cb (GObject      *object,
   ChatCall *call = g_task_get_task_data (task);
   GError *error = NULL;
   gssize n;
+
+  g_assert (G_IS_INPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+  g_assert (NB_IS_HTTP_PROVIDER (self));
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if (call->completed)
@@ -475,6 +493,10 @@ error_body_read_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   gssize n;
 
+  g_assert (G_IS_INPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if (call->completed)
     return;
@@ -507,6 +529,11 @@ send_cb (GObject      *object,
   ChatCall *call = g_task_get_task_data (task);
   GError *error = NULL;
   guint status;
+
+  g_assert (SOUP_IS_SESSION (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+  g_assert (NB_IS_HTTP_PROVIDER (self));
 
   call->input = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (call->completed)
@@ -558,6 +585,10 @@ wrote_headers_cb (SoupMessage *message,
   NbHttpProvider *self = g_task_get_source_object (task);
   NbHttpProviderPrivate *priv = nb_http_provider_get_private (self);
   ChatCall *call = g_task_get_task_data (task);
+
+  g_assert (SOUP_IS_MESSAGE (message));
+  g_assert (G_IS_TASK (task));
+  g_assert (NB_IS_HTTP_PROVIDER (self));
 
   /* Connected: from now on the idle timeout applies (the model may think
    * for a while before its first byte). */

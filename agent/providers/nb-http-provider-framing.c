@@ -72,6 +72,10 @@ sse_event_cb (const char  *event,
 {
   SseTarget *target = user_data;
 
+  g_assert (target != NULL);
+  g_assert (NB_IS_HTTP_PROVIDER (target->self));
+  g_assert (target->stream != NULL);
+
   return NB_HTTP_PROVIDER_GET_CLASS (target->self)->parse_event (target->self, target->stream,
                                                                  event, data, length, error);
 }

@@ -866,7 +866,7 @@ nb_turn_settings_new (NbConfig  *config,
   else
     settings->max_iterations = (guint) CLAMP (nb_config_get_int (config, "agents.defaults.maxToolIterations"), 1, G_MAXINT);
   settings->memory_window = (guint) CLAMP (nb_config_get_int (config, "agents.defaults.memoryWindow"), 0, G_MAXINT);
-  settings->memory_model = g_strdup (nb_memory_store_get_model (config));
+  settings->memory_model = g_strdup (nb_config_get_memory_model (config));
   return settings;
 }
 

@@ -746,7 +746,7 @@ run_step_after_provider (GTask *task)
           return;
         }
       nb_slash_command_new_async (self->memory, self->store, data->session, self->provider,
-                                  nb_memory_store_get_model (self->config),
+                                  nb_config_get_memory_model (self->config),
                                   (guint) CLAMP (nb_config_get_int (self->config, "agents.defaults.memoryWindow"), 0, G_MAXINT),
                                   g_task_get_cancellable (task), new_done_cb, g_object_ref (task));
       return;

@@ -27,8 +27,6 @@ GPtrArray      *nb_tool_registry_list_tools      (NbToolRegistry      *self);
 char           *nb_tool_registry_dup_names       (NbToolRegistry      *self);
 JsonArray      *nb_tool_registry_get_definitions (NbToolRegistry      *self);
 
-char           *nb_tool_registry_validate        (NbTool              *tool,
-                                                  JsonObject          *arguments);
 char           *nb_tool_registry_check_call      (NbToolRegistry      *self,
                                                   const NbToolCall    *call,
                                                   NbTool             **tool);

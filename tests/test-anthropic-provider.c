@@ -443,6 +443,70 @@ test_cut (Fixture       *fixture,
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 1);
 }
 
+/* message_start carries the input side (input_tokens without the cached
+ * part, cache_read_input_tokens, cache_creation_input_tokens) and a
+ * placeholder output count; message_delta carries the final output_tokens,
+ * and newer servers repeat the input side there. */
+static const char usage_stream_plain[] =
+  "event: message_start\n"
+  "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\","
+  "\"model\":\"claude-sonnet-4-5\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+  "\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1}}}\n\n"
+  "event: content_block_start\n"
+  "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+  "event: content_block_delta\n"
+  "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi.\"}}\n\n"
+  "event: content_block_stop\n"
+  "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+  "event: message_delta\n"
+  "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+  "\"usage\":{\"output_tokens\":12}}\n\n"
+  "event: message_stop\n"
+  "data: {\"type\":\"message_stop\"}\n\n";
+
+static const char usage_stream_cached[] =
+  "event: message_start\n"
+  "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_3\",\"type\":\"message\",\"role\":\"assistant\","
+  "\"model\":\"claude-sonnet-4-5\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,"
+  "\"usage\":{\"input_tokens\":7,\"cache_creation_input_tokens\":512,\"cache_read_input_tokens\":4096,\"output_tokens\":3}}}\n\n"
+  "event: content_block_start\n"
+  "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+  "event: content_block_delta\n"
+  "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi.\"}}\n\n"
+  "event: content_block_stop\n"
+  "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+  "event: message_delta\n"
+  "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+  "\"usage\":{\"input_tokens\":7,\"cache_creation_input_tokens\":512,\"cache_read_input_tokens\":4096,\"output_tokens\":88}}\n\n"
+  "event: message_stop\n"
+  "data: {\"type\":\"message_stop\"}\n\n";
+
+static void
+test_usage (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const char *bodies[] = { usage_stream_plain, usage_stream_cached };
+  const NbUsage expected[] = {
+    { .input_tokens = 25, .output_tokens = 12, .cache_read_tokens = 0, .cache_write_tokens = 0 },
+    { .input_tokens = 7, .output_tokens = 88, .cache_read_tokens = 4096, .cache_write_tokens = 512 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(NbChatResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+
+      nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", bodies[i]);
+      response = nb_provider_fixture_run (fixture, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (response->content, ==, "Hi.");
+      g_assert_cmpint (response->usage.input_tokens, ==, expected[i].input_tokens);
+      g_assert_cmpint (response->usage.output_tokens, ==, expected[i].output_tokens);
+      g_assert_cmpint (response->usage.cache_read_tokens, ==, expected[i].cache_read_tokens);
+      g_assert_cmpint (response->usage.cache_write_tokens, ==, expected[i].cache_write_tokens);
+    }
+}
+
 static const NbProviderFixtureSpec spec = { new_provider, make_request };
 
 int
@@ -457,6 +521,7 @@ main (int   argc,
   ADD ("/anthropic/request-shape", test_request_shape);
   ADD ("/anthropic/thinking-request", test_thinking_request);
   ADD ("/anthropic/tool-stream", test_tool_stream);
+  ADD ("/anthropic/usage", test_usage);
   ADD ("/anthropic/splits", test_splits);
   ADD ("/anthropic/nul-in-text", test_nul_in_text);
   ADD ("/anthropic/error-event", test_error_event);

@@ -104,9 +104,9 @@ test_model (void)
   g_autoptr(NbConfig) config = nb_config_new ();
 
   nb_config_set_string (config, "agents.defaults.model", "big-model");
-  g_assert_cmpstr (nb_memory_store_get_model (config), ==, "big-model");
+  g_assert_cmpstr (nb_config_get_memory_model (config), ==, "big-model");
   nb_config_set_string (config, "agents.defaults.memoryModel", "small-model");
-  g_assert_cmpstr (nb_memory_store_get_model (config), ==, "small-model");
+  g_assert_cmpstr (nb_config_get_memory_model (config), ==, "small-model");
 }
 
 static void

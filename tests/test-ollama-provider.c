@@ -193,6 +193,34 @@ test_errors (Fixture       *fixture,
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
 }
 
+/* Ollama counts the prompt and the reply on the final "done" object only;
+ * it reports no cache use. */
+static void
+test_usage (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson",
+                          "{\"model\":\"llama3.2\",\"created_at\":\"2025-01-01T00:00:00.000000Z\","
+                          "\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n"
+                          "{\"model\":\"llama3.2\",\"created_at\":\"2025-01-01T00:00:00.100000Z\","
+                          "\"message\":{\"role\":\"assistant\",\"content\":\".\"},\"done\":false}\n"
+                          "{\"model\":\"llama3.2\",\"created_at\":\"2025-01-01T00:00:00.200000Z\","
+                          "\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"stop\",\"done\":true,"
+                          "\"total_duration\":4883583458,\"load_duration\":1334875,\"prompt_eval_count\":26,"
+                          "\"prompt_eval_duration\":342546000,\"eval_count\":259,\"eval_duration\":4535599000}\n");
+  response = nb_provider_fixture_run (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Hi.");
+  g_assert_cmpstr (response->finish_reason, ==, "stop");
+  g_assert_cmpint (response->usage.input_tokens, ==, 26);
+  g_assert_cmpint (response->usage.output_tokens, ==, 259);
+  g_assert_cmpint (response->usage.cache_read_tokens, ==, 0);
+  g_assert_cmpint (response->usage.cache_write_tokens, ==, 0);
+}
+
 static const NbProviderFixtureSpec spec = { new_provider, make_request };
 
 int
@@ -206,6 +234,7 @@ main (int   argc,
 
   ADD ("/ollama/text-and-request", test_text_and_request);
   ADD ("/ollama/tool-calls", test_tool_calls);
+  ADD ("/ollama/usage", test_usage);
   ADD ("/ollama/nul-in-text", test_nul_in_text);
   ADD ("/ollama/errors", test_errors);
 

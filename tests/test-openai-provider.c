@@ -879,6 +879,64 @@ test_connect_timeout (void)
   g_assert_nonnull (strstr (error->message, "connect"));
 }
 
+/* With stream_options.include_usage, api.openai.com sends "usage": null on
+ * every chunk and the counts in a last chunk whose choices are empty. */
+static const char openai_usage_stream[] =
+  "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1730000000,\"model\":\"gpt-4o-2024-08-06\","
+  "\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},"
+  "\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n"
+  "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1730000000,\"model\":\"gpt-4o-2024-08-06\","
+  "\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi.\"},\"logprobs\":null,"
+  "\"finish_reason\":null}],\"usage\":null}\n\n"
+  "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1730000000,\"model\":\"gpt-4o-2024-08-06\","
+  "\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+  "\"usage\":null}\n\n"
+  "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1730000000,\"model\":\"gpt-4o-2024-08-06\","
+  "\"system_fingerprint\":\"fp_1\",\"choices\":[],\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":300,"
+  "\"total_tokens\":2306,\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},"
+  "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,"
+  "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}}}\n\n"
+  "data: [DONE]\n\n";
+
+/* DeepSeek sends the counts with the last choice and reports cache hits
+ * in prompt_cache_hit_tokens (and misses, which are not a cache write). */
+static const char deepseek_usage_stream[] =
+  "data: {\"id\":\"d1\",\"object\":\"chat.completion.chunk\",\"created\":1730000000,\"model\":\"deepseek-chat\","
+  "\"system_fingerprint\":\"fp_2\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi.\"},"
+  "\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+  "data: {\"id\":\"d1\",\"object\":\"chat.completion.chunk\",\"created\":1730000000,\"model\":\"deepseek-chat\","
+  "\"system_fingerprint\":\"fp_2\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,"
+  "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1500,\"completion_tokens\":42,\"total_tokens\":1542,"
+  "\"prompt_cache_hit_tokens\":1408,\"prompt_cache_miss_tokens\":92}}\n\n"
+  "data: [DONE]\n\n";
+
+static void
+test_usage (Fixture       *fixture,
+            gconstpointer  data)
+{
+  const char *bodies[] = { openai_usage_stream, deepseek_usage_stream };
+  const NbUsage expected[] = {
+    { .input_tokens = 2006, .output_tokens = 300, .cache_read_tokens = 1920, .cache_write_tokens = 0 },
+    { .input_tokens = 1500, .output_tokens = 42, .cache_read_tokens = 1408, .cache_write_tokens = 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(NbChatResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+
+      nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", bodies[i]);
+      response = nb_provider_fixture_run (fixture, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (response->content, ==, "Hi.");
+      g_assert_cmpstr (response->finish_reason, ==, "stop");
+      g_assert_cmpint (response->usage.input_tokens, ==, expected[i].input_tokens);
+      g_assert_cmpint (response->usage.output_tokens, ==, expected[i].output_tokens);
+      g_assert_cmpint (response->usage.cache_read_tokens, ==, expected[i].cache_read_tokens);
+      g_assert_cmpint (response->usage.cache_write_tokens, ==, expected[i].cache_write_tokens);
+    }
+}
+
 static const NbProviderFixtureSpec spec = { new_provider, make_request };
 
 int
@@ -893,6 +951,7 @@ main (int   argc,
   ADD ("/openai/text-stream", test_text_stream);
   ADD ("/openai/official-api", test_official_api);
   ADD ("/openai/rich-stream", test_rich_stream);
+  ADD ("/openai/usage", test_usage);
   ADD ("/openai/every-split", test_every_split);
   ADD ("/openai/parser-splits", test_parser_splits);
   ADD ("/openai/garbage", test_garbage);

@@ -36,7 +36,7 @@ validate (NbTool     *tool,
 {
   g_autoptr(JsonObject) object = parse_object (arguments);
 
-  return nb_tool_registry_validate (tool, object);
+  return nb_tool_validate_arguments (tool, object);
 }
 
 static void

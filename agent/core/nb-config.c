@@ -912,15 +912,6 @@ nb_config_set_int (NbConfig   *self,
 }
 
 void
-nb_config_set_double (NbConfig   *self,
-                      const char *path,
-                      double      value)
-{
-  g_return_if_fail (NB_IS_CONFIG (self));
-  set_node (self, path, json_node_init_double (json_node_alloc (), value));
-}
-
-void
 nb_config_set_boolean (NbConfig   *self,
                        const char *path,
                        gboolean    value)
@@ -1002,4 +993,25 @@ nb_config_reload (NbConfig  *self,
   self->root = g_steal_pointer (&fresh->root);
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
+}
+
+/**
+ * nb_config_get_memory_model:
+ *
+ * The model of memory consolidation.
+ *
+ * Returns: (transfer none) (nullable): `agents.defaults.memoryModel` when
+ *   set, else `agents.defaults.model`
+ */
+const char *
+nb_config_get_memory_model (NbConfig *self)
+{
+  const char *model;
+
+  g_return_val_if_fail (NB_IS_CONFIG (self), NULL);
+
+  model = nb_config_get_string (self, "agents.defaults.memoryModel");
+  if (model == NULL || *model == '\0')
+    model = nb_config_get_string (self, "agents.defaults.model");
+  return model;
 }

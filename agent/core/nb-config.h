@@ -57,15 +57,14 @@ void        nb_config_set_string        (NbConfig    *self,
 void        nb_config_set_int           (NbConfig    *self,
                                          const char  *path,
                                          gint64       value);
-void        nb_config_set_double        (NbConfig    *self,
-                                         const char  *path,
-                                         double       value);
 void        nb_config_set_boolean       (NbConfig    *self,
                                          const char  *path,
                                          gboolean     value);
 
 /* agents.defaults.workspace with "~" expanded. */
 char       *nb_config_dup_workspace     (NbConfig    *self);
+/* agents.defaults.memoryModel when set, else agents.defaults.model. */
+const char *nb_config_get_memory_model  (NbConfig    *self);
 
 /* $XDG_CONFIG_HOME/nanobot/config.json */
 char       *nb_config_get_default_path  (void);

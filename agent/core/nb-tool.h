@@ -66,6 +66,11 @@ gboolean    nb_tool_is_for_subagents (NbTool *self);
  * (tool schemas are part of the program). */
 JsonObject *nb_tool_parse_schema     (const char *json);
 
+/* Checks arguments against the parameters schema: the problems joined by
+ * "; ", or NULL when they are valid. */
+char       *nb_tool_validate_arguments (NbTool     *self,
+                                        JsonObject *arguments);
+
 void        nb_tool_execute_async    (NbTool              *self,
                                       JsonObject          *arguments,
                                       const NbToolContext *context,

@@ -161,6 +161,8 @@ sse_event_cb (const char  *event,
   Reader *reader = user_data;
   NbMcpHttpTransport *self = reader->self;
 
+  g_assert (NB_IS_MCP_HTTP_TRANSPORT (self));
+
   if (event == NULL)
     event = "message";
 
@@ -251,6 +253,10 @@ reader_read_cb (GObject      *object,
   Reader *reader = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
+
+  g_assert (G_IS_INPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (reader != NULL);
 
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   if (bytes == NULL)
@@ -388,6 +394,12 @@ post_sent_cb (GObject      *object,
   guint status;
   goffset length;
 
+  g_assert (SOUP_IS_SESSION (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+  g_assert (NB_IS_MCP_HTTP_TRANSPORT (self));
+  g_assert (SOUP_IS_MESSAGE (message));
+
   stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (stream == NULL)
     {
@@ -506,6 +518,10 @@ get_sent_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   NbMcpHttpTransport *self;
 
+  g_assert (SOUP_IS_SESSION (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (SOUP_IS_MESSAGE (message));
+
   stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   self = g_object_get_data (G_OBJECT (message), "nb-mcp-transport");
   if (stream == NULL || self == NULL || is_closed (self))
@@ -549,6 +565,10 @@ legacy_sent_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
   g_autoptr(GTask) task = NULL;
+
+  g_assert (SOUP_IS_SESSION (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_HTTP_TRANSPORT (self));
 
   stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (self->start_task == NULL)
@@ -618,6 +638,9 @@ delete_sent_cb (GObject      *object,
                 gpointer      user_data)
 {
   g_autoptr(GInputStream) stream G_GNUC_UNUSED = soup_session_send_finish (SOUP_SESSION (object), result, NULL);
+
+  g_assert (SOUP_IS_SESSION (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
 }
 
 static void
@@ -728,12 +751,4 @@ nb_mcp_http_transport_new (const char  *name,
   self->legacy = legacy_sse;
   nb_mcp_transport_set_replies_in_send (NB_MCP_TRANSPORT (self), !legacy_sse);
   return self;
-}
-
-/* The Mcp-Session-Id the server gave, or %NULL. */
-const char *
-nb_mcp_http_transport_get_session_id (NbMcpHttpTransport *self)
-{
-  g_return_val_if_fail (NB_IS_MCP_HTTP_TRANSPORT (self), NULL);
-  return self->session_id;
 }

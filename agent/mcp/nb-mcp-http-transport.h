@@ -13,6 +13,5 @@ NbMcpHttpTransport *nb_mcp_http_transport_new            (const char          *n
                                                           JsonObject          *headers,
                                                           gboolean             legacy_sse,
                                                           GError             **error);
-const char         *nb_mcp_http_transport_get_session_id (NbMcpHttpTransport  *self);
 
 G_END_DECLS

@@ -49,6 +49,9 @@ server_tools_changed_cb (NbMcpServer  *server,
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *tools = g_ptr_array_new_with_free_func (g_object_unref);
 
+  g_assert (NB_IS_MCP_SERVER (server));
+  g_assert (NB_IS_MCP_MANAGER (self));
+
   for (guint i = 0; i < definitions->len; i++)
     {
       g_autoptr(NbTool) tool = nb_mcp_tool_new (server, g_ptr_array_index (definitions, i));
@@ -92,6 +95,9 @@ server_state_cb (NbMcpServer  *server,
                  GParamSpec   *pspec,
                  NbMcpManager *self)
 {
+  g_assert (NB_IS_MCP_SERVER (server));
+  g_assert (NB_IS_MCP_MANAGER (self));
+
   if (self->warn_on_stderr && nb_mcp_server_get_state (server) == NB_MCP_SERVER_STATE_FAILED)
     {
       g_autofree char *line = nb_mcp_server_dup_status_line (server);
@@ -295,6 +301,9 @@ connected_cb (GObject      *object,
 {
   NbMcpServer *server = NB_MCP_SERVER (object);
   g_autoptr(GError) error = NULL;
+
+  g_assert (NB_IS_MCP_SERVER (server));
+  g_assert (G_IS_ASYNC_RESULT (result));
 
   if (nb_mcp_server_connect_finish (server, result, &error))
     g_debug ("MCP server %s connected with %u tools",

@@ -75,6 +75,8 @@ pending_write_free (PendingWrite *write)
 static gboolean
 kill_group_cb (gpointer user_data)
 {
+  g_assert (GPOINTER_TO_INT (user_data) > 0);
+
   kill (-GPOINTER_TO_INT (user_data), SIGKILL);
   return G_SOURCE_REMOVE;
 }
@@ -252,6 +254,10 @@ read_stdout_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
 
+  g_assert (G_IS_INPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_STDIO_TRANSPORT (self));
+
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   if (nb_mcp_transport_is_closed (NB_MCP_TRANSPORT (self)))
     return;
@@ -316,6 +322,10 @@ read_stderr_cb (GObject      *object,
   g_autoptr(GBytes) bytes = NULL;
   gsize start = 0;
 
+  g_assert (G_IS_INPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_STDIO_TRANSPORT (self));
+
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, NULL);
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     return;
@@ -354,6 +364,10 @@ wait_cb (GObject      *object,
          gpointer      user_data)
 {
   g_autoptr(NbMcpStdioTransport) self = user_data;
+
+  g_assert (G_IS_SUBPROCESS (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_STDIO_TRANSPORT (self));
 
   g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
   /* Stdout reaching its end reports the exit; here only the group's pid
@@ -479,6 +493,10 @@ write_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   PendingWrite *write;
 
+  g_assert (G_IS_OUTPUT_STREAM (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (NB_IS_MCP_STDIO_TRANSPORT (self));
+
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error);
   self->writing = FALSE;
 
@@ -594,11 +612,4 @@ nb_mcp_stdio_transport_new (const char         *name,
   self->args = g_strdupv ((char **) args);
   self->env = env != NULL ? json_object_ref (env) : NULL;
   return NB_MCP_TRANSPORT (self);
-}
-
-GPid
-nb_mcp_stdio_transport_get_pid (NbMcpStdioTransport *self)
-{
-  g_return_val_if_fail (NB_IS_MCP_STDIO_TRANSPORT (self), 0);
-  return self->pid;
 }

@@ -12,7 +12,5 @@ NbMcpTransport *nb_mcp_stdio_transport_new     (const char          *name,
                                                 const char          *command,
                                                 const char * const  *args,
                                                 JsonObject          *env);
-/* The process id of the running server, or 0. */
-GPid            nb_mcp_stdio_transport_get_pid (NbMcpStdioTransport *self);
 
 G_END_DECLS

@@ -29,6 +29,10 @@ call_tool_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   char *text;
 
+  g_assert (NB_IS_MCP_SERVER (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   text = nb_mcp_server_call_tool_finish (NB_MCP_SERVER (object), result, &error);
   if (text == NULL)
     g_task_return_error (task, g_steal_pointer (&error));

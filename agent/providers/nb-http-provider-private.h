@@ -3,78 +3,10 @@
 
 #include "nb-http-provider.h"
 #include "nb-json-util.h"
+#include "nb-provider-stream.h"
 #include "nb-sse-parser.h"
 
 G_BEGIN_DECLS
-
-/* One tool call being assembled from fragments. */
-typedef struct {
-  gint     wire_index;   /* the index (or content block) the wire used */
-  char    *id;
-  char    *name;
-  GString *arguments;
-} NbToolCallBuilder;
-
-typedef enum {
-  NB_BODY_UNKNOWN,
-  NB_BODY_STREAM,
-  NB_BODY_JSON,
-} NbBodyKind;
-
-/*
- * The state of one reply as it streams in. Subclasses report what they
- * parsed through the nb_provider_stream_*() helpers, which also call the
- * caller's delta function.
- */
-struct _NbProviderStream
-{
-  NbChatDeltaFunc  delta_func;
-  gpointer         delta_data;
-
-  GString         *content;
-  GString         *reasoning;
-  GPtrArray       *calls;          /* NbToolCallBuilder */
-  char            *finish_reason;
-  NbUsage          usage;
-  gboolean         delivered;      /* a delta reached the caller: no retry */
-  gsize            kept;           /* bytes of text, reasoning and arguments */
-  gboolean         done;           /* the wire format's end marker was seen */
-
-  char            *content_type;
-  NbBodyKind       body_kind;
-  GByteArray      *line;           /* the unfinished line */
-  gsize            max_line;
-  NbSseParser      sse;
-  GByteArray      *whole;          /* a non-streamed JSON body */
-
-  GArray          *blocks;         /* Anthropic: content block kinds by index */
-  JsonParser      *parser;         /* reused for every event */
-};
-
-NbProviderStream *nb_provider_stream_new            (NbChatDeltaFunc   delta_func,
-                                                     gpointer          delta_data,
-                                                     const char       *content_type);
-void              nb_provider_stream_free           (NbProviderStream *stream);
-void              nb_provider_stream_add_text       (NbProviderStream *stream,
-                                                     const char       *text);
-void              nb_provider_stream_add_reasoning  (NbProviderStream *stream,
-                                                     const char       *text);
-/* Starts a call; returns its position in stream->calls. */
-guint             nb_provider_stream_begin_call     (NbProviderStream *stream,
-                                                     gint              wire_index,
-                                                     const char       *id,
-                                                     const char       *name);
-/* The most recent call with this wire index, or -1. */
-gint              nb_provider_stream_find_call      (NbProviderStream *stream,
-                                                     gint              wire_index);
-void              nb_provider_stream_add_arguments  (NbProviderStream *stream,
-                                                     guint             position,
-                                                     const char       *fragment);
-void              nb_provider_stream_set_finish     (NbProviderStream *stream,
-                                                     const char       *finish_reason);
-NbChatResponse   *nb_provider_stream_take_response  (NbProviderStream *stream);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbProviderStream, nb_provider_stream_free)
 
 /* Feeds raw bytes of the body as they arrive; FALSE with @error set on a
  * protocol error (line too long, HTML instead of a stream, bad JSON…). */
@@ -99,5 +31,42 @@ void              nb_http_provider_add_extra_headers (NbHttpProvider    *self,
                                                       SoupMessageHeaders *headers);
 /* "text" of a content value that may be a string or an array of parts. */
 char             *nb_http_provider_content_text     (JsonNode         *content);
+
+/*
+ * For the files of NbHttpProvider only: nb-http-provider.c (the object),
+ * nb-http-provider-call.c (one chat call over the network: retries,
+ * timeouts, error mapping) and nb-http-provider-framing.c (the body split
+ * into lines, SSE events or NDJSON objects, and its limits).
+ */
+
+typedef struct
+{
+  char       *api_base;
+  char       *api_key;
+  char       *key_hint;
+  char       *model_prefix;
+  GHashTable *extra_headers;
+  guint       connect_timeout;
+  guint       idle_timeout;
+  guint       max_retries;
+  guint       base_delay_ms;
+} NbHttpProviderPrivate;
+
+NbHttpProviderPrivate *nb_http_provider_get_private        (NbHttpProvider      *self);
+/* The provider's name for messages, "provider" without one. */
+const char            *nb_http_provider_get_display_name   (NbHttpProvider      *self);
+/* The message of an error reply's body, or NULL. */
+char                  *nb_http_provider_error_body_message (NbHttpProvider      *self,
+                                                            GByteArray          *body);
+void                   nb_http_provider_chat_async         (NbProvider          *provider,
+                                                            const NbChatRequest *request,
+                                                            NbChatDeltaFunc      delta_func,
+                                                            gpointer             delta_data,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+NbChatResponse        *nb_http_provider_chat_finish        (NbProvider          *provider,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 
 G_END_DECLS

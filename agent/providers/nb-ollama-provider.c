@@ -368,6 +368,11 @@ list_models_cb (GObject      *object,
   JsonObject *root;
   JsonArray *models;
 
+  g_assert (SOUP_IS_SESSION (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+  g_assert (SOUP_IS_MESSAGE (message));
+
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
     {

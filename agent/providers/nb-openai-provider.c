@@ -133,8 +133,10 @@ read_usage (NbProviderStream *stream,
     return;
   stream->usage.input_tokens = nb_json_get_int (usage, "prompt_tokens");
   stream->usage.output_tokens = nb_json_get_int (usage, "completion_tokens");
+  /* Cache writes are not reported by OpenAI-compatible servers. DeepSeek
+   * has its own field for cache hits (and may send both). */
   details = nb_json_get_object (usage, "prompt_tokens_details");
-  if (details != NULL)
+  if (details != NULL && json_object_has_member (details, "cached_tokens"))
     stream->usage.cache_read_tokens = nb_json_get_int (details, "cached_tokens");
   else if (json_object_has_member (usage, "prompt_cache_hit_tokens"))
     stream->usage.cache_read_tokens = nb_json_get_int (usage, "prompt_cache_hit_tokens");

@@ -447,6 +447,8 @@ key_lookup_timeout_cb (gpointer user_data)
   GTask *task = user_data;
   KeyLookup *lookup = g_task_get_task_data (task);
 
+  g_assert (G_IS_TASK (task));
+
   lookup->timeout_id = 0;
   g_debug ("The keyring did not answer within %d ms; using config and environment keys",
            KEYRING_TIMEOUT_MS);
@@ -469,6 +471,9 @@ password_lookup_cb (GObject      *object,
   KeyLookup *lookup = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   char *password = secret_password_lookup_finish (result, &error);
+
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   if (password != NULL && !lookup->returned)
     g_hash_table_insert (lookup->keys, g_strdup (request->name), g_strdup (password));
@@ -540,6 +545,9 @@ store_key_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
   gboolean ok;
+
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   if (g_task_get_task_data (task) != NULL)
     ok = secret_password_store_finish (result, &error);
@@ -645,6 +653,10 @@ resolve_models_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) models = nb_ollama_provider_list_models_finish (NB_OLLAMA_PROVIDER (object), result, &error);
 
+  g_assert (NB_IS_OLLAMA_PROVIDER (object));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   if (g_task_return_error_if_cancelled (task))
     return;
 
@@ -686,6 +698,9 @@ resolve_keys_cb (GObject      *object,
   g_autoptr(GHashTable) keys = nb_provider_registry_lookup_keys_finish (result, NULL);
   GError *error = NULL;
   NbProvider *provider;
+
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   if (g_task_return_error_if_cancelled (task))
     return;

@@ -462,13 +462,6 @@ nb_context_builder_new (const char *workspace)
   return self;
 }
 
-const char *
-nb_context_builder_get_workspace (NbContextBuilder *self)
-{
-  g_return_val_if_fail (NB_IS_CONTEXT_BUILDER (self), NULL);
-  return self->workspace;
-}
-
 /**
  * nb_context_builder_get_system_prompt:
  *

@@ -13,7 +13,6 @@ G_DECLARE_FINAL_TYPE (NbContextBuilder, nb_context_builder, NB, CONTEXT_BUILDER,
 
 /* Creates what is missing of the workspace, then watches it. */
 NbContextBuilder *nb_context_builder_new                   (const char       *workspace);
-const char       *nb_context_builder_get_workspace         (NbContextBuilder *self);
 /* The system prompt, built once and reused while nothing it reads changed. */
 const char       *nb_context_builder_get_system_prompt     (NbContextBuilder *self);
 /* Forgets the cached prompt; called after a tool that may write files ran. */

@@ -168,26 +168,6 @@ nb_memory_store_get_memory_path (NbMemoryStore *self)
   return self->memory_path;
 }
 
-const char *
-nb_memory_store_get_history_path (NbMemoryStore *self)
-{
-  g_return_val_if_fail (NB_IS_MEMORY_STORE (self), NULL);
-  return self->history_path;
-}
-
-const char *
-nb_memory_store_get_model (NbConfig *config)
-{
-  const char *model;
-
-  g_return_val_if_fail (NB_IS_CONFIG (config), NULL);
-
-  model = nb_config_get_string (config, "agents.defaults.memoryModel");
-  if (model == NULL || *model == '\0')
-    model = nb_config_get_string (config, "agents.defaults.model");
-  return model;
-}
-
 gboolean
 nb_memory_store_needs_consolidation (NbSession *session,
                                      guint      memory_window)

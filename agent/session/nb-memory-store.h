@@ -29,9 +29,6 @@ G_DECLARE_FINAL_TYPE (NbMemoryStore, nb_memory_store, NB, MEMORY_STORE, GObject)
 
 NbMemoryStore *nb_memory_store_new                (const char          *workspace);
 const char    *nb_memory_store_get_memory_path    (NbMemoryStore       *self);
-const char    *nb_memory_store_get_history_path   (NbMemoryStore       *self);
-/* agents.defaults.memoryModel when set, else agents.defaults.model. */
-const char    *nb_memory_store_get_model          (NbConfig            *config);
 
 /* len(messages) - last_consolidated >= memory_window */
 gboolean       nb_memory_store_needs_consolidation (NbSession          *session,

@@ -424,6 +424,10 @@ read_chunk_cb (GObject      *source,
   gsize len;
   const guint8 *data;
 
+  g_assert (G_IS_INPUT_STREAM (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   g_free (op);
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
   if (bytes == NULL)
@@ -474,6 +478,10 @@ wait_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
 
+  g_assert (G_IS_SUBPROCESS (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error);
   op_done (task, g_steal_pointer (&error));
 }
@@ -483,6 +491,8 @@ timeout_cb (gpointer user_data)
 {
   GTask *task = user_data;
   RunState *state = g_task_get_task_data (task);
+
+  g_assert (G_IS_TASK (task));
 
   state->timeout_id = 0;
   run_finish (task, TRUE,
@@ -496,6 +506,9 @@ caller_cancelled_cb (GCancellable *caller,
                      gpointer      user_data)
 {
   GCancellable *ours = user_data;
+
+  g_assert (G_IS_CANCELLABLE (caller));
+  g_assert (G_IS_CANCELLABLE (ours));
 
   /* May run in another thread; cancelling ours moves the work back to the
    * main context, where the pending operations fail and finish the task. */

@@ -151,6 +151,10 @@ read_file_loaded_cb (GObject      *source,
   const char *path = g_task_get_task_data (task);
   gsize length = 0;
 
+  g_assert (G_IS_FILE (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error);
   if (return_io_error (task, error, "reading file"))
     return;
@@ -253,6 +257,10 @@ write_file_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   WriteData *data = g_task_get_task_data (task);
+
+  g_assert (G_IS_FILE (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   g_file_replace_contents_finish (G_FILE (source), result, NULL, &error);
   if (return_io_error (task, error, "writing file"))
@@ -542,6 +550,10 @@ edit_file_written_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   EditData *data = g_task_get_task_data (task);
 
+  g_assert (G_IS_FILE (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   g_file_replace_contents_finish (G_FILE (source), result, NULL, &error);
   if (return_io_error (task, error, "editing file"))
     return;
@@ -561,6 +573,10 @@ edit_file_loaded_cb (GObject      *source,
   const char *match;
   GString *edited;
   guint count;
+
+  g_assert (G_IS_FILE (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error);
   if (return_io_error (task, error, "editing file"))
@@ -742,6 +758,10 @@ list_dir_next_cb (GObject      *source,
   GList *infos;
   GString *out;
 
+  g_assert (G_IS_FILE_ENUMERATOR (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   infos = g_file_enumerator_next_files_finish (enumerator, result, &error);
   if (return_io_error (task, error, "listing directory"))
     return;
@@ -792,6 +812,10 @@ list_dir_enumerated_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GFileEnumerator) enumerator = NULL;
   GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_assert (G_IS_FILE (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   enumerator = g_file_enumerate_children_finish (G_FILE (source), result, &error);
   if (return_io_error (task, error, "listing directory"))
@@ -875,6 +899,10 @@ delete_file_done_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+
+  g_assert (G_IS_FILE (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   g_file_delete_finish (G_FILE (source), result, &error);
   if (return_io_error (task, error, "deleting file"))

@@ -175,6 +175,10 @@ network_event_cb (SoupMessage        *message,
   GInetAddress *address;
   int port;
 
+  g_assert (SOUP_IS_MESSAGE (message));
+  g_assert (G_IS_TASK (task));
+  g_assert (NB_IS_WEB_FETCH_TOOL (self));
+
   if (event != G_SOCKET_CLIENT_CONNECTING && event != G_SOCKET_CLIENT_CONNECTED)
     return;
   if (data->refused != NULL || !G_IS_SOCKET_CONNECTION (connection))
@@ -251,6 +255,9 @@ extract_done_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   char *text = nb_html_extract_finish (result, &error);
+
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   if (text == NULL)
     {
@@ -330,6 +337,9 @@ read_cb (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   FetchData *data = g_task_get_task_data (task);
   const char *location;
+
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   g_signal_handlers_disconnect_by_data (data->message, task);
   body = nb_web_read_finish (result, &data->body_truncated, &error);
@@ -418,6 +428,10 @@ resolved_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GUri) uri = g_uri_parse (data->current, SOUP_HTTP_URI_FLAGS, NULL);
   GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  g_assert (G_IS_RESOLVER (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
 
   if (addresses == NULL)
     {
@@ -518,6 +532,9 @@ static void
 caller_cancelled_cb (GCancellable *caller,
                      gpointer      user_data)
 {
+  g_assert (G_IS_CANCELLABLE (caller));
+  g_assert (G_IS_CANCELLABLE (user_data));
+
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 

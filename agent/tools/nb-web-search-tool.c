@@ -432,6 +432,10 @@ search_read_cb (GObject      *source,
   guint status;
   gboolean truncated = FALSE;
 
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+  g_assert (SOUP_IS_MESSAGE (message));
+
   body = nb_web_read_finish (result, &truncated, &error);
   if (body == NULL)
     {

@@ -85,6 +85,10 @@ read_chunk_cb (GObject      *source,
   gsize len;
   const guint8 *chunk;
 
+  g_assert (G_IS_INPUT_STREAM (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
   if (bytes == NULL)
     {
@@ -123,6 +127,10 @@ send_cb (GObject      *source,
   ReadData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
+  g_assert (SOUP_IS_SESSION (source));
+  g_assert (G_IS_ASYNC_RESULT (result));
+  g_assert (G_IS_TASK (task));
+
   data->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (data->stream == NULL)
     {
@@ -140,6 +148,8 @@ timeout_cb (gpointer user_data)
 {
   ReadData *data = user_data;
 
+  g_assert (data != NULL);
+
   data->timeout_id = 0;
   data->timed_out = TRUE;
   g_cancellable_cancel (data->cancellable);
@@ -150,6 +160,9 @@ static void
 caller_cancelled_cb (GCancellable *caller,
                      gpointer      user_data)
 {
+  g_assert (G_IS_CANCELLABLE (caller));
+  g_assert (G_IS_CANCELLABLE (user_data));
+
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 

@@ -281,6 +281,7 @@ load_session (NbSessionStore  *self,
 
   sf = nb_session_file_new (self, session);
   sf->written = nb_session_get_n_messages (session);
+  sf->file_messages = sf->written;
   sf->needs_newline = parsed.needs_newline;
   sf->metadata_lines = parsed.metadata_lines;
   sf->damaged_lines = parsed.bad_lines;

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 #define FILE_NAME_MAX              255
 #define FILE_SUFFIX                ".jsonl"
 #define STEM_HASH_CHARS            16
+/* The file's lines were written by someone else. */
+#define NB_SESSION_FILE_COUNT_UNKNOWN G_MAXUINT
 
 typedef struct
 {
@@ -37,6 +39,11 @@ typedef struct
   guint      damaged_lines;
   /* The file's size when it was read. */
   gsize      loaded_size;
+  /* Message lines in the file (the metadata record's message_count),
+   * or NB_SESSION_FILE_COUNT_UNKNOWN. */
+  guint      file_messages;
+  /* Message lines appended since the last metadata record. */
+  guint      unrecorded;
 } NbSessionFile;
 
 struct _NbSessionStore
@@ -62,6 +69,12 @@ char          *nb_session_file_metadata_signature (NbSessionFile   *sf);
 gboolean       nb_session_store_rewrite           (NbSessionStore  *self,
                                                    NbSessionFile   *sf,
                                                    gboolean         verbatim,
+                                                   GError         **error);
+/* End of a turn: appends a metadata record with the current updated_at and
+ * message_count if messages were appended since the last one, so that
+ * readers of the last record (the conversation list) are current. */
+gboolean       nb_session_store_record_progress   (NbSessionStore  *self,
+                                                   NbSessionFile   *sf,
                                                    GError         **error);
 
 static inline gboolean

@@ -157,9 +157,12 @@ file_position (NbSessionFile *sf,
   return position - before;
 }
 
+/* @with_progress: with updated_at and message_count, which the
+ * signature leaves out (they change with every message). */
 static JsonObject *
 metadata_record (NbSessionFile *sf,
-                 gboolean       with_updated_at)
+                 gboolean       with_progress,
+                 guint          message_count)
 {
   NbSession *session = sf->session;
   JsonObject *record = json_object_new ();
@@ -167,18 +170,22 @@ metadata_record (NbSessionFile *sf,
   json_object_set_string_member (record, "_type", "metadata");
   json_object_set_string_member (record, "key", nb_session_get_key (session));
   json_object_set_string_member (record, "created_at", nb_session_get_created_at (session));
-  if (with_updated_at)
+  if (with_progress)
     json_object_set_string_member (record, "updated_at", nb_session_get_updated_at (session));
   json_object_set_object_member (record, "metadata", json_object_ref (nb_session_get_metadata (session)));
   json_object_set_int_member (record, "last_consolidated",
                               file_position (sf, nb_session_get_last_consolidated (session)));
+  /* For readers that list sessions without reading them whole (the
+   * Python loader ignores it): the message lines before this record. */
+  if (with_progress && message_count != NB_SESSION_FILE_COUNT_UNKNOWN)
+    json_object_set_int_member (record, "message_count", message_count);
   return record;
 }
 
 char *
 nb_session_file_metadata_signature (NbSessionFile *sf)
 {
-  g_autoptr(JsonObject) record = metadata_record (sf, FALSE);
+  g_autoptr(JsonObject) record = metadata_record (sf, FALSE, 0);
 
   return object_to_line (record);
 }
@@ -261,6 +268,9 @@ ensure_open (NbSessionStore  *self,
       close (sf->fd);
       sf->fd = -1;
       sf->needs_newline = FALSE;
+      /* What the new file holds is the other process's business. */
+      sf->file_messages = NB_SESSION_FILE_COUNT_UNKNOWN;
+      sf->unrecorded = 0;
     }
 
   if (g_mkdir_with_parents (self->dir, 0700) != 0)
@@ -343,7 +353,7 @@ nb_session_store_rewrite (NbSessionStore  *self,
       g_string_append_c (contents, '\n');
     }
   /* The metadata line goes first, as the Python nanobot writes it. */
-  record = metadata_record (sf, TRUE);
+  record = metadata_record (sf, TRUE, n - sf->dropped->len);
   record_line = object_to_line (record);
   g_string_prepend_c (contents, '\n');
   g_string_prepend (contents, record_line);
@@ -387,11 +397,45 @@ nb_session_store_rewrite (NbSessionStore  *self,
     close (sf->fd);
   sf->fd = -1;
   sf->written = n;
+  sf->file_messages = n - sf->dropped->len;
+  sf->unrecorded = 0;
   sf->needs_newline = FALSE;
   sf->metadata_lines = 1;
   g_free (sf->metadata_signature);
   sf->metadata_signature = nb_session_file_metadata_signature (sf);
   nb_session_set_saved_count (sf->session, n);
+  return TRUE;
+}
+
+static void
+count_message_line (NbSessionFile *sf)
+{
+  if (sf->file_messages != NB_SESSION_FILE_COUNT_UNKNOWN)
+    sf->file_messages++;
+  sf->unrecorded++;
+}
+
+/* Appends a metadata record with the current updated_at and message
+ * count; compacts the file when superseded records pile up. */
+static gboolean
+append_metadata (NbSessionStore  *self,
+                 NbSessionFile   *sf,
+                 char            *signature,
+                 GError         **error)
+{
+  g_autofree char *owned_signature = signature;
+  g_autoptr(JsonObject) record = metadata_record (sf, TRUE, sf->file_messages);
+  g_autofree char *line = object_to_line (record);
+
+  if (!append_line (sf, line, error))
+    return FALSE;
+  sf->metadata_lines++;
+  sf->unrecorded = 0;
+  g_free (sf->metadata_signature);
+  sf->metadata_signature = g_steal_pointer (&owned_signature);
+
+  if (sf->metadata_lines > COMPACT_METADATA_LINES)
+    return nb_session_store_rewrite (self, sf, FALSE, error);
   return TRUE;
 }
 
@@ -444,11 +488,13 @@ nb_session_store_append (NbSessionStore  *self,
 
   if (is_new)
     {
-      g_autoptr(JsonObject) record = metadata_record (sf, TRUE);
+      g_autoptr(JsonObject) record = metadata_record (sf, TRUE, 0);
       g_autofree char *line = object_to_line (record);
 
       if (!append_line (sf, line, error))
         return FALSE;
+      sf->file_messages = 0;
+      sf->unrecorded = 0;
       sf->metadata_lines = 1;
       g_free (sf->metadata_signature);
       sf->metadata_signature = nb_session_file_metadata_signature (sf);
@@ -462,24 +508,36 @@ nb_session_store_append (NbSessionStore  *self,
         g_array_append_val (sf->dropped, i);
       else if (!append_line (sf, line, error))
         return FALSE;
+      else
+        count_message_line (sf);
       nb_session_set_saved_count (session, i + 1);
       sf->written = i + 1;
     }
 
   signature = nb_session_file_metadata_signature (sf);
   if (g_strcmp0 (signature, sf->metadata_signature) != 0)
-    {
-      g_autoptr(JsonObject) record = metadata_record (sf, TRUE);
-      g_autofree char *line = object_to_line (record);
-
-      if (!append_line (sf, line, error))
-        return FALSE;
-      sf->metadata_lines++;
-      g_free (sf->metadata_signature);
-      sf->metadata_signature = g_steal_pointer (&signature);
-    }
-
-  if (sf->metadata_lines > COMPACT_METADATA_LINES)
-    return nb_session_store_rewrite (self, sf, FALSE, error);
+    return append_metadata (self, sf, g_steal_pointer (&signature), error);
   return TRUE;
+}
+
+/* See nb-session-store-private.h. */
+gboolean
+nb_session_store_record_progress (NbSessionStore  *self,
+                                  NbSessionFile   *sf,
+                                  GError         **error)
+{
+  struct stat st;
+  struct stat at_path;
+
+  if (sf->fd < 0 || sf->unrecorded == 0)
+    return TRUE;
+  /* The file was replaced or removed since our lines went out: they are
+   * not in the file the record would go to. The next append starts over. */
+  if (fstat (sf->fd, &st) != 0 || g_stat (sf->path, &at_path) != 0 ||
+      st.st_dev != at_path.st_dev || st.st_ino != at_path.st_ino)
+    {
+      sf->unrecorded = 0;
+      return TRUE;
+    }
+  return append_metadata (self, sf, nb_session_file_metadata_signature (sf), error);
 }

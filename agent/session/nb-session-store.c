@@ -25,7 +25,11 @@
  * after the session was cleared, or when superseded metadata lines pile up.
  *
  * updated_at is not worth a line per message: the loader takes the later
- * of the last metadata record and the last message's timestamp.
+ * of the last metadata record and the last message's timestamp. It is
+ * worth one line per turn: the sync at the end of a turn appends a record
+ * with updated_at and "message_count" (the message lines before it) when
+ * messages were appended since the last record, so that a listing reads
+ * the file's first and last lines only (NbConversationList).
  */
 
 G_DEFINE_FINAL_TYPE (NbSessionStore, nb_session_store, G_TYPE_OBJECT)
@@ -182,6 +186,7 @@ nb_session_file_new (NbSessionStore *self,
   sf->path = nb_session_store_get_path (self, nb_session_get_key (session));
   sf->fd = -1;
   sf->dropped = g_array_new (FALSE, FALSE, sizeof (guint));
+  sf->file_messages = NB_SESSION_FILE_COUNT_UNKNOWN;
   return sf;
 }
 
@@ -237,7 +242,11 @@ close_fd (gpointer data)
 /**
  * nb_session_store_sync_async:
  *
- * Flushes what was appended to the disk (fdatasync in a worker thread).
+ * The end of a turn: appends a metadata record with the current
+ * updated_at and message_count if messages were appended since the last
+ * one (so that readers of the last record, such as NbConversationList,
+ * are current), then flushes the file to the disk (fdatasync in a worker
+ * thread).
  */
 void
 nb_session_store_sync_async (NbSessionStore      *self,
@@ -247,6 +256,7 @@ nb_session_store_sync_async (NbSessionStore      *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   NbSessionFile *sf;
   int fd;
 
@@ -257,6 +267,11 @@ nb_session_store_sync_async (NbSessionStore      *self,
   g_task_set_source_tag (task, nb_session_store_sync_async);
 
   sf = nb_session_store_lookup_file (self, session);
+  if (!nb_session_store_record_progress (self, sf, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   if (sf->fd < 0)
     {
       /* Nothing appended since the file was last opened or compacted. */
@@ -302,8 +317,13 @@ sync_done_cb (GObject      *object,
 /**
  * nb_session_store_sync:
  *
- * Starts making the session's appended lines durable and returns at once;
- * a failure is logged. Use nb_session_store_sync_async() to wait for it.
+ * Appends a metadata record with the current updated_at and message_count
+ * if messages were appended since the last one, then starts making the
+ * file durable and returns at once; a failure of the fdatasync is logged.
+ * Use nb_session_store_sync_async() to wait for it.
+ *
+ * Returns: %FALSE with @error set when the metadata record could not be
+ *   written
  */
 gboolean
 nb_session_store_sync (NbSessionStore  *self,
@@ -313,6 +333,8 @@ nb_session_store_sync (NbSessionStore  *self,
   g_return_val_if_fail (NB_IS_SESSION_STORE (self), FALSE);
   g_return_val_if_fail (NB_IS_SESSION (session), FALSE);
 
+  if (!nb_session_store_record_progress (self, nb_session_store_lookup_file (self, session), error))
+    return FALSE;
   nb_session_store_sync_async (self, session, NULL, sync_done_cb, NULL);
   return TRUE;
 }

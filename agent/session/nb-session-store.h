@@ -49,8 +49,10 @@ NbSession      *nb_session_store_open_finish (NbSessionStore      *self,
 gboolean        nb_session_store_append    (NbSessionStore  *self,
                                             NbSession       *session,
                                             GError         **error);
-/* Makes what was appended durable (end of a turn). The fdatasync runs in a
- * worker thread; this returns at once. */
+/* The end of a turn: appends a metadata record with the current updated_at
+ * and message_count when messages were appended since the last one, then
+ * makes the file durable. The fdatasync runs in a worker thread; this
+ * returns at once. */
 gboolean        nb_session_store_sync      (NbSessionStore  *self,
                                             NbSession       *session,
                                             GError         **error);

@@ -897,7 +897,8 @@ test_list (Fixture       *f,
   g_assert_cmpstr (info->title, ==, "Plan my trip");
   info = g_ptr_array_index (infos, 1);
   g_assert_cmpstr (info->key, ==, "telegram:4242");
-  g_assert_cmpstr (info->title, ==, "Quel temps fait-il à Zürich ?");
+  /* The metadata's title wins over the first user message. */
+  g_assert_cmpstr (info->title, ==, "weather");
   g_assert_cmpstr (info->updated_at, ==, "2026-02-20T09:20:44.902113");
   g_assert_cmpstr (info->path, ==, python_path);
   info = g_ptr_array_index (infos, 2);

@@ -70,6 +70,8 @@ gboolean       nb_session_store_rewrite           (NbSessionStore  *self,
                                                    NbSessionFile   *sf,
                                                    gboolean         verbatim,
                                                    GError         **error);
+/* An assistant message without text or tool calls: left out of the file. */
+gboolean       nb_session_store_is_empty_assistant (NbMessage      *message);
 /* End of a turn: appends a metadata record with the current updated_at and
  * message_count if messages were appended since the last one, so that
  * readers of the last record (the conversation list) are current. */

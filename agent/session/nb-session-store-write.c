@@ -52,8 +52,9 @@ is_inline_image (JsonNode *part_node)
   return url != NULL && g_str_has_prefix (url, "data:image/");
 }
 
-static gboolean
-is_empty_assistant (NbMessage *message)
+/* See nb-session-store-private.h. */
+gboolean
+nb_session_store_is_empty_assistant (NbMessage *message)
 {
   JsonObject *json = nb_message_get_json (message);
   JsonNode *content = json_object_get_member (json, "content");
@@ -86,7 +87,7 @@ message_to_line (NbMessage *message)
   const char *member;
   JsonNode *node;
 
-  if (is_empty_assistant (message))
+  if (nb_session_store_is_empty_assistant (message))
     return NULL;
 
   if (g_strcmp0 (role, "tool") == 0 && content != NULL && JSON_NODE_HOLDS_VALUE (content) &&
@@ -341,7 +342,7 @@ nb_session_store_rewrite (NbSessionStore  *self,
 
       if (!verbatim)
         line = message_to_line (message);
-      else if (!is_empty_assistant (message))
+      else if (!nb_session_store_is_empty_assistant (message))
         line = object_to_line (nb_message_get_json (message));
 
       if (line == NULL)

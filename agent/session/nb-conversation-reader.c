@@ -31,9 +31,15 @@
 
 #define HEAD_BYTES       (64 * 1024)
 #define TAIL_BYTES       (64 * 1024)
+/* Reads start small: the first user message is usually the second line,
+ * and our last record the last one. */
+#define FIRST_READ_BYTES (8 * 1024)
 /* Files without a message_count (the Python nanobot's) have their lines
  * counted up to this size; larger ones get an estimate. */
 #define COUNT_MAX_BYTES  (4 * 1024 * 1024)
+/* A folder is read by up to this many threads, one per so many files. */
+#define READ_THREADS     4
+#define FILES_PER_THREAD 64
 /* Lines parsed from the end to find the last message's timestamp. */
 #define TIMESTAMP_TRIES  4
 
@@ -180,13 +186,17 @@ read_at (int    fd,
 }
 
 /* "_type" unescaped is a key: inside a string its quotes are escaped.
- * Whether it is the top-level one is for the parser to say. */
+ * Whether it is the top-level one is for the parser to say. Both we and
+ * the Python nanobot write it first, so only the start of a line is
+ * searched: long message lines are not read through. */
+#define METADATA_KEY_WITHIN 64
+
 static gboolean
 looks_like_metadata (const char *line,
                      gsize       length)
 {
   const char *end = line + length;
-  const char *p = memmem (line, length, "\"_type\"", strlen ("\"_type\""));
+  const char *p = memmem (line, MIN (length, METADATA_KEY_WITHIN), "\"_type\"", strlen ("\"_type\""));
 
   if (p == NULL)
     return FALSE;
@@ -253,6 +263,22 @@ scan_clear (Scan *scan)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scan, scan_clear)
+
+static void
+scan_clear_head (Scan *scan)
+{
+  g_clear_pointer (&scan->head_record, json_object_unref);
+  g_clear_pointer (&scan->title, g_free);
+  g_clear_pointer (&scan->first_timestamp, g_free);
+}
+
+static void
+scan_clear_tail (Scan *scan)
+{
+  g_clear_pointer (&scan->tail_record, json_object_unref);
+  g_clear_pointer (&scan->last_timestamp, g_free);
+  scan->after_record = 0;
+}
 
 /* Forward from the start: the first line's record and the first user
  * message. @complete: @buffer is the whole file. */
@@ -353,44 +379,47 @@ scan_tail (Scan       *scan,
   return FALSE;
 }
 
-/* Message lines of a file without a usable message_count. */
+/* Message lines in @buffer: the non-blank ones that are not metadata. */
 static guint
-count_lines (int            fd,
-             gsize          size,
-             const Scan    *scan,
-             gboolean      *estimated)
+count_lines (const char *buffer,
+             gsize       length)
 {
-  g_autofree char *buffer = NULL;
-  gssize length;
   guint count = 0;
   gsize pos = 0;
 
-  *estimated = FALSE;
-  if (size > COUNT_MAX_BYTES)
-    {
-      /* Reading a large file whole to count its lines is what listing
-       * must not do: extrapolate from the lines of the head and tail. */
-      *estimated = TRUE;
-      if (scan->sample_lines == 0 || scan->sample_bytes == 0)
-        return 0;
-      return (guint) MIN ((double) size * scan->sample_lines / scan->sample_bytes, G_MAXUINT);
-    }
-
-  buffer = g_malloc (size);
-  length = read_at (fd, buffer, size, 0);
-  if (length < 0)
-    return 0;
-  while ((gsize) pos < (gsize) length)
+  while (pos < length)
     {
       const char *line = buffer + pos;
       const char *newline = memchr (line, '\n', length - pos);
       gsize line_length = newline != NULL ? (gsize) (newline - line) : length - pos;
 
       pos += line_length + 1;
-      if (!nb_session_store_is_blank (line, line_length) && !looks_like_metadata (line, line_length))
-        count++;
+      if (line_length == 0 || nb_session_store_is_blank (line, line_length))
+        continue;
+      if (looks_like_metadata (line, line_length))
+        continue;
+      count++;
     }
   return count;
+}
+
+/* Reads up to @length bytes at @offset into a new buffer; *@out_length
+ * is 0 on failure (see errno). */
+static char *
+read_range (int      fd,
+            goffset  offset,
+            gsize    length,
+            gsize   *out_length)
+{
+  char *buffer = g_malloc (MAX (length, 1));
+  gssize n;
+
+  /* Left as read(2) set it, or 0 for the end of the file. */
+  errno = 0;
+  n = read_at (fd, buffer, length, offset);
+
+  *out_length = n > 0 ? (gsize) n : 0;
+  return buffer;
 }
 
 static char *
@@ -417,10 +446,10 @@ read_fd (const char  *path,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_auto(Scan) scan = { 0 };
   g_autofree char *head = NULL;
-  g_autofree char *tail_buffer = NULL;
-  const char *tail;
-  gssize head_length;
-  gssize tail_length;
+  g_autofree char *tail = NULL;
+  gsize head_length = 0;
+  gsize tail_length = 0;
+  gsize size;
   gboolean whole;
   JsonObject *record;
   const char *updated_at;
@@ -435,31 +464,47 @@ read_fd (const char  *path,
   if (st.st_size == 0)
     return NULL;
 
-  head = g_malloc (MIN ((gsize) st.st_size, HEAD_BYTES));
-  head_length = read_at (fd, head, MIN ((gsize) st.st_size, HEAD_BYTES), 0);
-  if (head_length <= 0)
+  size = st.st_size;
+  for (gsize want = FIRST_READ_BYTES;; want = HEAD_BYTES)
     {
-      if (head_length < 0)
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Could not read %s: %s", path, g_strerror (errno));
-      return NULL;
-    }
-  whole = (gsize) st.st_size <= HEAD_BYTES;
-  if (whole)
-    {
-      tail = head;
-      tail_length = head_length;
-    }
-  else
-    {
-      tail_buffer = g_malloc (TAIL_BYTES);
-      tail_length = read_at (fd, tail_buffer, TAIL_BYTES, st.st_size - TAIL_BYTES);
-      if (tail_length < 0)
-        tail_length = 0;
-      tail = tail_buffer;
+      g_free (head);
+      head = read_range (fd, 0, MIN (size, want), &head_length);
+      if (head_length == 0)
+        {
+          if (errno != 0)
+            g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Could not read %s: %s", path, g_strerror (errno));
+          return NULL;
+        }
+      whole = head_length >= size;
+      scan_head (&scan, parser, head, head_length, whole);
+      if (scan.title != NULL || whole || want == HEAD_BYTES)
+        break;
+      scan_clear_head (&scan);
     }
 
-  scan_head (&scan, parser, head, head_length, whole);
-  scan_tail (&scan, parser, tail, tail_length, whole);
+  /* A first record without message_count is most likely the Python
+   * nanobot's, its only one: the file's lines must be counted, and one
+   * read of the whole file serves for the tail too. */
+  if (!whole && size <= COUNT_MAX_BYTES && (scan.head_record == NULL || get_count (scan.head_record, "message_count") < 0))
+    {
+      g_free (head);
+      head = read_range (fd, 0, size, &head_length);
+      whole = head_length >= size;
+    }
+
+  if (whole)
+    scan_tail (&scan, parser, head, head_length, TRUE);
+  else
+    for (gsize want = FIRST_READ_BYTES;; want = TAIL_BYTES)
+      {
+        gsize length = MIN (size, want);
+
+        g_free (tail);
+        tail = read_range (fd, size - length, length, &tail_length);
+        if (scan_tail (&scan, parser, tail, tail_length, length >= size) || length >= size || want == TAIL_BYTES)
+          break;
+        scan_clear_tail (&scan);
+      }
 
   data = g_new0 (NbConversationData, 1);
   data->path = g_strdup (path);
@@ -497,8 +542,26 @@ read_fd (const char  *path,
   recorded = scan.tail_record != NULL ? get_count (scan.tail_record, "message_count") : -1;
   if (recorded >= 0)
     data->message_count = (guint) MIN ((guint64) recorded + scan.after_record, G_MAXUINT);
+  else if (whole)
+    data->message_count = count_lines (head, head_length);
+  else if (size <= COUNT_MAX_BYTES)
+    {
+      /* Our own files from before message_count. */
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      contents = read_range (fd, 0, size, &length);
+      data->message_count = count_lines (contents, length);
+    }
   else
-    data->message_count = count_lines (fd, st.st_size, &scan, &data->message_count_estimated);
+    {
+      /* Reading a large file whole to count its lines is what listing
+       * must not do: extrapolate from the lines seen in the head and
+       * tail. */
+      data->message_count_estimated = TRUE;
+      if (scan.sample_bytes > 0)
+        data->message_count = (guint) MIN ((double) size * scan.sample_lines / scan.sample_bytes, G_MAXUINT);
+    }
 
   return g_steal_pointer (&data);
 }
@@ -594,13 +657,37 @@ compare_data (gconstpointer a,
   return nb_conversation_data_compare (*(NbConversationData * const *) a, *(NbConversationData * const *) b);
 }
 
+typedef struct
+{
+  GPtrArray           *paths;
+  NbConversationData **results;
+  guint                first;
+  guint                step;
+} ReadShare;
+
+static gpointer
+read_share_thread (gpointer data)
+{
+  ReadShare *share = data;
+
+  for (guint i = share->first; i < share->paths->len; i += share->step)
+    /* A file removed meanwhile, or unreadable: not listed. */
+    share->results[i] = nb_conversation_data_read (g_ptr_array_index (share->paths, i), NULL);
+  return NULL;
+}
+
 GPtrArray *
 nb_conversation_data_read_dir (const char  *dir_path,
                                GError     **error)
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) nb_conversation_data_free);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &local_error);
+  g_autofree NbConversationData **results = NULL;
+  ReadShare shares[READ_THREADS];
+  GThread *threads[READ_THREADS] = { NULL };
+  guint n_threads;
   const char *name;
 
   if (dir == NULL)
@@ -610,21 +697,32 @@ nb_conversation_data_read_dir (const char  *dir_path,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-
   while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      NbConversationData *data;
+    if (nb_conversation_is_session_file (name))
+      g_ptr_array_add (paths, g_build_filename (dir_path, name, NULL));
 
-      if (!nb_conversation_is_session_file (name))
-        continue;
-      path = g_build_filename (dir_path, name, NULL);
-      /* A file removed meanwhile, or unreadable: not listed. */
-      data = nb_conversation_data_read (path, NULL);
-      if (data != NULL)
-        g_ptr_array_add (list, data);
+  /* The reads are mostly system calls and copies from the page cache: a
+   * few threads share them (the caller is a worker thread already). */
+  results = g_new0 (NbConversationData *, MAX (paths->len, 1));
+  n_threads = CLAMP (paths->len / FILES_PER_THREAD, 1, MIN (READ_THREADS, g_get_num_processors ()));
+  for (guint t = 0; t < n_threads; t++)
+    {
+      shares[t] = (ReadShare) { paths, results, t, n_threads };
+      if (t > 0)
+        threads[t] = g_thread_try_new ("nb-list-read", read_share_thread, &shares[t], NULL);
+    }
+  read_share_thread (&shares[0]);
+  for (guint t = 1; t < n_threads; t++)
+    {
+      if (threads[t] != NULL)
+        g_thread_join (threads[t]);
+      else
+        read_share_thread (&shares[t]);
     }
 
+  for (guint i = 0; i < paths->len; i++)
+    if (results[i] != NULL)
+      g_ptr_array_add (list, results[i]);
   g_ptr_array_sort (list, compare_data);
   return g_steal_pointer (&list);
 }

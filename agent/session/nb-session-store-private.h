@@ -5,7 +5,7 @@
  * What the parts of NbSessionStore share: nb-session-store.c (the type,
  * file names, bookkeeping, syncing), nb-session-store-write.c (serialising,
  * appending, compaction), nb-session-store-load.c (parsing, repair, open)
- * and nb-session-store-list.c (listing).
+ * and nb-session-store-list.c (listing), and nb-conversation-reader.c.
  */
 
 #include "nb-session-store.h"
@@ -63,21 +63,21 @@ NbSessionFile *nb_session_store_lookup_file (NbSessionStore  *self,
                                              NbSession       *session);
 
 /* nb-session-store-write.c */
-char          *nb_session_file_metadata_signature (NbSessionFile   *sf);
+char          *nb_session_file_metadata_signature  (NbSessionFile   *sf);
 /* @verbatim: the lines as loaded, without cutting long tool results or
  * replacing inline images (the repair of a damaged file). */
-gboolean       nb_session_store_rewrite           (NbSessionStore  *self,
-                                                   NbSessionFile   *sf,
-                                                   gboolean         verbatim,
-                                                   GError         **error);
+gboolean       nb_session_store_rewrite            (NbSessionStore  *self,
+                                                    NbSessionFile   *sf,
+                                                    gboolean         verbatim,
+                                                    GError         **error);
 /* An assistant message without text or tool calls: left out of the file. */
-gboolean       nb_session_store_is_empty_assistant (NbMessage      *message);
+gboolean       nb_session_store_is_empty_assistant (NbMessage       *message);
 /* End of a turn: appends a metadata record with the current updated_at and
  * message_count if messages were appended since the last one, so that
  * readers of the last record (the conversation list) are current. */
-gboolean       nb_session_store_record_progress   (NbSessionStore  *self,
-                                                   NbSessionFile   *sf,
-                                                   GError         **error);
+gboolean       nb_session_store_record_progress    (NbSessionStore  *self,
+                                                    NbSessionFile   *sf,
+                                                    GError         **error);
 
 static inline gboolean
 nb_session_store_is_blank (const char *line,

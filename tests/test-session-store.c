@@ -413,6 +413,8 @@ test_python_reads_ours (Fixture       *f,
   save (f->store, session);
   add (session, "user", "again");
   save (f->store, session);
+  /* The end of a turn adds a record with message_count. */
+  g_assert_true (nb_session_store_sync (f->store, session, NULL));
 
   run_python_loader (path, &result);
   g_assert_cmpint (json_object_get_int_member (result, "n_messages"), ==, 4);
@@ -895,7 +897,8 @@ test_list (Fixture       *f,
   g_assert_cmpstr (info->title, ==, "Plan my trip");
   info = g_ptr_array_index (infos, 1);
   g_assert_cmpstr (info->key, ==, "telegram:4242");
-  g_assert_cmpstr (info->title, ==, "Quel temps fait-il à Zürich ?");
+  /* The metadata's title wins over the first user message. */
+  g_assert_cmpstr (info->title, ==, "weather");
   g_assert_cmpstr (info->updated_at, ==, "2026-02-20T09:20:44.902113");
   g_assert_cmpstr (info->path, ==, python_path);
   info = g_ptr_array_index (infos, 2);
@@ -927,6 +930,91 @@ test_sync (Fixture       *f,
   g_assert_no_error (error);
   release_task (&result);
   release_task (&result2);
+}
+
+static JsonObject *
+last_line_object (const char *path)
+{
+  g_auto(GStrv) lines = file_lines (path);
+
+  return nb_test_parse_object (lines[g_strv_length (lines) - 1]);
+}
+
+/* The sync at the end of a turn appends a metadata record with updated_at
+ * and message_count when messages were appended since the last record. */
+static void
+test_turn_record (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(NbSession) session = open_session (f->store, "desktop:turns");
+  g_autofree char *path = nb_session_store_get_path (f->store, "desktop:turns");
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  goffset size;
+
+  add (session, "user", "hello");
+  add (session, "assistant", "");
+  add (session, "assistant", "hi");
+  save (f->store, session);
+  /* Appending alone writes no record after the messages. */
+  record = last_line_object (path);
+  g_assert_cmpstr (json_object_get_string_member (record, "role"), ==, "assistant");
+  g_clear_pointer (&record, json_object_unref);
+
+  g_assert_true (nb_session_store_sync (f->store, session, &error));
+  g_assert_no_error (error);
+  record = last_line_object (path);
+  g_assert_cmpstr (json_object_get_string_member (record, "_type"), ==, "metadata");
+  g_assert_cmpstr (json_object_get_string_member (record, "key"), ==, "desktop:turns");
+  /* The empty reply is not in the file. */
+  g_assert_cmpint (json_object_get_int_member (record, "message_count"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (record, "updated_at"), ==, nb_session_get_updated_at (session));
+  g_clear_pointer (&record, json_object_unref);
+  /* The first record, written when the file was made, counted nothing. */
+  lines = file_lines (path);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  record = nb_test_parse_object (lines[0]);
+  g_assert_cmpint (json_object_get_int_member (record, "message_count"), ==, 0);
+  g_clear_pointer (&record, json_object_unref);
+
+  /* Nothing new: no record. */
+  size = file_size (path);
+  g_assert_true (nb_session_store_sync (f->store, session, &error));
+  g_assert_cmpint (file_size (path), ==, size);
+
+  /* A record written for a metadata change already counts the messages
+   * before it; the sync adds none. */
+  add (session, "user", "more");
+  nb_session_set_last_consolidated (session, 1);
+  save (f->store, session);
+  record = last_line_object (path);
+  g_assert_cmpint (json_object_get_int_member (record, "message_count"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (record, "last_consolidated"), ==, 1);
+  g_clear_pointer (&record, json_object_unref);
+  size = file_size (path);
+  g_assert_true (nb_session_store_sync (f->store, session, &error));
+  g_assert_cmpint (file_size (path), ==, size);
+
+  /* After a reload the count goes on from the file's. */
+  g_clear_object (&session);
+  reopen_store (f);
+  session = open_session (f->store, "desktop:turns");
+  add (session, "user", "after reload");
+  save (f->store, session);
+  g_assert_true (nb_session_store_sync (f->store, session, &error));
+  record = last_line_object (path);
+  g_assert_cmpint (json_object_get_int_member (record, "message_count"), ==, 4);
+  g_clear_pointer (&record, json_object_unref);
+
+  /* A compaction's record counts what it wrote. */
+  g_assert_true (nb_session_store_compact (f->store, session, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&lines, g_strfreev);
+  lines = file_lines (path);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  record = nb_test_parse_object (lines[0]);
+  g_assert_cmpint (json_object_get_int_member (record, "message_count"), ==, 4);
 }
 
 static void
@@ -1056,6 +1144,7 @@ main (int   argc,
   ADD ("/session-store/stored-shape", test_stored_shape);
   ADD ("/session-store/python-fixture", test_python_fixture);
   ADD ("/session-store/python-reads-ours", test_python_reads_ours);
+  ADD ("/session-store/turn-record", test_turn_record);
   ADD ("/session-store/bad-lines", test_bad_lines);
   ADD ("/session-store/offset-past-end", test_offset_past_end);
   ADD ("/session-store/torn-last-line", test_torn_last_line);

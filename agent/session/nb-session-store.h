@@ -11,7 +11,8 @@ G_BEGIN_DECLS
  * NbSessionInfo:
  * @key: the session key ("desktop:…")
  * @updated_at: (nullable): when the session last changed, isoformat
- * @title: (nullable): the first line of the first user message
+ * @title: (nullable): the metadata's title, else the first line of the
+ *   first user message (at most 80 characters)
  * @path: the JSONL file
  *
  * What the sidebar shows of a stored session without loading it.
@@ -49,8 +50,10 @@ NbSession      *nb_session_store_open_finish (NbSessionStore      *self,
 gboolean        nb_session_store_append    (NbSessionStore  *self,
                                             NbSession       *session,
                                             GError         **error);
-/* Makes what was appended durable (end of a turn). The fdatasync runs in a
- * worker thread; this returns at once. */
+/* The end of a turn: appends a metadata record with the current updated_at
+ * and message_count when messages were appended since the last one, then
+ * makes the file durable. The fdatasync runs in a worker thread; this
+ * returns at once. */
 gboolean        nb_session_store_sync      (NbSessionStore  *self,
                                             NbSession       *session,
                                             GError         **error);
@@ -66,7 +69,8 @@ gboolean        nb_session_store_sync_finish (NbSessionStore      *self,
 gboolean        nb_session_store_compact   (NbSessionStore  *self,
                                             NbSession       *session,
                                             GError         **error);
-/* Stored sessions, most recently updated first.
+/* Stored sessions, most recently updated first, read as NbConversationList
+ * reads them (see nb-conversation-list.h, which also follows changes).
  * Returns: (transfer container) (element-type NbSessionInfo) */
 GPtrArray      *nb_session_store_list      (NbSessionStore  *self,
                                             GError         **error);

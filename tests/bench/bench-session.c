@@ -4,6 +4,8 @@
  * message 10 and message 2 000 are appended (each must equal the size of
  * its own line: nothing is rewritten), and the time to load a session of
  * 10 000 messages (limit 100 ms). Fails when either does not hold.
+ * Also prints the bytes of a typical turn (user, tool call, tool result,
+ * reply) and of the metadata record the sync at its end adds.
  */
 #include "config.h"
 
@@ -63,6 +65,52 @@ append_one (NbSessionStore *store,
   return after - before;
 }
 
+static void
+append_json (NbSessionStore *store,
+             NbSession      *session,
+             const char     *json)
+{
+  g_autoptr(JsonObject) object = nb_test_parse_object (json);
+  g_autoptr(NbMessage) message = nb_message_new_from_json (object);
+  g_autoptr(GError) error = NULL;
+
+  nb_session_append (session, message);
+  if (!nb_session_store_append (store, session, &error))
+    g_error ("%s", error->message);
+}
+
+/* One turn as the agent writes it, then the sync that ends it: the bytes
+ * of the messages and of the metadata record the sync appends. */
+static void
+measure_turn (NbSessionStore *store,
+              NbSession      *session,
+              const char     *path,
+              goffset        *messages_bytes,
+              goffset        *record_bytes)
+{
+  g_autoptr(GString) result = g_string_new ("{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"name\":\"read_file\",\"content\":\"");
+  g_autoptr(GError) error = NULL;
+  goffset before = size_of (path);
+  goffset after_messages;
+
+  append_json (store, session, "{\"role\":\"user\",\"content\":\"What does the README say about building it?\"}");
+  append_json (store, session,
+               "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+               "\"function\":{\"name\":\"read_file\",\"arguments\":\"{\\\"path\\\":\\\"README.md\\\"}\"}}]}");
+  for (guint i = 0; i < 40; i++)
+    g_string_append (result, "A line of the README that the tool read. ");
+  g_string_append (result, "\"}");
+  append_json (store, session, result->str);
+  append_json (store, session,
+               "{\"role\":\"assistant\",\"content\":\"It builds with meson: `meson setup _build && meson compile -C _build`. "
+               "The tests run with `build-aux/test`.\"}");
+  after_messages = size_of (path);
+  if (!nb_session_store_sync (store, session, &error))
+    g_error ("%s", error->message);
+  *messages_bytes = after_messages - before;
+  *record_bytes = size_of (path) - after_messages;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -102,6 +150,19 @@ main (int   argc,
   printf ("append message 2000: %" G_GOFFSET_FORMAT " bytes written, its line is %zu bytes\n", wrote2000, line2000);
   printf ("file after 2000 messages: %" G_GOFFSET_FORMAT " bytes\n", size_of (path));
   ok = ok && wrote10 == (goffset) line10 && wrote2000 == (goffset) line2000;
+
+  /* Turns: the first sync records the 2000 messages above, so measure
+   * the second and third. */
+  {
+    goffset messages_bytes = 0, record_bytes = 0;
+
+    measure_turn (store, session, path, &messages_bytes, &record_bytes);
+    measure_turn (store, session, path, &messages_bytes, &record_bytes);
+    printf ("turn of 4 messages: %" G_GOFFSET_FORMAT " bytes of messages + %" G_GOFFSET_FORMAT
+            " bytes of metadata record (%.1f %%)\n",
+            messages_bytes, record_bytes, 100.0 * record_bytes / messages_bytes);
+    ok = ok && record_bytes > 0 && record_bytes < messages_bytes;
+  }
 
   /* A 10 000 message session. */
   {

@@ -389,7 +389,7 @@ static const char sample[] =
   "|:---------|:------:|-----:|:----------------------|\n"
   "| C | static | 1972 | systems programming, GTK itself |\n"
   "| Python | dynamic | 1991 | scripting, the original nanobot |\n"
-  "| Rust | static | 2015 | memory safety without a collector |\n\n"
+  "| Rust | static | 2015 | memory safety without a garbage collector, and a long cell that wraps |\n\n"
   "```c\n"
   "#include <gtk/gtk.h>\n\n"
   "static void\n"
@@ -431,6 +431,9 @@ test_screenshot (void)
   gtk_window_set_default_size (window, width != NULL ? atoi (width) : 720, 1100);
   nb_markdown_view_set_text (NB_MARKDOWN_VIEW (view), sample);
   wait_frames (view, 30);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (gtk_widget_get_first_child (view)); c != NULL; c = gtk_widget_get_next_sibling (c))
+    g_test_message ("%s: %d×%d", G_OBJECT_TYPE_NAME (c), gtk_widget_get_width (c), gtk_widget_get_height (c));
 
   command = g_strdup_printf ("import -window root %s", path);
   g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));

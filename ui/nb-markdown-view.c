@@ -327,6 +327,22 @@ table_grid (GtkWidget *scroller)
   return g_object_get_data (G_OBJECT (scroller), "nb-grid");
 }
 
+/* A table scrolls sideways, and a scroller takes the height its child
+ * needs at its narrowest: a cell that wraps freely would be measured a word
+ * wide and leave a tall gap. So short cells do not wrap and long ones wrap
+ * at a fixed width, which gives them one height at every width. */
+#define CELL_WRAP_CHARS 32
+
+static void
+size_cell (GtkWidget *label)
+{
+  gboolean wrap = g_utf8_strlen (gtk_label_get_text (GTK_LABEL (label)), -1) > CELL_WRAP_CHARS;
+
+  gtk_label_set_wrap (GTK_LABEL (label), wrap);
+  gtk_label_set_width_chars (GTK_LABEL (label), wrap ? CELL_WRAP_CHARS : -1);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), wrap ? CELL_WRAP_CHARS : -1);
+}
+
 static void
 sync_table (NbMarkdownView  *self,
             GtkWidget       *scroller,
@@ -347,10 +363,11 @@ sync_table (NbMarkdownView  *self,
         if (label != NULL)
           {
             set_markup (label, markup != NULL ? markup : cell);
+            size_cell (label);
             continue;
           }
         label = new_label (self, markup != NULL ? markup : cell);
-        gtk_label_set_max_width_chars (GTK_LABEL (label), 40);
+        size_cell (label);
         switch (nb_markdown_block_get_alignment (table, c))
           {
           case NB_MARKDOWN_ALIGN_CENTER:

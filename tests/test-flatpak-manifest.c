@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <json-glib/json-glib.h>
 
 /* flatpak-builder is not available where the tests run, so this checks
@@ -132,6 +133,36 @@ test_builds_this_tree (void)
   g_assert_cmpstr (json_object_get_string_member_with_default (source, "path", ""), ==, "..");
 }
 
+/* Every library module before the app downloads a pinned release: an
+ * archive or file with its sha256, never a moving branch. */
+static void
+test_modules_pinned (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *manifest = load_manifest (parser);
+  JsonArray *modules = json_object_get_array_member (manifest, "modules");
+  guint n_modules = json_array_get_length (modules);
+
+  for (guint i = 0; i + 1 < n_modules; i++)
+    {
+      JsonObject *module = json_array_get_object_element (modules, i);
+      JsonArray *sources = json_object_get_array_member (module, "sources");
+
+      g_assert_nonnull (sources);
+      for (guint j = 0; j < json_array_get_length (sources); j++)
+        {
+          JsonObject *source = json_array_get_object_element (sources, j);
+          const char *type = json_object_get_string_member_with_default (source, "type", "");
+          const char *url = json_object_get_string_member_with_default (source, "url", "");
+          const char *sha256 = json_object_get_string_member_with_default (source, "sha256", "");
+
+          g_assert_true (g_str_equal (type, "archive") || g_str_equal (type, "file"));
+          g_assert_true (g_str_has_prefix (url, "https://"));
+          g_assert_cmpuint (strlen (sha256), ==, 64);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -141,6 +172,7 @@ main (int   argc,
   g_test_add_func ("/flatpak-manifest/identity", test_identity);
   g_test_add_func ("/flatpak-manifest/sandbox", test_sandbox);
   g_test_add_func ("/flatpak-manifest/builds-this-tree", test_builds_this_tree);
+  g_test_add_func ("/flatpak-manifest/modules-pinned", test_modules_pinned);
 
   return g_test_run ();
 }

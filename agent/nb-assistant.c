@@ -7,6 +7,7 @@
 
 #include "nb-assistant.h"
 #include "nb-builtin-tools.h"
+#include "nb-conversation-list.h"
 #include "nb-message-tool.h"
 #include "nb-ollama-provider.h"
 #include "nb-provider-registry.h"
@@ -51,6 +52,8 @@ struct _NbAssistant
 
   gboolean          mcp_started;
   gint64            mcp_started_at;
+
+  NbConversationList *conversations;  /* made on first use */
 
   GHashTable       *sessions;          /* key → NbSession */
   GCancellable     *cancellable;
@@ -217,6 +220,7 @@ nb_assistant_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->provider);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->conversations);
   g_clear_object (&self->config);
 
   G_OBJECT_CLASS (nb_assistant_parent_class)->dispose (object);
@@ -397,6 +401,56 @@ nb_assistant_get_provider (NbAssistant *self)
 {
   g_return_val_if_fail (NB_IS_ASSISTANT (self), NULL);
   return self->provider;
+}
+
+static void
+conversations_loaded_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!nb_conversation_list_load_finish (NB_CONVERSATION_LIST (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Could not list the conversations: %s", error->message);
+}
+
+static void
+turn_finished_cb (NbAgent      *agent,
+                  NbSession    *session,
+                  const char   *reply,
+                  const GError *error,
+                  NbAssistant  *self)
+{
+  g_assert (NB_IS_ASSISTANT (self));
+
+  /* Ours need not wait for the file monitor. */
+  if (self->conversations != NULL && session != NULL)
+    nb_conversation_list_update_from_session (self->conversations, session);
+}
+
+/**
+ * nb_assistant_get_conversations:
+ *
+ * Every stored conversation, newest first, kept current (also with what
+ * other processes write). Loaded in the background the first time it is
+ * asked for: it reads only the sessions' metadata.
+ *
+ * Returns: (transfer none): a #GListModel of #NbConversation
+ */
+GListModel *
+nb_assistant_get_conversations (NbAssistant *self)
+{
+  g_return_val_if_fail (NB_IS_ASSISTANT (self), NULL);
+
+  if (self->conversations == NULL)
+    {
+      self->conversations = nb_conversation_list_new (self->sessions_dir);
+      nb_conversation_list_load_async (self->conversations, self->cancellable,
+                                       conversations_loaded_cb, NULL);
+      g_signal_connect_object (self->agent, "turn-finished", G_CALLBACK (turn_finished_cb), self, 0);
+    }
+  return G_LIST_MODEL (self->conversations);
 }
 
 /**

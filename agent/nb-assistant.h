@@ -29,6 +29,7 @@ NbMemoryStore    *nb_assistant_get_memory_store    (NbAssistant          *self);
 NbContextBuilder *nb_assistant_get_context_builder (NbAssistant          *self);
 NbMcpManager     *nb_assistant_get_mcp_manager     (NbAssistant          *self);
 NbProvider       *nb_assistant_get_provider        (NbAssistant          *self);
+GListModel       *nb_assistant_get_conversations   (NbAssistant          *self);
 
 void              nb_assistant_open_session_async  (NbAssistant          *self,
                                                     const char           *key,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nb-assistant.h"
+#include "nb-conversation.h"
 #include "nb-fake-llm.h"
 #include "nb-memory-store.h"
 #include "nb-test-util.h"
@@ -687,6 +688,55 @@ test_mcp_server_added (Fixture       *f,
   g_assert_false (request_has_tool (f, 2, "mcp_everything_echo"));
 }
 
+/* The conversations model: ours after a turn, and a session that another
+ * process (`nanobot -m` in a terminal) writes. */
+static gboolean
+has_conversation (GListModel *model,
+                  const char *key)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(NbConversation) conversation = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (nb_conversation_get_key (conversation), key) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_conversations (Fixture       *f,
+                    gconstpointer  data)
+{
+  GListModel *model = nb_assistant_get_conversations (f->assistant);
+  g_autofree char *other = g_build_filename (f->dir, "sessions", "cli_direct.jsonl", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  gint64 deadline;
+
+  queue_text (f, "hello");
+  reply = run (f, "hi there", NULL, &error);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!has_conversation (model, "desktop:test") && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_conversation (model, "desktop:test"));
+
+  nb_test_write_file (other,
+                      "{\"_type\":\"metadata\",\"key\":\"cli:direct\",\"created_at\":\"2026-12-01T10:00:00\","
+                      "\"updated_at\":\"2099-12-01T10:00:00\",\"metadata\":{},\"last_consolidated\":0}\n"
+                      "{\"role\":\"user\",\"content\":\"from the terminal\",\"timestamp\":\"2099-12-01T10:00:00\"}\n");
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!has_conversation (model, "cli:direct") && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_conversation (model, "cli:direct"));
+  {
+    g_autoptr(NbConversation) first = g_list_model_get_item (model, 0);
+
+    g_assert_cmpstr (nb_conversation_get_key (first), ==, "cli:direct");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -706,6 +756,7 @@ main (int   argc,
   ADD ("/assistant/config-change", test_config_change);
   ADD ("/assistant/config-file-edited", test_config_file_edited);
   ADD ("/assistant/mcp-server-added", test_mcp_server_added);
+  ADD ("/assistant/conversations", test_conversations);
 #undef ADD
 
   return g_test_run ();

@@ -5,9 +5,8 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-assistant.h"
+#include "nb-assistant-private.h"
 #include "nb-builtin-tools.h"
-#include "nb-conversation-list.h"
 #include "nb-message-tool.h"
 #include "nb-ollama-provider.h"
 #include "nb-provider-registry.h"
@@ -30,34 +29,6 @@
  * part of a reply (an MCP server that failed, a model picked for them).
  */
 
-struct _NbAssistant
-{
-  GObject           parent_instance;
-
-  NbConfig         *config;
-  char             *sessions_dir;
-  NbSessionStore   *store;
-  NbContextBuilder *context;
-  NbMemoryStore    *memory;
-  NbToolRegistry   *tools;
-  GPtrArray        *builtin_tools;
-  NbMcpManager     *mcp;
-  NbAgent          *agent;
-  GFileMonitor     *config_monitor;
-
-  NbProvider       *provider;
-  gboolean          provider_stale;
-  gboolean          resolving;
-  GQueue            provider_waiters;  /* GTask */
-
-  gboolean          mcp_started;
-  gint64            mcp_started_at;
-
-  NbConversationList *conversations;  /* made on first use */
-
-  GHashTable       *sessions;          /* key → NbSession */
-  GCancellable     *cancellable;
-};
 
 G_DEFINE_FINAL_TYPE (NbAssistant, nb_assistant, G_TYPE_OBJECT)
 
@@ -89,9 +60,9 @@ run_data_free (RunData *data)
   g_free (data);
 }
 
-static void
-warn (NbAssistant *self,
-      const char  *message)
+void
+nb_assistant_warn (NbAssistant *self,
+                   const char  *message)
 {
   g_signal_emit (self, signals[WARNING], 0, message);
 }
@@ -130,7 +101,7 @@ mcp_state_cb (NbMcpManager *manager,
     {
       g_autofree char *line = nb_mcp_server_dup_status_line (server);
 
-      warn (self, line);
+      nb_assistant_warn (self, line);
     }
 }
 
@@ -173,7 +144,7 @@ config_file_changed_cb (GFileMonitor      *monitor,
   /* A file that is being written or is broken leaves the last good
    * configuration in place; the user hears why. */
   if (!nb_config_reload (self->config, &error))
-    warn (self, error->message);
+    nb_assistant_warn (self, error->message);
 }
 
 static void
@@ -576,7 +547,7 @@ resolve_cb (GObject      *source,
                              nb_ollama_provider_get_model_override (NB_OLLAMA_PROVIDER (provider)),
                              nb_config_get_path (self->config) != NULL ? nb_config_get_path (self->config) : "config.json");
 
-          warn (self, message);
+          nb_assistant_warn (self, message);
         }
     }
 
@@ -686,7 +657,7 @@ mcp_wait_done (GTask    *task,
                                    "starting without its tools, which join if it connects"),
                                  nb_mcp_server_get_name (server), NB_ASSISTANT_MCP_WAIT_S);
 
-              warn (self, message);
+              nb_assistant_warn (self, message);
             }
         }
     }
@@ -896,169 +867,3 @@ nb_assistant_run_finish (NbAssistant   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Closing */
-
-typedef struct {
-  GPtrArray *sessions;  /* left to sync */
-  GError    *error;     /* the first sync failure */
-  guint      timeout_id;
-  gulong     consolidated_id;
-  gboolean   timed_out;
-} CloseData;
-
-static void
-close_data_free (CloseData *data)
-{
-  g_assert (data->timeout_id == 0);
-  g_assert (data->consolidated_id == 0);
-  g_clear_pointer (&data->sessions, g_ptr_array_unref);
-  g_clear_error (&data->error);
-  g_free (data);
-}
-
-static gboolean
-any_consolidating (NbAssistant *self)
-{
-  GHashTableIter iter;
-  gpointer session;
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    if (nb_memory_store_is_consolidating (self->memory, session))
-      return TRUE;
-  return FALSE;
-}
-
-static void close_sync_next (GTask *task);
-
-static void
-synced_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CloseData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-
-  if (!nb_session_store_sync_finish (NB_SESSION_STORE (source), result, &error) && data->error == NULL)
-    data->error = g_steal_pointer (&error);
-  close_sync_next (g_steal_pointer (&task));
-}
-
-/* Takes @task. */
-static void
-close_sync_next (GTask *task)
-{
-  NbAssistant *self = g_task_get_source_object (task);
-  CloseData *data = g_task_get_task_data (task);
-
-  if (data->sessions->len > 0)
-    {
-      g_autoptr(NbSession) session = g_ptr_array_steal_index (data->sessions, data->sessions->len - 1);
-
-      nb_session_store_sync_async (self->store, session, NULL, synced_cb, task);
-      return;
-    }
-
-  nb_mcp_manager_shutdown (self->mcp);
-  if (data->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&data->error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
-}
-
-static void
-close_after_consolidation (GTask *task)
-{
-  NbAssistant *self = g_task_get_source_object (task);
-  CloseData *data = g_task_get_task_data (task);
-  GHashTableIter iter;
-  gpointer session;
-
-  g_clear_signal_handler (&data->consolidated_id, self->memory);
-  g_clear_handle_id (&data->timeout_id, g_source_remove);
-
-  data->sessions = g_ptr_array_new_with_free_func (g_object_unref);
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &session))
-    g_ptr_array_add (data->sessions, g_object_ref (session));
-  close_sync_next (task);
-}
-
-static void
-close_consolidated_cb (NbMemoryStore *memory,
-                       NbSession     *session,
-                       gboolean       success,
-                       GTask         *task)
-{
-  NbAssistant *self = g_task_get_source_object (task);
-
-  if (!any_consolidating (self))
-    close_after_consolidation (task);
-}
-
-static gboolean
-close_timeout_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  NbAssistant *self = g_task_get_source_object (task);
-  CloseData *data = g_task_get_task_data (task);
-  /* Translators: the number of seconds is 30 */
-  g_autofree char *message =
-    g_strdup_printf (_("memory consolidation did not finish within %u seconds; "
-                       "cancelled it, it runs again after the next message"),
-                     NB_ASSISTANT_CONSOLIDATION_WAIT_S);
-
-  data->timeout_id = 0;
-  data->timed_out = TRUE;
-  warn (self, message);
-  /* Cancelling ends it at once, changing nothing; ::consolidated follows. */
-  nb_agent_cancel_background (self->agent);
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * nb_assistant_close_async:
- *
- * Shuts down in bounded time: a memory consolidation that runs gets
- * NB_ASSISTANT_CONSOLIDATION_WAIT_S seconds (then it is cancelled, which
- * changes nothing, and said as a warning), every open session is synced
- * to disk, and the MCP servers are stopped. Turns and sub-agents are the
- * caller's to stop first. The error is the first session that could not
- * be synced.
- */
-void
-nb_assistant_close_async (NbAssistant         *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  GTask *task;
-  CloseData *data;
-
-  g_return_if_fail (NB_IS_ASSISTANT (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, nb_assistant_close_async);
-  data = g_new0 (CloseData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) close_data_free);
-
-  if (!any_consolidating (self))
-    {
-      close_after_consolidation (task);
-      return;
-    }
-  data->consolidated_id = g_signal_connect (self->memory, "consolidated",
-                                            G_CALLBACK (close_consolidated_cb), task);
-  data->timeout_id = g_timeout_add_seconds (NB_ASSISTANT_CONSOLIDATION_WAIT_S, close_timeout_cb, task);
-}
-
-gboolean
-nb_assistant_close_finish (NbAssistant   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-application.h"
+#include "nb-assistant.h"
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-preferences-window.h"
@@ -17,6 +18,10 @@ struct _NbApplication
 
   char          *config_path;
   gboolean       options_parsed;
+
+  /* The one assistant of every window, made with the first window. */
+  NbAssistant   *assistant;
+  gboolean       closing;
 };
 
 G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
@@ -137,12 +142,72 @@ nb_application_local_command_line (GApplication   *app,
   return handled;
 }
 
+/* Closing: the windows go away at once, then the assistant finishes
+ * what it must (a running consolidation, the sessions' syncs, stopping
+ * MCP servers; bounded) while the application is held. */
+static void
+assistant_closed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(NbApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!nb_assistant_close_finish (NB_ASSISTANT (source), result, &error))
+    g_warning ("%s", error->message);
+  g_application_release (G_APPLICATION (self));
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+nb_application_close (NbApplication *self)
+{
+  GList *windows;
+
+  if (self->closing)
+    return;
+  self->closing = TRUE;
+
+  g_application_hold (G_APPLICATION (self));
+  windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  while (windows != NULL)
+    {
+      GtkWindow *window = windows->data;
+
+      if (NB_IS_WINDOW (window))
+        nb_window_prepare_close (NB_WINDOW (window));
+      gtk_window_destroy (window);
+      windows = gtk_application_get_windows (GTK_APPLICATION (self));
+    }
+
+  if (self->assistant != NULL)
+    nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, g_object_ref (self));
+  else
+    {
+      g_application_release (G_APPLICATION (self));
+      g_application_quit (G_APPLICATION (self));
+    }
+}
+
+static gboolean
+window_close_request_cb (GtkWindow     *window,
+                         NbApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  /* Not the last window: it simply goes. */
+  if (windows != NULL && windows->next != NULL)
+    return FALSE;
+  nb_application_close (self);
+  return TRUE;
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  nb_application_close (NB_APPLICATION (user_data));
 }
 
 static void
@@ -209,13 +274,44 @@ nb_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
 }
 
+/* The configuration was checked in handle_local_options(); if it broke
+ * since, the window still opens, with defaults, and says so. */
+static NbAssistant *
+nb_application_get_assistant (NbApplication *self)
+{
+  if (self->assistant == NULL)
+    {
+      g_autofree char *default_path = NULL;
+      const char *path = self->config_path;
+      g_autoptr(NbConfig) config = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL)
+        path = default_path = nb_config_get_default_path ();
+      config = nb_config_load (path, &error);
+      if (config == NULL)
+        {
+          g_warning ("%s", error->message);
+          config = nb_config_new ();
+        }
+      self->assistant = nb_assistant_new (config);
+    }
+  return self->assistant;
+}
+
 static void
 nb_application_activate (GApplication *app)
 {
+  NbApplication *self = NB_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
+  if (self->closing)
+    return;
   if (window == NULL)
-    window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app)));
+    {
+      window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app), nb_application_get_assistant (self)));
+      g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+    }
   gtk_window_present (window);
 }
 
@@ -225,6 +321,7 @@ nb_application_finalize (GObject *object)
   NbApplication *self = NB_APPLICATION (object);
 
   g_clear_pointer (&self->config_path, g_free);
+  g_clear_object (&self->assistant);
 
   G_OBJECT_CLASS (nb_application_parent_class)->finalize (object);
 }

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "nb-preferences-window.h"
+#include "nb-test-util.h"
 #include "nb-window.h"
 
 /* The widgets on their own, in this process: settings bound both ways and
@@ -11,6 +12,30 @@
 
 /* Windows need a registered application; one serves every test. */
 static AdwApplication *app;
+static char *data_dir;
+
+/* An assistant over a fresh sessions folder. */
+static NbAssistant *
+new_assistant (char **out_dir)
+{
+  g_autoptr(NbConfig) config = nb_config_new ();
+  g_autofree char *dir = nb_test_make_tmpdir ();
+  NbAssistant *assistant = nb_assistant_new_for_sessions (config, dir);
+
+  *out_dir = g_steal_pointer (&dir);
+  return assistant;
+}
+
+static void
+iterate_until_key (NbWindow *window)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (nb_window_get_session (window) == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (nb_window_get_session (window));
+  g_assert_cmpstr (nb_session_get_key (nb_window_get_session (window)), ==, nb_window_get_key (window));
+}
 
 static void
 test_window_settings (void)
@@ -23,7 +48,10 @@ test_window_settings (void)
   g_settings_set_int (settings, "window-height", 480);
   g_settings_set_boolean (settings, "window-maximized", FALSE);
 
-  window = g_object_ref (nb_window_new (GTK_APPLICATION (app)));
+  g_autofree char *dir = NULL;
+  g_autoptr(NbAssistant) assistant = new_assistant (&dir);
+
+  window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, 640);
   g_assert_cmpint (height, ==, 480);
@@ -39,14 +67,73 @@ test_window_settings (void)
   gtk_window_unmaximize (GTK_WINDOW (window));
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
 
+  iterate_until_key (window);
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
+  nb_test_rm_rf (dir);
+}
+
+/* Start-up opens a conversation ready to type: the last one again while
+ * it is still empty, a new one once it has messages. */
+static void
+test_window_start_conversation (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *dir = NULL;
+  g_autoptr(NbAssistant) assistant = new_assistant (&dir);
+  g_autofree char *first = NULL;
+  g_autofree char *path = NULL;
+  NbWindow *window;
+
+  g_settings_set_string (settings, "last-conversation", "");
+  window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
+  iterate_until_key (window);
+  first = g_strdup (nb_window_get_key (window));
+  g_assert_true (g_str_has_prefix (first, "desktop:"));
+  g_assert_cmpuint (strlen (first), ==, strlen ("desktop:") + 12);
+  {
+    g_autofree char *last = g_settings_get_string (settings, "last-conversation");
+    g_assert_cmpstr (last, ==, first);
+  }
+  /* Nothing is written for a conversation nobody typed into. */
+  path = nb_session_store_get_path (nb_assistant_get_session_store (assistant), first);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+
+  /* Left empty: the same conversation comes back. */
+  window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
+  iterate_until_key (window);
+  g_assert_cmpstr (nb_window_get_key (window), ==, first);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+
+  /* With messages in its file: a new one. */
+  {
+    g_autofree char *lines = g_strdup_printf (
+      "{\"_type\":\"metadata\",\"key\":\"%s\",\"created_at\":\"2026-12-01T10:00:00\",\"updated_at\":\"2026-12-01T10:00:00\",\"metadata\":{},\"last_consolidated\":0}\n"
+      "{\"role\":\"user\",\"content\":\"%s\",\"timestamp\":\"2026-12-01T10:00:00\"}\n"
+      "{\"role\":\"assistant\",\"content\":\"%s\",\"timestamp\":\"2026-12-01T10:00:01\"}\n",
+      first, "What is the capital of France? Please answer in one word and then explain a bit.",
+      "Paris. It has been the capital for most of the last thousand years, and it is the seat of government.");
+    nb_test_write_file (path, lines);
+  }
+  window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
+  iterate_until_key (window);
+  g_assert_cmpstr (nb_window_get_key (window), !=, first);
+  g_assert_true (g_str_has_prefix (nb_window_get_key (window), "desktop:"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+
+  nb_test_rm_rf (dir);
 }
 
 static void
 test_preferences_window (void)
 {
-  NbWindow *window = g_object_ref (nb_window_new (GTK_APPLICATION (app)));
+  g_autofree char *dir = NULL;
+  g_autoptr(NbAssistant) assistant = new_assistant (&dir);
+  NbWindow *window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
   NbPreferencesWindow *preferences;
 
   preferences = g_object_ref (nb_preferences_window_new (GTK_WINDOW (window)));
@@ -55,8 +142,10 @@ test_preferences_window (void)
 
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_assert_finalize_object (preferences);
+  iterate_until_key (window);
   gtk_window_destroy (GTK_WINDOW (window));
   g_assert_finalize_object (window);
+  nb_test_rm_rf (dir);
 }
 
 int
@@ -66,6 +155,9 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
+  /* The assistant's workspace and memory go to a folder of the test's. */
+  data_dir = nb_test_make_tmpdir ();
+  g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -74,9 +166,12 @@ main (int   argc,
   g_assert_no_error (error);
 
   g_test_add_func ("/window/settings", test_window_settings);
+  g_test_add_func ("/window/start-conversation", test_window_start_conversation);
   g_test_add_func ("/window/preferences", test_preferences_window);
 
   status = g_test_run ();
   g_clear_object (&app);
+  nb_test_rm_rf (data_dir);
+  g_free (data_dir);
   return status;
 }

@@ -400,6 +400,14 @@ test_error_event (Fixture       *fixture,
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER);
   g_assert_nonnull (strstr (error->message, "Overloaded"));
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  g_clear_error (&error);
+
+  /* An event that is JSON, but not an object. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", "event: ping\ndata: \"ping\"\n\n");
+  response = nb_provider_fixture_run (fixture, NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "sent a stream event that is not a JSON object"));
 }
 
 static void

@@ -8,6 +8,7 @@
 #include "nb-fake-llm.h"
 #include "nb-memory-store.h"
 #include "nb-test-util.h"
+#include "nb-workspace-private.h"
 
 /*
  * NbAssistant, the object every front end runs turns through, against the
@@ -737,6 +738,102 @@ test_conversations (Fixture       *f,
   }
 }
 
+/* What a turn costs besides the model: the guard of the performance
+ * design (HACKING.md). Counted, not timed. */
+
+static guint
+count_metadata_lines (const char *path)
+{
+  g_autofree char *file = nb_test_read_file (path);
+  guint n = 0;
+
+  for (const char *at = file; (at = strstr (at, "\"_type\":\"metadata\"")) != NULL; at++)
+    n++;
+  return n;
+}
+
+static void
+queue_text_with_usage (Fixture    *f,
+                       const char *text,
+                       guint       prompt_tokens)
+{
+  g_autofree char *body =
+    g_strdup_printf ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"},\"finish_reason\":\"stop\"}]}\n\n"
+                     "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":%u,\"completion_tokens\":3}}\n\n"
+                     "data: [DONE]\n\n", text, prompt_tokens);
+
+  nb_fake_llm_queue_body (f->fake, 200, "text/event-stream", body);
+}
+
+static void
+test_turn_cost (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *path = nb_session_store_get_path (nb_assistant_get_session_store (f->assistant), "desktop:test");
+  g_autofree char *notes = g_build_filename (f->workspace, "notes.txt", NULL);
+  g_autofree char *arguments = g_strdup_printf ("{\"path\":\"%s\"}", notes);
+  g_autofree char *file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  const char *last;
+  guint reads, lines;
+
+  /* The first turn builds the system prompt and starts the file. */
+  queue_text_with_usage (f, "one", 100);
+  reply = run (f, "first", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_metadata_lines (path), ==, 2);
+
+  /* A saved configuration and a conversation's metadata saved by its
+   * front end feed no prompt file, and a read-only tool writes nothing:
+   * the next turn is served the cached prompt (no workspace file read),
+   * and its usage and message count go out in one metadata line. */
+  nb_test_write_file (notes, "Tuesday.");
+  nb_config_set_string (f->config, "agents.defaults.model", "second-model");
+  g_assert_true (nb_config_save (f->config, NULL, &error));
+  g_assert_no_error (error);
+  json_object_set_string_member (nb_session_get_metadata (f->session), "title", "Meetings");
+  g_assert_true (nb_session_store_append (nb_assistant_get_session_store (f->assistant), f->session, &error));
+  g_assert_no_error (error);
+  reads = nb_workspace_get_read_count ();
+  lines = count_metadata_lines (path);
+  queue_tool_call (f, "read_file", arguments);
+  queue_text_with_usage (f, "two", 200);
+  g_clear_pointer (&reply, g_free);
+  reply = run (f, "second", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "two");
+  g_assert_cmpuint (nb_workspace_get_read_count (), ==, reads);
+  g_assert_cmpuint (count_metadata_lines (path), ==, lines + 1);
+  file = nb_test_read_file (path);
+  last = g_strrstr (file, "\"_type\":\"metadata\"");
+  g_assert_nonnull (strstr (last, "\"title\":\"Meetings\""));
+  g_assert_nonnull (strstr (last, "\"prompt_tokens\":200"));
+  g_assert_nonnull (strstr (last, "\"message_count\":6"));
+
+  /* A turn that changes nothing in the metadata and appends no message
+   * (a command) writes no metadata line. */
+  g_clear_pointer (&reply, g_free);
+  reply = run (f, "/help", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_metadata_lines (path), ==, lines + 1);
+
+  /* A prompt file edited by hand is read again at the next turn, which
+   * is what the counter above would have seen. */
+  {
+    g_autofree char *soul = g_build_filename (f->workspace, "SOUL.md", NULL);
+
+    nb_test_write_file (soul, "Answer in haiku.");
+    reads = nb_workspace_get_read_count ();
+    queue_text_with_usage (f, "three", 300);
+    g_clear_pointer (&reply, g_free);
+    reply = run (f, "third", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (nb_workspace_get_read_count (), >, reads);
+    g_assert_nonnull (strstr (nb_fake_llm_get_request (f->fake, 3)->body, "Answer in haiku."));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -757,6 +854,7 @@ main (int   argc,
   ADD ("/assistant/config-file-edited", test_config_file_edited);
   ADD ("/assistant/mcp-server-added", test_mcp_server_added);
   ADD ("/assistant/conversations", test_conversations);
+  ADD ("/assistant/turn-cost", test_turn_cost);
 #undef ADD
 
   return g_test_run ();

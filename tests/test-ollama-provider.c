@@ -191,6 +191,13 @@ test_errors (Fixture       *fixture,
   response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 4);
+  g_clear_error (&error);
+
+  /* JSON, but not an object. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "application/x-ndjson", "[1, 2]\n");
+  response = nb_provider_fixture_run (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "sent a stream line that is not a JSON object"));
 }
 
 /* Ollama counts the prompt and the reply on the final "done" object only;

@@ -611,6 +611,13 @@ test_html_page (Fixture       *fixture,
   response = nb_provider_fixture_run (fixture, NULL, &error);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 2);
+  g_clear_error (&error);
+
+  /* JSON, but not an object. */
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", "data: [1, 2]\n\n");
+  response = nb_provider_fixture_run (fixture, NULL, &error);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "sent a stream event that is not a JSON object"));
 }
 
 static void

@@ -471,16 +471,9 @@ nb_anthropic_provider_parse_event (NbHttpProvider    *self,
   const char *type;
   gint index;
 
-  root = nb_http_provider_parse_json (self, stream, data, length, error);
+  root = nb_http_provider_parse_object (self, stream, data, length, error);
   if (root == NULL)
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
-                   _("%s sent a stream event that is not a JSON object"),
-                   nb_provider_get_name (NB_PROVIDER (self)));
-      return FALSE;
-    }
   object = json_node_get_object (root);
   type = nb_json_get_string (object, "type");
   if (type == NULL)

@@ -37,6 +37,29 @@ nb_http_provider_parse_json (NbHttpProvider    *self,
   return json_node_ref (root);
 }
 
+JsonNode *
+nb_http_provider_parse_object (NbHttpProvider    *self,
+                               NbProviderStream  *stream,
+                               const char        *data,
+                               gsize              length,
+                               GError           **error)
+{
+  g_autoptr(JsonNode) root = nb_http_provider_parse_json (self, stream, data, length, error);
+  const char *name = nb_provider_get_name (NB_PROVIDER (self));
+
+  if (root == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT (root))
+    return g_steal_pointer (&root);
+  if (NB_HTTP_PROVIDER_GET_CLASS (self)->wire_format == NB_WIRE_FORMAT_SSE)
+    g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
+                 _("%s sent a stream event that is not a JSON object"), name);
+  else
+    g_set_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
+                 _("%s sent a stream line that is not a JSON object"), name);
+  return NULL;
+}
+
 static gboolean
 line_too_long (NbHttpProvider  *self,
                GError         **error)

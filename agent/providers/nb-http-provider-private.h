@@ -27,6 +27,13 @@ JsonNode         *nb_http_provider_parse_json       (NbHttpProvider   *self,
                                                      const char       *data,
                                                      gsize             length,
                                                      GError          **error);
+/* nb_http_provider_parse_json() of one SSE event or NDJSON line, which
+ * must be an object: the root holds one, or NULL with @error set. */
+JsonNode         *nb_http_provider_parse_object     (NbHttpProvider   *self,
+                                                     NbProviderStream *stream,
+                                                     const char       *data,
+                                                     gsize             length,
+                                                     GError          **error);
 void              nb_http_provider_add_extra_headers (NbHttpProvider    *self,
                                                       SoupMessageHeaders *headers);
 /* "text" of a content value that may be a string or an array of parts. */

@@ -13,9 +13,13 @@
  * session, emitting the signals. The in-process provider answers at once;
  * the time spent in its own code (it serializes every request to JSON to
  * record it) is measured and subtracted.
+ *
+ * NB_BENCH_TURNS=N runs N turns instead of 50, e.g. a few under
+ * `valgrind --tool=callgrind`, whose instruction counts, unlike the wall
+ * clock of a busy machine, repeat from run to run.
  */
 
-#define N_TURNS 50
+#define DEFAULT_TURNS 50
 #define ITERATIONS_PER_TURN 20
 
 static const char *schema =
@@ -26,7 +30,9 @@ static const char *schema =
   "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"
   "\"required\":[\"path\"]}";
 
-/* Runs N_TURNS turns and returns the agent's µs per iteration. */
+static guint n_turns = DEFAULT_TURNS;
+
+/* Runs n_turns turns and returns the agent's µs per iteration. */
 static double
 run (gboolean  with_side_effects,
      double   *provider_ms,
@@ -53,7 +59,7 @@ run (gboolean  with_side_effects,
   provider->delay_ms = 0;
 
   begin = g_get_monotonic_time ();
-  for (guint turn = 0; turn < N_TURNS; turn++)
+  for (guint turn = 0; turn < n_turns; turn++)
     {
       g_autofree char *key = g_strdup_printf ("bench:%u", turn);
       g_autoptr(NbSession) session = nb_session_new (key);
@@ -92,10 +98,13 @@ int
 main (int   argc,
       char *argv[])
 {
+  const char *turns = g_getenv ("NB_BENCH_TURNS");
   double read_only, writing, provider_ms, wall_ms;
 
+  if (turns != NULL && g_ascii_strtoull (turns, NULL, 10) > 0)
+    n_turns = g_ascii_strtoull (turns, NULL, 10);
   g_print ("bench-agent-overhead: %u iterations (%u turns of %u), 20 registered tools\n",
-           N_TURNS * ITERATIONS_PER_TURN, N_TURNS, ITERATIONS_PER_TURN);
+           n_turns * ITERATIONS_PER_TURN, n_turns, ITERATIONS_PER_TURN);
 
   read_only = run (FALSE, &provider_ms, &wall_ms);
   g_print ("  read-only tools: wall %.1f ms, fake provider's own code %.1f ms\n", wall_ms, provider_ms);

@@ -294,6 +294,9 @@ nb_ollama_provider_class_init (NbOllamaProviderClass *klass)
   http_class->build_request = nb_ollama_provider_build_request;
   http_class->parse_event = nb_ollama_provider_parse_event;
   http_class->error_message = nb_ollama_provider_error_message;
+  http_class->models_path = "/api/tags";
+  http_class->models_member = "models";
+  http_class->models_id = "name";
 }
 
 static void

@@ -106,6 +106,7 @@ fork_written_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   NbAssistant *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
   g_autofree char *key = nb_session_store_fork_finish (NB_SESSION_STORE (object), result, &error);
 
@@ -114,8 +115,7 @@ fork_written_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  nb_assistant_open_session_async (self, key, g_task_get_cancellable (task), fork_opened_cb,
-                                   g_steal_pointer (&task));
+  nb_assistant_open_session_async (self, key, cancellable, fork_opened_cb, g_steal_pointer (&task));
 }
 
 /**

@@ -64,6 +64,39 @@ fork_parent (NbAssistant *self,
   return g_strdup (key);
 }
 
+/* @n_keep, or less so that every tool call kept has its result kept too:
+ * a provider refuses a call without its result, and a turn in progress
+ * may have saved a call whose tools still run. */
+static guint
+complete_prefix (NbSession *source,
+                 guint      n_keep)
+{
+  g_autoptr(GHashTable) answered = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < n_keep; i++)
+    {
+      NbMessage *message = nb_session_get_message (source, i);
+      const char *id = nb_message_get_tool_call_id (message);
+
+      if (g_strcmp0 (nb_message_get_role (message), "tool") == 0 && id != NULL)
+        g_hash_table_add (answered, (gpointer) id);
+    }
+  for (guint i = 0; i < n_keep; i++)
+    {
+      JsonArray *calls = nb_message_get_tool_calls (nb_session_get_message (source, i));
+
+      for (guint c = 0; calls != NULL && c < json_array_get_length (calls); c++)
+        {
+          JsonNode *node = json_array_get_element (calls, c);
+          const char *id = JSON_NODE_HOLDS_OBJECT (node) ? nb_json_get_string (json_node_get_object (node), "id") : NULL;
+
+          if (id != NULL && !g_hash_table_contains (answered, id))
+            return i;
+        }
+    }
+  return n_keep;
+}
+
 typedef struct
 {
   NbSession *source;
@@ -124,9 +157,10 @@ fork_written_cb (GObject      *object,
  * @n_keep: how many of its first messages the fork keeps
  *
  * Makes a new conversation `desktop:<id>` holding a copy of the first
- * @n_keep messages of @source (only those already saved: a turn in
- * progress is left out), with `forked_from`, `fork_index` (the number of
- * messages kept) and the source's `model` and `title` in its metadata.
+ * @n_keep messages of @source (only those already saved, and no tool
+ * call without its result: a turn in progress is left out), with
+ * `forked_from`, `fork_index` (the number of messages kept) and the
+ * source's `model` and `title` in its metadata.
  * The file is written once, in a worker thread, and synced; @source and
  * its file stay as they are. `forked_from` is @source, or the conversation
  * @source was forked from when @n_keep is at or before the point where
@@ -163,6 +197,7 @@ nb_assistant_fork_async (NbAssistant         *self,
 
   n_keep = MIN (n_keep, nb_session_get_saved_count (source));
   n_keep = MIN (n_keep, nb_session_get_n_messages (source));
+  n_keep = complete_prefix (source, n_keep);
   parent = fork_parent (self, source, n_keep);
 
   source_metadata = nb_session_get_metadata (source);

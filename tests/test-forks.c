@@ -283,6 +283,39 @@ test_fork_mid_turn (Fixture       *f,
   nb_session_end_streaming (source);
 }
 
+/* A turn that saved a tool call whose tool is still running. */
+static void
+test_fork_unanswered_call (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(NbSession) source = make_source (f, "desktop:tools");
+  NbSessionStore *store = nb_assistant_get_session_store (f->assistant);
+  g_autoptr(JsonObject) json = nb_test_parse_object (
+    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+    "{\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"exec\",\"arguments\":\"{}\"}},"
+    "{\"id\":\"call_b\",\"type\":\"function\",\"function\":{\"name\":\"exec\",\"arguments\":\"{}\"}}]}");
+  g_autoptr(JsonObject) result_json = nb_test_parse_object (
+    "{\"role\":\"tool\",\"tool_call_id\":\"call_a\",\"name\":\"exec\",\"content\":\"done\"}");
+  g_autoptr(NbMessage) user = nb_message_new ("user", "Run two commands");
+  g_autoptr(NbMessage) calls = nb_message_new_from_json (json);
+  g_autoptr(NbMessage) result = nb_message_new_from_json (result_json);
+  g_autoptr(NbSession) fork = NULL;
+  g_autoptr(GError) error = NULL;
+
+  nb_session_append (source, user);
+  nb_session_append (source, calls);
+  nb_session_append (source, result);
+  g_assert_true (nb_session_store_append (store, source, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (nb_session_get_saved_count (source), ==, 7);
+
+  /* call_b has no result yet: the fork ends before the call. */
+  fork = fork_session (f, source, 7);
+  g_assert_cmpuint (nb_session_get_n_messages (fork), ==, 5);
+  g_assert_cmpint (nb_json_get_int (nb_session_get_metadata (fork), "fork_index"), ==, 5);
+  g_assert_cmpstr (nb_message_get_content (nb_session_get_message (fork, 4)), ==, "Run two commands");
+}
+
 static GPtrArray *
 siblings (Fixture    *f,
           const char *key,
@@ -413,6 +446,7 @@ main (int   argc,
 
   g_test_add ("/forks/file", Fixture, NULL, fixture_setup, test_fork_file, fixture_teardown);
   g_test_add ("/forks/mid-turn", Fixture, NULL, fixture_setup, test_fork_mid_turn, fixture_teardown);
+  g_test_add ("/forks/unanswered-call", Fixture, NULL, fixture_setup, test_fork_unanswered_call, fixture_teardown);
   g_test_add ("/forks/fork-of-fork-and-siblings", Fixture, NULL, fixture_setup,
               test_fork_of_fork_and_siblings, fixture_teardown);
 

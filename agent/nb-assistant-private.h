@@ -36,9 +36,20 @@ struct _NbAssistant
 
   GHashTable       *sessions;          /* key → NbSession */
   GCancellable     *cancellable;
+
+  struct _NbAssistantModels *models;   /* nb-assistant-models.c */
 };
 
 void nb_assistant_warn (NbAssistant *self,
                         const char  *message);
+
+/* Takes @task and continues it once the provider for the current
+ * configuration is resolved (self->provider), or returns the error:
+ * turns go on in nb-assistant.c, model lists (source tag
+ * nb_assistant_list_models_async) in nb_assistant_models_provider_ready(),
+ * which borrows @task. */
+void nb_assistant_with_provider          (GTask                     *task);
+void nb_assistant_models_provider_ready  (GTask                     *task);
+void nb_assistant_models_free            (struct _NbAssistantModels *models);
 
 G_END_DECLS

@@ -192,6 +192,7 @@ nb_assistant_dispose (GObject *object)
   g_clear_object (&self->provider);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->conversations);
+  g_clear_pointer (&self->models, nb_assistant_models_free);
   g_clear_object (&self->config);
 
   G_OBJECT_CLASS (nb_assistant_parent_class)->dispose (object);
@@ -584,6 +585,13 @@ run_with_provider (GTask *task)
     }
 }
 
+/* See nb-assistant-private.h. */
+void
+nb_assistant_with_provider (GTask *task)
+{
+  run_with_provider (task);
+}
+
 static void
 agent_run_cb (GObject      *source,
               GAsyncResult *result,
@@ -759,6 +767,12 @@ run_step_after_provider (GTask *task)
 {
   NbAssistant *self = g_task_get_source_object (task);
   RunData *data = g_task_get_task_data (task);
+
+  if (g_task_get_source_tag (task) == nb_assistant_list_models_async)
+    {
+      nb_assistant_models_provider_ready (task);
+      return;
+    }
 
   if (g_task_return_error_if_cancelled (task))
     return;

@@ -67,4 +67,40 @@ gboolean          nb_assistant_close_finish        (NbAssistant          *self,
 #define NB_ASSISTANT_MCP_WAIT_S           10
 #define NB_ASSISTANT_CONSOLIDATION_WAIT_S 30
 
+/* Forks (nb-assistant-forks.c). */
+void              nb_assistant_fork_async          (NbAssistant          *self,
+                                                    NbSession            *source,
+                                                    guint                 n_keep,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+NbSession        *nb_assistant_fork_finish         (NbAssistant          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
+/* Models and usage (nb-assistant-models.c). */
+void              nb_assistant_list_models_async   (NbAssistant          *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+GStrv             nb_assistant_list_models_finish  (NbAssistant          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+gboolean          nb_assistant_set_session_model   (NbAssistant          *self,
+                                                    NbSession            *session,
+                                                    const char           *model,
+                                                    GError              **error);
+char             *nb_assistant_dup_session_model   (NbAssistant          *self,
+                                                    NbSession            *session);
+gint64            nb_assistant_get_context_window  (NbAssistant          *self,
+                                                    const char           *model);
+gboolean          nb_assistant_get_last_usage      (NbAssistant          *self,
+                                                    NbSession            *session,
+                                                    NbUsage              *usage,
+                                                    gint64               *context_tokens,
+                                                    gint64               *context_window);
+
+/* How long a provider's list of models is kept. */
+#define NB_ASSISTANT_MODELS_TTL_S 600
+
 G_END_DECLS

@@ -574,6 +574,17 @@ nb_anthropic_provider_parse_body (NbHttpProvider    *self,
 }
 
 static void
+nb_anthropic_provider_add_auth_headers (NbHttpProvider     *self,
+                                        SoupMessageHeaders *headers)
+{
+  const char *api_key = nb_http_provider_get_api_key (self);
+
+  if (api_key != NULL && *api_key != '\0')
+    soup_message_headers_replace (headers, "x-api-key", api_key);
+  soup_message_headers_replace (headers, "anthropic-version", ANTHROPIC_VERSION);
+}
+
+static void
 nb_anthropic_provider_class_init (NbAnthropicProviderClass *klass)
 {
   NbHttpProviderClass *http_class = NB_HTTP_PROVIDER_CLASS (klass);
@@ -584,6 +595,11 @@ nb_anthropic_provider_class_init (NbAnthropicProviderClass *klass)
   http_class->parse_event = nb_anthropic_provider_parse_event;
   http_class->parse_body = nb_anthropic_provider_parse_body;
   http_class->error_message = nb_anthropic_provider_error_message;
+  /* One page of up to 1000 models: more than Anthropic has. */
+  http_class->models_path = "/v1/models?limit=1000";
+  http_class->models_member = "data";
+  http_class->models_id = "id";
+  http_class->add_auth_headers = nb_anthropic_provider_add_auth_headers;
 }
 
 static void

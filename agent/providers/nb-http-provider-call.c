@@ -727,3 +727,13 @@ nb_http_provider_chat_finish (NbProvider    *provider,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* See nb-http-provider-private.h. */
+GError *
+nb_http_provider_status_error (NbHttpProvider *self,
+                               guint           status,
+                               const char     *reason,
+                               GByteArray     *body)
+{
+  return status_error (self, status, reason, body);
+}

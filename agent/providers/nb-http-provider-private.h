@@ -76,4 +76,20 @@ NbChatResponse        *nb_http_provider_chat_finish        (NbProvider          
                                                             GAsyncResult        *result,
                                                             GError             **error);
 
+/* Models (nb-provider-models.c) and the error of an HTTP status, as the
+ * chat call words it (nb-http-provider-call.c). */
+void                   nb_http_provider_list_models_async  (NbProvider          *provider,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+GStrv                  nb_http_provider_list_models_finish (NbProvider          *provider,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+void                   nb_http_provider_add_bearer_header  (NbHttpProvider      *self,
+                                                            SoupMessageHeaders  *headers);
+GError                *nb_http_provider_status_error       (NbHttpProvider      *self,
+                                                            guint                status,
+                                                            const char          *reason,
+                                                            GByteArray          *body);
+
 G_END_DECLS

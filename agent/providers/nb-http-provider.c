@@ -192,6 +192,9 @@ nb_http_provider_class_init (NbHttpProviderClass *klass)
 
   provider_class->chat_async = nb_http_provider_chat_async;
   provider_class->chat_finish = nb_http_provider_chat_finish;
+  provider_class->list_models_async = nb_http_provider_list_models_async;
+  provider_class->list_models_finish = nb_http_provider_list_models_finish;
+  klass->add_auth_headers = nb_http_provider_add_bearer_header;
 
   properties[PROP_API_BASE] =
     g_param_spec_string ("api-base", NULL, NULL, NULL,

@@ -62,6 +62,16 @@ struct _NbHttpProviderClass
   /* Extracts the human-readable message of an error body, or NULL. */
   char         *(*error_message) (NbHttpProvider       *self,
                                   JsonNode             *root);
+
+  /* Listing models (nb-provider-models.c): GET {apiBase}{models_path},
+   * names from root.{models_member}[].{models_id}. Without models_path
+   * the provider cannot list. add_auth_headers defaults to a bearer token
+   * when there is a key. */
+  const char    *models_path;
+  const char    *models_member;
+  const char    *models_id;
+  void          (*add_auth_headers) (NbHttpProvider     *self,
+                                     SoupMessageHeaders *headers);
 };
 
 const char *nb_http_provider_get_api_base    (NbHttpProvider *self);

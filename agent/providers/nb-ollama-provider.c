@@ -287,6 +287,9 @@ nb_ollama_provider_class_init (NbOllamaProviderClass *klass)
   http_class->build_request = nb_ollama_provider_build_request;
   http_class->parse_event = nb_ollama_provider_parse_event;
   http_class->error_message = nb_ollama_provider_error_message;
+  http_class->models_path = "/api/tags";
+  http_class->models_member = "models";
+  http_class->models_id = "name";
 }
 
 static void
@@ -347,65 +350,11 @@ nb_ollama_provider_get_model_override (NbOllamaProvider *self)
   return self->override_replacement;
 }
 
-static void
-list_models_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  SoupMessage *message = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-  JsonObject *root;
-  JsonArray *models;
-
-  g_assert (SOUP_IS_SESSION (object));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-  g_assert (SOUP_IS_MESSAGE (message));
-
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
-  if (bytes == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (soup_message_get_status (message) != SOUP_STATUS_OK)
-    {
-      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
-                               "HTTP %u %s", soup_message_get_status (message),
-                               soup_message_get_reason_phrase (message));
-      return;
-    }
-  if (!nb_json_parser_load (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
-         ? json_node_get_object (json_parser_get_root (parser)) : NULL;
-  models = nb_json_get_array (root, "models");
-  for (guint i = 0; models != NULL && i < json_array_get_length (models); i++)
-    {
-      JsonNode *node = json_array_get_element (models, i);
-      JsonObject *model = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *name = nb_json_get_string (model, "name");
-
-      if (name == NULL)
-        name = nb_json_get_string (model, "model");
-      if (name != NULL && *name != '\0')
-        g_strv_builder_add (names, name);
-    }
-  g_task_return_pointer (task, g_strv_builder_end (names), (GDestroyNotify) g_strfreev);
-}
-
 /**
  * nb_ollama_provider_list_models_async:
  *
- * Asks the server which models it has (GET {apiBase}/api/tags).
+ * Asks the server which models it has (GET {apiBase}/api/tags), as
+ * nb_provider_list_models_async() does for every provider.
  */
 void
 nb_ollama_provider_list_models_async (NbOllamaProvider    *self,
@@ -413,32 +362,9 @@ nb_ollama_provider_list_models_async (NbOllamaProvider    *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char *uri = NULL;
-  const char *api_key = nb_http_provider_get_api_key (NB_HTTP_PROVIDER (self));
-  SoupMessage *message;
+  g_return_if_fail (NB_IS_OLLAMA_PROVIDER (self));
 
-  g_task_set_source_tag (task, nb_ollama_provider_list_models_async);
-
-  uri = g_strconcat (nb_http_provider_get_api_base (NB_HTTP_PROVIDER (self)), "/api/tags", NULL);
-  message = soup_message_new (SOUP_METHOD_GET, uri);
-  if (message == NULL)
-    {
-      g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_FAILED,
-                               _("Invalid server address: %s"), uri);
-      return;
-    }
-  if (api_key != NULL && *api_key != '\0')
-    {
-      g_autofree char *value = g_strconcat ("Bearer ", api_key, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization", value);
-    }
-  nb_http_provider_add_extra_headers (NB_HTTP_PROVIDER (self), soup_message_get_request_headers (message));
-  g_task_set_task_data (task, message, g_object_unref);
-
-  soup_session_send_and_read_async (nb_http_get_session (), message, G_PRIORITY_DEFAULT,
-                                    cancellable, list_models_cb, g_steal_pointer (&task));
+  nb_provider_list_models_async (NB_PROVIDER (self), cancellable, callback, user_data);
 }
 
 /**
@@ -451,7 +377,7 @@ nb_ollama_provider_list_models_finish (NbOllamaProvider  *self,
                                        GAsyncResult      *result,
                                        GError           **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (NB_IS_OLLAMA_PROVIDER (self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return nb_provider_list_models_finish (NB_PROVIDER (self), result, error);
 }

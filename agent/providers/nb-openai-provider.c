@@ -348,6 +348,9 @@ nb_openai_provider_class_init (NbOpenaiProviderClass *klass)
   http_class->parse_event = nb_openai_provider_parse_event;
   http_class->parse_body = nb_openai_provider_parse_body;
   http_class->error_message = nb_openai_provider_error_message;
+  http_class->models_path = "/models";
+  http_class->models_member = "data";
+  http_class->models_id = "id";
 }
 
 static void

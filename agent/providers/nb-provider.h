@@ -150,6 +150,16 @@ struct _NbProviderClass
   NbChatResponse  *(*chat_finish) (NbProvider          *self,
                                    GAsyncResult        *result,
                                    GError             **error);
+
+  /* The models the provider offers (nb-provider-models.c); without them,
+   * nb_provider_list_models_async() reports G_IO_ERROR_NOT_SUPPORTED. */
+  void             (*list_models_async)  (NbProvider          *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+  GStrv            (*list_models_finish) (NbProvider          *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
 };
 
 /* The provider's registry name ("openai", "anthropic", "ollama", …). */
@@ -164,5 +174,23 @@ void            nb_provider_chat_async  (NbProvider          *self,
 NbChatResponse *nb_provider_chat_finish (NbProvider          *self,
                                          GAsyncResult        *result,
                                          GError             **error);
+
+/* Models (nb-provider-models.c). */
+void            nb_provider_list_models_async  (NbProvider          *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+GStrv           nb_provider_list_models_finish (NbProvider          *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+/* The context window of @model (a provider prefix such as "anthropic/"
+ * is ignored) from a small table of known families, else a default. */
+gint64          nb_provider_get_context_window (NbProvider          *self,
+                                                const char          *model);
+
+/* The context window assumed for models the table does not know. */
+#define NB_PROVIDER_DEFAULT_CONTEXT_WINDOW 128000
+/* Ollama's default num_ctx, which applies as requests do not set one. */
+#define NB_PROVIDER_OLLAMA_CONTEXT_WINDOW  4096
 
 G_END_DECLS

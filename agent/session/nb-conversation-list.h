@@ -44,4 +44,14 @@ void                nb_conversation_list_update_from_session (NbConversationList
 void                nb_conversation_list_refresh_path (NbConversationList *self,
                                                        const char         *path);
 
+/* Forks (nb-conversation-list-forks.c), from metadata only: the
+ * alternatives at a divergence point, parent first, then its forks oldest
+ * first. (transfer container) (element-type NbConversation), or %NULL. */
+GPtrArray          *nb_conversation_list_get_fork_siblings (NbConversationList *self,
+                                                            const char         *key,
+                                                            guint              *out_index);
+GPtrArray          *nb_conversation_list_get_forks_at      (NbConversationList *self,
+                                                            const char         *parent,
+                                                            guint               index);
+
 G_END_DECLS

@@ -89,4 +89,9 @@ nb_session_store_is_blank (const char *line,
   return TRUE;
 }
 
+/* The line a message is stored as (long tool results cut, inline images
+ * replaced), or %NULL for an empty assistant message, which is left out.
+ * Forks (nb-session-store-fork.c) copy messages with it. */
+char          *nb_session_store_message_line       (NbMessage       *message);
+
 G_END_DECLS

@@ -144,6 +144,13 @@ message_to_line (NbMessage *message)
   return object_to_line (copy != NULL ? copy : json);
 }
 
+/* See nb-session-store-private.h. */
+char *
+nb_session_store_message_line (NbMessage *message)
+{
+  return message_to_line (message);
+}
+
 /* last_consolidated counts messages in memory; the file may lack the
  * empty assistant messages that were left out. */
 static guint

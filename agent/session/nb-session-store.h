@@ -89,4 +89,20 @@ char           *nb_session_store_get_path  (NbSessionStore  *self,
  * hex digits of the key's SHA-256. */
 char           *nb_session_store_key_to_file_stem (const char *key);
 
+/* Forks (nb-session-store-fork.c): a new file `<channel>:<id>` with a copy
+ * of the first @n_keep saved messages of @source and @metadata as its
+ * metadata; @source's file is not touched. */
+void            nb_session_store_fork_async  (NbSessionStore      *self,
+                                              NbSession           *source,
+                                              guint                n_keep,
+                                              JsonObject          *metadata,
+                                              const char          *channel,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* Returns: (transfer full): the new session's key */
+char           *nb_session_store_fork_finish (NbSessionStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
 G_END_DECLS

@@ -67,4 +67,21 @@ gboolean          nb_assistant_close_finish        (NbAssistant          *self,
 #define NB_ASSISTANT_MCP_WAIT_S           10
 #define NB_ASSISTANT_CONSOLIDATION_WAIT_S 30
 
+/* Attachments (nb-assistant-attachments.c): the largest image and text
+ * file a turn takes. */
+#define NB_ASSISTANT_MAX_IMAGE_SIZE (20 * 1024 * 1024)
+#define NB_ASSISTANT_MAX_TEXT_SIZE  (512 * 1024)
+
+void              nb_assistant_run_with_attachments_async (NbAssistant          *self,
+                                                           NbSession            *session,
+                                                           const char           *input,
+                                                           GPtrArray            *files,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+JsonNode         *nb_assistant_build_user_content         (const char           *text,
+                                                           GPtrArray            *files,
+                                                           GCancellable         *cancellable,
+                                                           GError              **error);
+
 G_END_DECLS

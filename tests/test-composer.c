@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 #include "nb-attachment-chip.h"
 #include "nb-composer-private.h"
 #include "nb-test-util.h"
@@ -354,6 +358,32 @@ test_attachments (Fixture       *f,
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (f->composer->send_button)));
 }
 
+/* An image's chip shows the picture, loaded in the background. */
+static void
+test_thumbnail (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char png_base64[] =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+  g_autofree char *path = g_build_filename (f->dir, "pixel.png", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree guchar *png = NULL;
+  GtkImage *image;
+  gint64 deadline;
+  gsize length;
+
+  png = g_base64_decode (png_base64, &length);
+  g_assert_true (g_file_set_contents (path, (const char *) png, length, NULL));
+  nb_composer_add_attachment (f->composer, file);
+
+  image = GTK_IMAGE (gtk_widget_get_first_child (GTK_WIDGET (chip_at (f, 0))));
+  g_assert_true (GTK_IS_IMAGE (image));
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (gtk_image_get_storage_type (image) != GTK_IMAGE_PAINTABLE && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (gtk_image_get_storage_type (image), ==, GTK_IMAGE_PAINTABLE);
+}
+
 static GdkFileList *
 file_list_new (GFile *first,
                GFile *second)
@@ -571,6 +601,28 @@ test_completion (Fixture       *f,
   g_assert_cmpstr (picked, ==, "/help");
 }
 
+/* The text view measures its lines in idle steps: the height once it
+ * stayed the same for five frames. */
+static int
+settled_height (GtkWidget *widget)
+{
+  int height = -1;
+
+  for (guint stable = 0, n = 0; stable < 5 && n < 200; n++)
+    {
+      int now;
+
+      /* Let the idle validation run: continuous frames would starve it. */
+      for (guint i = 0; i < 1000 && g_main_context_pending (NULL); i++)
+        g_main_context_iteration (NULL, FALSE);
+      wait_frames (widget, 1);
+      now = gtk_widget_get_height (widget);
+      stable = now == height ? stable + 1 : 0;
+      height = now;
+    }
+  return height;
+}
+
 /* The text grows to eight lines, then scrolls. */
 static void
 test_grows (Fixture       *f,
@@ -584,14 +636,11 @@ test_grows (Fixture       *f,
   g_assert_cmpint (max, >, 0);
 
   nb_composer_set_text (f->composer, "one");
-  wait_frames (scroller, 2);
-  one = gtk_widget_get_height (scroller);
+  one = settled_height (scroller);
   nb_composer_set_text (f->composer, "one\ntwo\nthree");
-  wait_frames (scroller, 2);
-  three = gtk_widget_get_height (scroller);
+  three = settled_height (scroller);
   nb_composer_set_text (f->composer, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n17\n18\n19\n20");
-  wait_frames (scroller, 2);
-  many = gtk_widget_get_height (scroller);
+  many = settled_height (scroller);
   g_test_message ("heights: 1 line %d, 3 lines %d, 20 lines %d, max %d", one, three, many, max);
 
   g_assert_cmpint (three, >, one);
@@ -601,6 +650,77 @@ test_grows (Fixture       *f,
   g_assert_cmpint (many, >=, one + 7 * ((three - one) / 2) - 2);
   adjustment = gtk_scrolled_window_get_vadjustment (f->composer->text_scroller);
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >, gtk_adjustment_get_page_size (adjustment) * 2);
+}
+
+/* Real key events from the X server, through the text view's input
+ * method: typed text arrives, Shift+Enter is a newline, Enter sends. */
+static void
+xdotool (const char *args)
+{
+  g_autofree char *command = g_strdup_printf ("xdotool %s", args);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static void
+wait_for_text (Fixture    *f,
+               const char *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint timer = g_timeout_add (20, wake_up, NULL);
+  g_autofree char *text = NULL;
+
+  for (;;)
+    {
+      g_free (text);
+      text = text_of (f);
+      if (g_str_equal (text, expected) || g_get_monotonic_time () > deadline)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (timer);
+  g_assert_cmpstr (text, ==, expected);
+}
+
+static void
+test_real_keys (Fixture       *f,
+                gconstpointer  data)
+{
+#ifdef GDK_WINDOWING_X11
+  g_autofree char *program = g_find_program_in_path ("xdotool");
+  g_autofree char *focus = NULL;
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  gint64 deadline;
+
+  if (program == NULL || !GDK_IS_X11_SURFACE (surface))
+    {
+      g_test_skip ("needs xdotool and X11");
+      return;
+    }
+
+  nb_composer_grab_focus (f->composer);
+  focus = g_strdup_printf ("windowfocus --sync %lu", (gulong) gdk_x11_surface_get_xid (surface));
+  xdotool (focus);
+  xdotool ("type --delay 10 'hi there'");
+  wait_for_text (f, "hi there");
+  xdotool ("key shift+Return");
+  xdotool ("type --delay 10 x");
+  wait_for_text (f, "hi there\nx");
+  g_assert_cmpuint (f->n_send, ==, 0);
+
+  xdotool ("key Return");
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (f->n_send == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (f->n_send, ==, 1);
+  g_assert_cmpstr (f->sent_text, ==, "hi there\nx");
+#else
+  g_test_skip ("needs X11");
+#endif
 }
 
 static void
@@ -665,11 +785,13 @@ main (int   argc,
   ADD ("/composer/empty-not-sent", test_empty_not_sent);
   ADD ("/composer/stop", test_stop);
   ADD ("/composer/attachments", test_attachments);
+  ADD ("/composer/thumbnail", test_thumbnail);
   ADD ("/composer/drop", test_drop);
   ADD ("/composer/paste-files", test_paste_files);
   ADD ("/composer/paste-image", test_paste_image);
   ADD ("/composer/completion", test_completion);
   ADD ("/composer/grows", test_grows);
+  ADD ("/composer/real-keys", test_real_keys);
   ADD ("/composer/screenshot", test_screenshot);
 
   status = g_test_run ();

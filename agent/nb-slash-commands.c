@@ -146,7 +146,7 @@ static const NbSlashCommandInfo commands[] = {
  * @n_commands: (out): the number of commands
  *
  * The commands in the order /help lists them, for completion in a front
- * end. Descriptions are untranslated (N_()): show them with _().
+ * end. Descriptions are marked for translation but untranslated: pass them to gettext.
  *
  * Returns: (transfer none) (array length=n_commands): the commands
  */

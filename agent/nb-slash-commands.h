@@ -45,7 +45,7 @@ char           *nb_slash_command_new_finish (GAsyncResult        *result,
 /* One command as a front end offers it. */
 typedef struct {
   const char     *name;         /* "/new" */
-  const char     *description;  /* untranslated: show it with _() */
+  const char     *description;  /* untranslated: pass it to gettext */
   NbSlashCommand  command;
 } NbSlashCommandInfo;
 

@@ -747,11 +747,18 @@ test_screenshot (Fixture       *f,
   gtk_window_set_default_size (f->window, width != NULL ? atoi (width) : 720, 400);
   nb_composer_add_attachment (f->composer, notes);
   nb_composer_add_attachment (f->composer, plan);
-  nb_composer_set_text (f->composer, g_getenv ("NB_SCREENSHOT_TEXT") != NULL ? g_getenv ("NB_SCREENSHOT_TEXT") : "/");
   if (g_getenv ("NB_SCREENSHOT_RUNNING") != NULL)
     nb_composer_set_running (f->composer, TRUE);
+  wait_frames (GTK_WIDGET (f->composer), 2);
+  nb_composer_set_text (f->composer, g_getenv ("NB_SCREENSHOT_TEXT") != NULL ? g_getenv ("NB_SCREENSHOT_TEXT") : "/");
   nb_composer_grab_focus (f->composer);
-  wait_frames (GTK_WIDGET (f->composer), 30);
+  settled_height (GTK_WIDGET (f->composer->text_scroller));
+  wait_frames (GTK_WIDGET (f->composer), 10);
+  g_test_message ("text %d, entry %d, composer %d, window %d",
+                  gtk_widget_get_height (GTK_WIDGET (f->composer->text_scroller)),
+                  gtk_widget_get_height (f->composer->entry_box),
+                  gtk_widget_get_height (GTK_WIDGET (f->composer)),
+                  gtk_widget_get_height (GTK_WIDGET (f->window)));
 
   command = g_strdup_printf ("import -window root %s", path);
   g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));

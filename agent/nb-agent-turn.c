@@ -52,6 +52,7 @@ struct _NbAgentTurn {
   NbTurnSettings *settings;
   NbSession      *session;
   char           *input;
+  JsonNode       *content;      /* the user message's content parts, or NULL for input */
   char           *sender;       /* "subagent" for announcements, else NULL */
   char           *session_key;
   char           *channel;
@@ -104,6 +105,7 @@ turn_free (Turn *turn)
   g_clear_object (&turn->session);
   g_clear_object (&turn->cancellable);
   g_free (turn->input);
+  g_clear_pointer (&turn->content, json_node_unref);
   g_free (turn->sender);
   g_free (turn->session_key);
   g_free (turn->channel);
@@ -314,6 +316,8 @@ turn_begin (GTask *task)
                      nb_context_builder_build_runtime_message (self->context, turn->channel, turn->chat_id));
 
   user = make_message ("user", turn->input);
+  if (turn->content != NULL)
+    json_object_set_member (user, "content", json_node_copy (turn->content));
   if (turn->sender != NULL)
     {
       extra = json_object_new ();
@@ -768,14 +772,15 @@ split_session_key (const char  *key,
     }
 }
 
-void
-nb_agent_run_turn (NbAgent             *self,
-                   NbSession           *session,
-                   const char          *input,
-                   const char          *sender,
-                   GCancellable        *cancellable,
-                   GAsyncReadyCallback  callback,
-                   gpointer             user_data)
+static void
+run_turn (NbAgent             *self,
+          NbSession           *session,
+          const char          *input,
+          JsonNode            *content,
+          const char          *sender,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GCancellable) own_cancellable = NULL;
@@ -798,6 +803,7 @@ nb_agent_run_turn (NbAgent             *self,
   turn->agent = self;
   turn->session = g_object_ref (session);
   turn->input = g_strdup (input);
+  turn->content = content != NULL ? json_node_copy (content) : NULL;
   turn->sender = g_strdup (sender);
   turn->session_key = g_strdup (nb_session_get_key (session));
   split_session_key (turn->session_key, &turn->channel, &turn->chat_id);
@@ -833,6 +839,46 @@ nb_agent_run_turn (NbAgent             *self,
     turn_begin (task);
 
   nb_agent_notify_busy (self);
+}
+
+void
+nb_agent_run_turn (NbAgent             *self,
+                   NbSession           *session,
+                   const char          *input,
+                   const char          *sender,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  run_turn (self, session, input, NULL, sender, cancellable, callback, user_data);
+}
+
+/**
+ * nb_agent_run_with_content_async:
+ * @session: the conversation
+ * @content: the user message's content: a string, or an array of OpenAI
+ *   content parts (`{"type":"text",…}`, `{"type":"image_url",…}`) that
+ *   every provider translates to its wire format
+ * @cancellable: (nullable): stops the turn
+ *
+ * Like nb_agent_run_async() with a user message of any content: images
+ * from attachments travel this way. Finish with nb_agent_run_finish().
+ */
+void
+nb_agent_run_with_content_async (NbAgent             *self,
+                                 NbSession           *session,
+                                 JsonNode            *content,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+  g_return_if_fail (NB_IS_SESSION (session));
+  g_return_if_fail (content != NULL);
+  g_return_if_fail (JSON_NODE_HOLDS_ARRAY (content) ||
+                    (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING));
+
+  run_turn (self, session, "", content, NULL, cancellable, callback, user_data);
 }
 
 /* Settings */

@@ -54,4 +54,13 @@ char             *nb_agent_run_finish             (NbAgent             *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 
+/* A turn whose user message has @content (a string or OpenAI content
+ * parts, e.g. images); finished with nb_agent_run_finish(). */
+void              nb_agent_run_with_content_async (NbAgent             *self,
+                                                   NbSession           *session,
+                                                   JsonNode            *content,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+
 G_END_DECLS

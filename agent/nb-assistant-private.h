@@ -52,4 +52,17 @@ void nb_assistant_with_provider          (GTask                     *task);
 void nb_assistant_models_provider_ready  (GTask                     *task);
 void nb_assistant_models_free            (struct _NbAssistantModels *models);
 
+/* A turn's task, shared with nb-assistant-attachments.c, which reads the
+ * files before the turn starts. */
+GTask   *nb_assistant_run_task_new         (NbAssistant         *self,
+                                            NbSession           *session,
+                                            const char          *input,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean nb_assistant_run_task_is_command  (GTask               *task);
+void     nb_assistant_run_task_set_content (GTask               *task,
+                                            JsonNode            *content);
+void     nb_assistant_run_task_start       (GTask               *task);
+
 G_END_DECLS

@@ -42,6 +42,7 @@ static guint signals[N_SIGNALS];
 typedef struct {
   NbSession      *session;
   char           *input;
+  JsonNode       *content;  /* with attachments: the user message's content */
   NbSlashCommand  command;
   gboolean        is_command;
   gulong          mcp_handler;
@@ -57,6 +58,7 @@ run_data_free (RunData *data)
   g_assert (data->mcp_cancel_source == NULL);
   g_clear_object (&data->session);
   g_free (data->input);
+  g_clear_pointer (&data->content, json_node_unref);
   g_free (data);
 }
 
@@ -613,8 +615,12 @@ run_agent (GTask *task)
   NbAssistant *self = g_task_get_source_object (task);
   RunData *data = g_task_get_task_data (task);
 
-  nb_agent_run_async (self->agent, data->session, data->input, g_task_get_cancellable (task),
-                      agent_run_cb, g_object_ref (task));
+  if (data->content != NULL)
+    nb_agent_run_with_content_async (self->agent, data->session, data->content, g_task_get_cancellable (task),
+                                     agent_run_cb, g_object_ref (task));
+  else
+    nb_agent_run_async (self->agent, data->session, data->input, g_task_get_cancellable (task),
+                        agent_run_cb, g_object_ref (task));
 }
 
 static gboolean
@@ -814,12 +820,26 @@ nb_assistant_run_async (NbAssistant         *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  RunData *data;
-
   g_return_if_fail (NB_IS_ASSISTANT (self));
   g_return_if_fail (NB_IS_SESSION (session));
   g_return_if_fail (input != NULL);
+
+  nb_assistant_run_task_start (nb_assistant_run_task_new (self, session, input, cancellable,
+                                                          callback, user_data));
+}
+
+/* The task of nb_assistant_run_async(), not started yet: what
+ * nb_assistant_run_finish() takes, also for turns with attachments. */
+GTask *
+nb_assistant_run_task_new (NbAssistant         *self,
+                           NbSession           *session,
+                           const char          *input,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+  RunData *data;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, nb_assistant_run_async);
@@ -829,6 +849,36 @@ nb_assistant_run_async (NbAssistant         *self,
   data->command = nb_slash_command_parse (input);
   data->is_command = data->command != NB_SLASH_COMMAND_NONE;
   g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  return task;
+}
+
+gboolean
+nb_assistant_run_task_is_command (GTask *task)
+{
+  RunData *data = g_task_get_task_data (task);
+
+  return data->is_command;
+}
+
+/* The user message's content instead of the input text. */
+void
+nb_assistant_run_task_set_content (GTask    *task,
+                                   JsonNode *content)
+{
+  RunData *data = g_task_get_task_data (task);
+
+  g_clear_pointer (&data->content, json_node_unref);
+  data->content = json_node_ref (content);
+}
+
+/* Takes @task: answers a command or runs the turn. */
+void
+nb_assistant_run_task_start (GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  NbAssistant *self = g_task_get_source_object (task);
+  RunData *data = g_task_get_task_data (task);
+  NbSession *session = data->session;
 
   switch (data->command)
     {

@@ -103,4 +103,21 @@ gboolean          nb_assistant_get_last_usage      (NbAssistant          *self,
 /* How long a provider's list of models is kept. */
 #define NB_ASSISTANT_MODELS_TTL_S 600
 
+/* Attachments (nb-assistant-attachments.c): the largest image and text
+ * file a turn takes. */
+#define NB_ASSISTANT_MAX_IMAGE_SIZE (20 * 1024 * 1024)
+#define NB_ASSISTANT_MAX_TEXT_SIZE  (512 * 1024)
+
+void              nb_assistant_run_with_attachments_async (NbAssistant          *self,
+                                                           NbSession            *session,
+                                                           const char           *input,
+                                                           GPtrArray            *files,
+                                                           GCancellable         *cancellable,
+                                                           GAsyncReadyCallback   callback,
+                                                           gpointer              user_data);
+JsonNode         *nb_assistant_build_user_content         (const char           *text,
+                                                           GPtrArray            *files,
+                                                           GCancellable         *cancellable,
+                                                           GError              **error);
+
 G_END_DECLS

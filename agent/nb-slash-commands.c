@@ -40,11 +40,14 @@ nb_slash_command_parse (const char *input)
 char *
 nb_slash_command_help_text (void)
 {
-  return g_strdup_printf ("%s\n/new — %s\n/stop — %s\n/help — %s",
-                          _("Commands:"),
-                          _("save this conversation to memory and start a new one"),
-                          _("stop the current answer"),
-                          _("show these commands"));
+  GString *help = g_string_new (_("Commands:"));
+  const NbSlashCommandInfo *commands;
+  guint n;
+
+  commands = nb_slash_command_get_all (&n);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (help, "\n%s — %s", commands[i].name, _(commands[i].description));
+  return g_string_free (help, FALSE);
 }
 
 typedef struct
@@ -130,4 +133,28 @@ nb_slash_command_new_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static const NbSlashCommandInfo commands[] = {
+  { "/new", N_("save this conversation to memory and start a new one"), NB_SLASH_COMMAND_NEW },
+  { "/stop", N_("stop the current answer"), NB_SLASH_COMMAND_STOP },
+  { "/help", N_("show these commands"), NB_SLASH_COMMAND_HELP },
+};
+
+/**
+ * nb_slash_command_get_all:
+ * @n_commands: (out): the number of commands
+ *
+ * The commands in the order /help lists them, for completion in a front
+ * end. Descriptions are marked for translation but untranslated: pass them to gettext.
+ *
+ * Returns: (transfer none) (array length=n_commands): the commands
+ */
+const NbSlashCommandInfo *
+nb_slash_command_get_all (guint *n_commands)
+{
+  g_return_val_if_fail (n_commands != NULL, NULL);
+
+  *n_commands = G_N_ELEMENTS (commands);
+  return commands;
 }

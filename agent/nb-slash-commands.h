@@ -42,4 +42,13 @@ void            nb_slash_command_new_async  (NbMemoryStore       *memory,
 char           *nb_slash_command_new_finish (GAsyncResult        *result,
                                              GError             **error);
 
+/* One command as a front end offers it. */
+typedef struct {
+  const char     *name;         /* "/new" */
+  const char     *description;  /* untranslated: pass it to gettext */
+  NbSlashCommand  command;
+} NbSlashCommandInfo;
+
+const NbSlashCommandInfo *nb_slash_command_get_all (guint *n_commands);
+
 G_END_DECLS

@@ -6,8 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* NbAssistant is nb-assistant.c (assembly, sessions, turns) and
- * nb-assistant-close.c (bounded shutdown). */
+/* NbAssistant is nb-assistant.c (assembly, sessions, turns),
+ * nb-assistant-close.c (bounded shutdown) and nb-assistant-conversations.c
+ * (rename, pin, trash, the running state). */
 
 struct _NbAssistant
 {
@@ -40,5 +41,9 @@ struct _NbAssistant
 
 void nb_assistant_warn (NbAssistant *self,
                         const char  *message);
+
+/* nb-assistant-conversations.c: keeps NbConversation:running and new
+ * conversations' items current from the agent's turns. */
+void nb_assistant_watch_turns (NbAssistant *self);
 
 G_END_DECLS

@@ -408,6 +408,24 @@ test_rename_and_pin (Fixture       *f,
   WAIT_FOR (order_is (f, ORDER));
 }
 
+static GtkWidget *
+find_toast_button (GtkWidget *widget,
+                   gboolean   with_label)
+{
+  /* The toast's close button has an icon, Undo a label. */
+  if (GTK_IS_BUTTON (widget) && gtk_widget_get_ancestor (widget, NB_TYPE_SIDEBAR) == NULL &&
+      (gtk_button_get_label (GTK_BUTTON (widget)) != NULL) == with_label)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_toast_button (c, with_label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_delete_undo (Fixture       *f,
                   gconstpointer  data)
@@ -415,6 +433,7 @@ test_delete_undo (Fixture       *f,
   g_autofree char *path = session_path (f, "desktop:b");
   g_autofree char *before = nb_test_read_file (path);
   g_autofree char *after = NULL;
+  GtkWidget *undo;
 
   show_sidebar (f, 360);
   WAIT_FOR (order_is (f, ORDER));
@@ -428,8 +447,12 @@ test_delete_undo (Fixture       *f,
   g_assert_null (nb_sidebar_get_selected_key (f->sidebar));
   WAIT_FOR (has_label (f->overlay, "Conversation deleted"));
 
-  gtk_widget_activate_action (GTK_WIDGET (f->sidebar), "sidebar.undo-delete", "s", "desktop:b");
-  g_assert_true (order_is (f, ORDER));
+  /* The toast's Undo button, as the user clicks it. */
+  WAIT_FOR (find_toast_button (f->overlay, TRUE) != NULL);
+  undo = find_toast_button (f->overlay, TRUE);
+  g_assert_true (gtk_widget_is_sensitive (undo));
+  gtk_widget_activate (undo);
+  WAIT_FOR (order_is (f, ORDER));
   WAIT_FOR (row_for (f, "desktop:b2") != NULL && gtk_widget_has_css_class (GTK_WIDGET (row_for (f, "desktop:b2")), "fork"));
 
   /* Nothing is trashed later either. */
@@ -438,23 +461,6 @@ test_delete_undo (Fixture       *f,
   after = nb_test_read_file (path);
   g_assert_cmpstr (before, ==, after);
   g_assert_true (order_is (f, ORDER));
-}
-
-static GtkWidget *
-find_toast_close (GtkWidget *widget)
-{
-  /* The toast's close button: the one that is not Undo. */
-  if (GTK_IS_BUTTON (widget) && gtk_widget_get_ancestor (widget, NB_TYPE_SIDEBAR) == NULL &&
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "sidebar.undo-delete") != 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_toast_close (c);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -473,11 +479,11 @@ test_delete_dismissed (Fixture       *f,
 
   gtk_widget_activate_action (GTK_WIDGET (f->sidebar), "sidebar.delete", "s", "desktop:c");
   g_assert_true (order_is (f, "desktop:a, desktop:b, desktop:b2, cli:direct"));
-  WAIT_FOR (find_toast_close (f->overlay) != NULL);
+  WAIT_FOR (find_toast_button (f->overlay, FALSE) != NULL);
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
 
   /* Closing the toast without Undo trashes the file. */
-  close = find_toast_close (f->overlay);
+  close = find_toast_button (f->overlay, FALSE);
   gtk_widget_activate (close);
   WAIT_FOR (!g_file_test (path, G_FILE_TEST_EXISTS));
   WAIT_FOR (g_file_test (trashed, G_FILE_TEST_EXISTS));

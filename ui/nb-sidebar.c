@@ -526,6 +526,13 @@ toast_dismissed_cb (AdwToast      *toast,
 }
 
 static void
+toast_undo_cb (AdwToast      *toast,
+               PendingDelete *pending)
+{
+  gtk_widget_activate_action (GTK_WIDGET (pending->sidebar), "sidebar.undo-delete", "s", pending->key);
+}
+
+static void
 delete_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
@@ -557,8 +564,9 @@ delete_action (GtkWidget  *widget,
     }
   pending->toast = adw_toast_new (_("Conversation deleted"));
   adw_toast_set_button_label (pending->toast, _("_Undo"));
-  adw_toast_set_action_name (pending->toast, "sidebar.undo-delete");
-  adw_toast_set_action_target_value (pending->toast, g_variant_new_string (owned_key));
+  /* Not an action: the toast's button lives in the overlay, outside the
+   * sidebar whose actions it would look for. */
+  g_signal_connect (pending->toast, "button-clicked", G_CALLBACK (toast_undo_cb), pending);
   adw_toast_set_priority (pending->toast, ADW_TOAST_PRIORITY_HIGH);
   g_signal_connect (pending->toast, "dismissed", G_CALLBACK (toast_dismissed_cb), pending);
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), g_object_ref (pending->toast));

@@ -79,16 +79,35 @@ apply_edit (NbAssistant *self,
     nb_conversation_list_update_from_session (self->conversations, session);
 }
 
+/* Edits of a key whose session is being opened, applied in order once it
+ * is: key → GPtrArray of EditData. Kept on the assistant as data, which
+ * leaves its struct to nb-assistant.c. */
+static GHashTable *
+pending_edits (NbAssistant *self)
+{
+  GHashTable *table = g_object_get_data (G_OBJECT (self), "nb-pending-edits");
+
+  if (table == NULL)
+    {
+      table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+      g_object_set_data_full (G_OBJECT (self), "nb-pending-edits", table, (GDestroyNotify) g_hash_table_unref);
+    }
+  return table;
+}
+
 static void
 edit_session_opened_cb (GObject      *source,
                         GAsyncResult *result,
                         gpointer      user_data)
 {
   NbAssistant *self = NB_ASSISTANT (source);
-  EditData *edit = user_data;
+  g_autofree char *key = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(NbSession) session = nb_assistant_open_session_finish (self, result, &error);
+  g_autoptr(GPtrArray) edits = NULL;
+  g_autofree char *stolen_key = NULL;
 
+  g_hash_table_steal_extended (pending_edits (self), key, (gpointer *) &stolen_key, (gpointer *) &edits);
   if (session == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -97,31 +116,40 @@ edit_session_opened_cb (GObject      *source,
 
           nb_assistant_warn (self, message);
         }
+      return;
     }
-  else
-    apply_edit (self, session, edit);
-  edit_data_free (edit);
+  for (guint i = 0; edits != NULL && i < edits->len; i++)
+    apply_edit (self, session, g_ptr_array_index (edits, i));
 }
 
 /* Takes @edit. The session is the one already open, else opened (read in
- * a worker thread) first. */
+ * a worker thread) first; edits made meanwhile wait in order. */
 static void
 edit_metadata (NbAssistant *self,
                const char  *key,
                EditData    *edit)
 {
   NbSession *session = g_hash_table_lookup (self->sessions, key);
+  GPtrArray *waiting = g_hash_table_lookup (pending_edits (self), key);
   NbSessionFile *sf;
 
   if (session == NULL && (sf = g_hash_table_lookup (self->store->files, key)) != NULL)
     session = sf->session;
-  if (session != NULL)
+  if (session != NULL && waiting == NULL)
     {
       apply_edit (self, session, edit);
       edit_data_free (edit);
       return;
     }
-  nb_assistant_open_session_async (self, key, self->cancellable, edit_session_opened_cb, edit);
+  if (waiting != NULL)
+    {
+      g_ptr_array_add (waiting, edit);
+      return;
+    }
+  waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) edit_data_free);
+  g_ptr_array_add (waiting, edit);
+  g_hash_table_insert (pending_edits (self), g_strdup (key), waiting);
+  nb_assistant_open_session_async (self, key, self->cancellable, edit_session_opened_cb, g_strdup (key));
 }
 
 static void

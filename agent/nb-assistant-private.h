@@ -6,8 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* NbAssistant is nb-assistant.c (assembly, sessions, turns) and
- * nb-assistant-close.c (bounded shutdown). */
+/* NbAssistant is nb-assistant.c (assembly, sessions, turns),
+ * nb-assistant-close.c (bounded shutdown) and nb-assistant-conversations.c
+ * (rename, pin, trash, the running state). */
 
 struct _NbAssistant
 {
@@ -64,5 +65,9 @@ gboolean nb_assistant_run_task_is_command  (GTask               *task);
 void     nb_assistant_run_task_set_content (GTask               *task,
                                             JsonNode            *content);
 void     nb_assistant_run_task_start       (GTask               *task);
+
+/* nb-assistant-conversations.c: keeps NbConversation:running and new
+ * conversations' items current from the agent's turns. */
+void nb_assistant_watch_turns (NbAssistant *self);
 
 G_END_DECLS

@@ -423,6 +423,7 @@ nb_assistant_get_conversations (NbAssistant *self)
       nb_conversation_list_load_async (self->conversations, self->cancellable,
                                        conversations_loaded_cb, NULL);
       g_signal_connect_object (self->agent, "turn-finished", G_CALLBACK (turn_finished_cb), self, 0);
+      nb_assistant_watch_turns (self);
     }
   return G_LIST_MODEL (self->conversations);
 }

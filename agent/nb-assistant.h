@@ -120,4 +120,21 @@ JsonNode         *nb_assistant_build_user_content         (const char           
                                                            GCancellable         *cancellable,
                                                            GError              **error);
 
+/* Conversation operations (nb-assistant-conversations.c). Each shows in
+ * the conversations model at once; see the functions' documentation. */
+void              nb_assistant_rename_conversation       (NbAssistant          *self,
+                                                          const char           *key,
+                                                          const char           *title);
+void              nb_assistant_set_conversation_pinned   (NbAssistant          *self,
+                                                          const char           *key,
+                                                          gboolean              pinned);
+void              nb_assistant_trash_conversation_async  (NbAssistant          *self,
+                                                          const char           *key,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+gboolean          nb_assistant_trash_conversation_finish (NbAssistant          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
 G_END_DECLS

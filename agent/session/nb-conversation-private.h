@@ -29,5 +29,9 @@ void            nb_conversation_set_forked_from   (NbConversation *self,
                                                    const char     *forked_from);
 void            nb_conversation_set_fork_index    (NbConversation *self,
                                                    int             fork_index);
+/* Not from the file: NbAssistant sets it while a turn of the
+ * conversation runs. */
+void            nb_conversation_set_running       (NbConversation *self,
+                                                   gboolean        running);
 
 G_END_DECLS

@@ -21,6 +21,7 @@ struct _NbConversation
   char      *forked_from;
   int        fork_index;
   char      *path;
+  gboolean   running;
 };
 
 G_DEFINE_FINAL_TYPE (NbConversation, nb_conversation, G_TYPE_OBJECT)
@@ -37,6 +38,7 @@ enum {
   PROP_FORKED_FROM,
   PROP_FORK_INDEX,
   PROP_PATH,
+  PROP_RUNNING,
   N_PROPS
 };
 
@@ -97,6 +99,9 @@ nb_conversation_get_property (GObject    *object,
       break;
     case PROP_PATH:
       g_value_set_string (value, self->path);
+      break;
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -169,6 +174,13 @@ nb_conversation_class_init (NbConversationClass *klass)
    * The session file. It identifies the item in the list; it never changes.
    */
   properties[PROP_PATH] = g_param_spec_string ("path", NULL, NULL, NULL, flags);
+  /**
+   * NbConversation:running:
+   *
+   * Whether a turn of this conversation is running now (set by
+   * NbAssistant, which sees turns start and finish; not stored).
+   */
+  properties[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -411,4 +423,24 @@ nb_conversation_get_path (NbConversation *self)
 {
   g_return_val_if_fail (NB_IS_CONVERSATION (self), NULL);
   return self->path;
+}
+
+gboolean
+nb_conversation_get_running (NbConversation *self)
+{
+  g_return_val_if_fail (NB_IS_CONVERSATION (self), FALSE);
+  return self->running;
+}
+
+void
+nb_conversation_set_running (NbConversation *self,
+                             gboolean        running)
+{
+  g_return_if_fail (NB_IS_CONVERSATION (self));
+
+  running = !!running;
+  if (self->running == running)
+    return;
+  self->running = running;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }

@@ -24,5 +24,6 @@ gboolean    nb_conversation_get_pinned        (NbConversation *self);
 const char *nb_conversation_get_forked_from   (NbConversation *self);
 int         nb_conversation_get_fork_index    (NbConversation *self);
 const char *nb_conversation_get_path          (NbConversation *self);
+gboolean    nb_conversation_get_running       (NbConversation *self);
 
 G_END_DECLS

@@ -813,3 +813,52 @@ nb_markdown_view_get_document (NbMarkdownView *self)
   g_return_val_if_fail (NB_IS_MARKDOWN_VIEW (self), NULL);
   return self->document;
 }
+
+/**
+ * nb_markdown_view_set_document:
+ * @document: the document to show; a reference is taken
+ *
+ * Shows @document instead of the view's own. Its blocks are shown now, not
+ * at the next frame, so a list row knows its height when it is bound; the
+ * widgets already there are updated in place where the kind of block
+ * matches. Text set or appended later goes into @document.
+ */
+void
+nb_markdown_view_set_document (NbMarkdownView     *self,
+                               NbMarkdownDocument *document)
+{
+  g_autoptr(NbMarkdownDocument) old = NULL;
+  g_autoptr(GPtrArray) blocks = NULL;
+  gboolean streaming;
+
+  g_return_if_fail (NB_IS_MARKDOWN_VIEW (self));
+  g_return_if_fail (NB_IS_MARKDOWN_DOCUMENT (document));
+
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  if (document != self->document)
+    {
+      g_signal_handlers_disconnect_by_func (self->document, on_items_changed, self);
+      old = g_steal_pointer (&self->document);
+      self->document = g_object_ref (document);
+      g_signal_connect (self->document, "items-changed", G_CALLBACK (on_items_changed), self);
+    }
+  g_string_assign (self->text, nb_markdown_document_get_text (document));
+  self->dirty = FALSE;
+  self->replaced = FALSE;
+
+  blocks = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (document)); i++)
+    g_ptr_array_add (blocks, g_list_model_get_item (G_LIST_MODEL (document), i));
+  sync_children (self, self->box, 0, n_children (self->box), blocks);
+
+  streaming = nb_markdown_document_get_streaming (document);
+  if (self->streaming != streaming)
+    {
+      self->streaming = streaming;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STREAMING]);
+    }
+}

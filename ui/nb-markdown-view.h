@@ -23,4 +23,10 @@ gboolean            nb_markdown_view_get_streaming (NbMarkdownView *self);
 void                nb_markdown_view_flush         (NbMarkdownView *self);
 NbMarkdownDocument *nb_markdown_view_get_document  (NbMarkdownView *self);
 
+/* Shows @document, which the caller may keep and share (the chat caches
+ * one per message): its blocks are shown at once, reusing this view's
+ * widgets where the kinds of block match. */
+void                nb_markdown_view_set_document  (NbMarkdownView     *self,
+                                                    NbMarkdownDocument *document);
+
 G_END_DECLS

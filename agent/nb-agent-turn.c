@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "nb-agent-private.h"
 #include "nb-json-util.h"
 #include "nb-memory-store.h"
@@ -306,6 +308,21 @@ turn_begin (GTask *task)
   if (system != NULL)
     g_ptr_array_add (turn->messages, g_steal_pointer (&system));
 
+  /* A retry answers the user's message already in the session. */
+  if (turn->input == NULL)
+    {
+      JsonObject *last = history->len > 0 ? g_ptr_array_index (history, history->len - 1) : NULL;
+
+      if (last == NULL || g_strcmp0 (nb_json_get_string (last, "role"), "user") != 0)
+        {
+          turn_finish (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                                        _("There is no message to answer again")));
+          return;
+        }
+      user = json_object_ref (last);
+      g_ptr_array_remove_index (history, history->len - 1);
+    }
+
   for (guint i = 0; i < history->len; i++)
     g_ptr_array_add (turn->messages, json_object_ref (g_ptr_array_index (history, i)));
 
@@ -314,6 +331,13 @@ turn_begin (GTask *task)
   if (self->context != NULL)
     g_ptr_array_add (turn->messages,
                      nb_context_builder_build_runtime_message (self->context, turn->channel, turn->chat_id));
+
+  if (user != NULL)
+    {
+      g_ptr_array_add (turn->messages, g_steal_pointer (&user));
+      turn_chat (task);
+      return;
+    }
 
   user = make_message ("user", turn->input);
   if (turn->content != NULL)
@@ -879,6 +903,30 @@ nb_agent_run_with_content_async (NbAgent             *self,
                     (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING));
 
   run_turn (self, session, "", content, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * nb_agent_retry_async:
+ * @session: a conversation whose last message is the user's, left
+ *   unanswered by a turn that failed
+ * @cancellable: (nullable): stops the turn
+ *
+ * Runs the turn again for the user's last message, without appending it
+ * a second time: Retry after a provider or network error. Fails with
+ * %G_IO_ERROR_INVALID_ARGUMENT when the conversation does not end with a
+ * user message. Finish with nb_agent_run_finish().
+ */
+void
+nb_agent_retry_async (NbAgent             *self,
+                      NbSession           *session,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_return_if_fail (NB_IS_AGENT (self));
+  g_return_if_fail (NB_IS_SESSION (session));
+
+  run_turn (self, session, NULL, NULL, NULL, cancellable, callback, user_data);
 }
 
 /* Settings */

@@ -56,6 +56,11 @@ char             *nb_agent_run_finish             (NbAgent             *self,
 
 /* A turn whose user message has @content (a string or OpenAI content
  * parts, e.g. images); finished with nb_agent_run_finish(). */
+void              nb_agent_retry_async            (NbAgent             *self,
+                                                   NbSession           *session,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
 void              nb_agent_run_with_content_async (NbAgent             *self,
                                                    NbSession           *session,
                                                    JsonNode            *content,

@@ -43,6 +43,7 @@ typedef struct {
   NbSession      *session;
   char           *input;
   JsonNode       *content;  /* with attachments: the user message's content */
+  gboolean        retry;    /* answer the user's last message again */
   NbSlashCommand  command;
   gboolean        is_command;
   gulong          mcp_handler;
@@ -616,7 +617,10 @@ run_agent (GTask *task)
   NbAssistant *self = g_task_get_source_object (task);
   RunData *data = g_task_get_task_data (task);
 
-  if (data->content != NULL)
+  if (data->retry)
+    nb_agent_retry_async (self->agent, data->session, g_task_get_cancellable (task),
+                          agent_run_cb, g_object_ref (task));
+  else if (data->content != NULL)
     nb_agent_run_with_content_async (self->agent, data->session, data->content, g_task_get_cancellable (task),
                                      agent_run_cb, g_object_ref (task));
   else
@@ -827,6 +831,35 @@ nb_assistant_run_async (NbAssistant         *self,
 
   nb_assistant_run_task_start (nb_assistant_run_task_new (self, session, input, cancellable,
                                                           callback, user_data));
+}
+
+/**
+ * nb_assistant_retry_async:
+ * @session: a conversation whose last turn failed after the user's
+ *   message was saved
+ * @cancellable: (nullable): stops the turn
+ *
+ * Runs the failed turn again: the model answers the user's last message,
+ * which is not appended a second time. Finish with
+ * nb_assistant_run_finish().
+ */
+void
+nb_assistant_retry_async (NbAssistant         *self,
+                          NbSession           *session,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task;
+  RunData *data;
+
+  g_return_if_fail (NB_IS_ASSISTANT (self));
+  g_return_if_fail (NB_IS_SESSION (session));
+
+  task = nb_assistant_run_task_new (self, session, "", cancellable, callback, user_data);
+  data = g_task_get_task_data (task);
+  data->retry = TRUE;
+  nb_assistant_run_task_start (task);
 }
 
 /* The task of nb_assistant_run_async(), not started yet: what

@@ -51,6 +51,12 @@ char             *nb_assistant_run_finish          (NbAssistant          *self,
                                                     gboolean             *is_command,
                                                     GError              **error);
 
+void              nb_assistant_retry_async         (NbAssistant          *self,
+                                                    NbSession            *session,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+
 void              nb_assistant_reload_provider     (NbAssistant          *self);
 void              nb_assistant_cancel_background   (NbAssistant          *self);
 

@@ -26,6 +26,22 @@ new_assistant (char **out_dir)
   return assistant;
 }
 
+/* Destroys @window and waits for its pending work (a session being
+ * opened, the provider check) to let go of it. */
+static void
+destroy_window (NbWindow *window)
+{
+  GObject *weak = G_OBJECT (window);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (weak, (gpointer *) &weak);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+  while (weak != NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (weak);
+}
+
 static void
 iterate_until_key (NbWindow *window)
 {
@@ -68,8 +84,7 @@ test_window_settings (void)
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
 
   iterate_until_key (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
+  destroy_window (window);
   nb_test_rm_rf (dir);
 }
 
@@ -98,15 +113,13 @@ test_window_start_conversation (void)
   /* Nothing is written for a conversation nobody typed into. */
   path = nb_session_store_get_path (nb_assistant_get_session_store (assistant), first);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
+  destroy_window (window);
 
   /* Left empty: the same conversation comes back. */
   window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
   iterate_until_key (window);
   g_assert_cmpstr (nb_window_get_key (window), ==, first);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
+  destroy_window (window);
 
   /* With messages in its file: a new one. */
   {
@@ -122,8 +135,7 @@ test_window_start_conversation (void)
   iterate_until_key (window);
   g_assert_cmpstr (nb_window_get_key (window), !=, first);
   g_assert_true (g_str_has_prefix (nb_window_get_key (window), "desktop:"));
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
+  destroy_window (window);
 
   nb_test_rm_rf (dir);
 }
@@ -143,8 +155,7 @@ test_preferences_window (void)
   gtk_window_destroy (GTK_WINDOW (preferences));
   g_assert_finalize_object (preferences);
   iterate_until_key (window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
+  destroy_window (window);
   nb_test_rm_rf (dir);
 }
 

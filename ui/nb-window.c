@@ -7,7 +7,8 @@
 
 #include "nb-conversation-list.h"
 #include "nb-json-util.h"
-#include "nb-window.h"
+#include "nb-session-export.h"
+#include "nb-window-private.h"
 
 /*
  * The main window: the conversations on the left, the open conversation
@@ -19,39 +20,6 @@
  * so several conversations can run at once and switching never stops
  * one.
  */
-
-struct _NbWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  GSettings            *settings;
-  NbAssistant          *assistant;
-  GCancellable         *cancellable;
-
-  /* The open conversation. */
-  char                 *key;
-  NbSession            *session;
-
-  /* Template children. */
-  AdwToastOverlay      *toast_overlay;
-  AdwLeaflet           *leaflet;
-  GtkWidget            *sidebar_pane;
-  GtkWidget            *sidebar_separator;
-  AdwBin               *sidebar_slot;
-  GtkWidget            *content_pane;
-  AdwWindowTitle       *conversation_title;
-  GtkToggleButton      *sidebar_button;
-  GtkMenuButton        *model_button;
-  GtkLabel             *model_label;
-  GtkLabel             *model_status;
-  GtkListBox           *model_list;
-  GtkRevealer          *banner_revealer;
-  GtkLabel             *banner_label;
-  GtkStack             *main_stack;
-  AdwBin               *chat_slot;
-  AdwBin               *composer_slot;
-  GtkLabel             *welcome_detail;
-};
 
 G_DEFINE_FINAL_TYPE (NbWindow, nb_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -90,14 +58,146 @@ update_title (NbWindow *self)
 static void
 update_model_label (NbWindow *self)
 {
-  NbConfig *config = nb_assistant_get_config (self->assistant);
-  const char *model = NULL;
+  g_autofree char *model = NULL;
 
   if (self->session != NULL)
-    model = nb_json_get_string (nb_session_get_metadata (self->session), "model");
-  if (model == NULL || *model == '\0')
-    model = nb_config_get_string (config, "agents.defaults.model");
+    model = nb_assistant_dup_session_model (self->assistant, self->session);
+  else
+    model = g_strdup (nb_config_get_string (nb_assistant_get_config (self->assistant), "agents.defaults.model"));
   gtk_label_set_label (self->model_label, model != NULL ? model : "");
+}
+
+/* "12.3k" for token counts in the header. */
+static char *
+format_tokens (gint64 tokens)
+{
+  if (tokens >= 1000000)
+    return g_strdup_printf ("%.1fM", tokens / 1e6);
+  if (tokens >= 10000)
+    return g_strdup_printf ("%.0fk", tokens / 1e3);
+  if (tokens >= 1000)
+    return g_strdup_printf ("%.1fk", tokens / 1e3);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, tokens);
+}
+
+/* The last turn's usage, discreetly, under the title: tokens in and
+ * out, the cache hits and the share of the context window used. */
+void
+nb_window_update_usage (NbWindow *self)
+{
+  NbUsage usage = { 0 };
+  gint64 context_tokens = 0, context_window = 0;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (self->session != NULL &&
+      nb_assistant_get_last_usage (self->assistant, self->session, &usage, &context_tokens, &context_window))
+    {
+      g_autofree char *in = format_tokens (usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens);
+      g_autofree char *out = format_tokens (usage.output_tokens);
+
+      /* Translators: tokens sent to and received from the model in the last turn */
+      g_string_append_printf (text, _("%s in · %s out"), in, out);
+      if (usage.cache_read_tokens > 0)
+        {
+          g_autofree char *cached = format_tokens (usage.cache_read_tokens);
+
+          /* Translators: tokens the provider served from its prompt cache */
+          g_string_append_printf (text, _(" · %s cached"), cached);
+        }
+      if (context_window > 0 && context_tokens > 0)
+        /* Translators: the share of the model's context window the conversation fills */
+        g_string_append_printf (text, _(" · %d%% of context"),
+                                (int) MIN (100, (context_tokens * 100 + context_window / 2) / context_window));
+    }
+  adw_window_title_set_subtitle (self->conversation_title, text->str);
+}
+
+static void
+usage_cb (NbWindow  *self,
+          NbSession *session,
+          gpointer   usage,
+          gint64     context_tokens)
+{
+  if (session == self->session)
+    nb_window_update_usage (self);
+}
+
+/* The ‹ 1/2 › switcher where this conversation and its forks diverge. */
+static void
+update_fork_info (NbWindow *self)
+{
+  NbConversationList *list = NB_CONVERSATION_LIST (nb_assistant_get_conversations (self->assistant));
+  g_autoptr(GPtrArray) siblings = NULL;
+  guint index = 0;
+
+  if (self->key != NULL)
+    siblings = nb_conversation_list_get_fork_siblings (list, self->key, &index);
+  if (siblings == NULL || siblings->len < 2)
+    {
+      nb_chat_view_set_fork_info (self->chat_view, 0, 0, 0);
+      return;
+    }
+  for (guint i = 0; i < siblings->len; i++)
+    if (g_strcmp0 (nb_conversation_get_key (g_ptr_array_index (siblings, i)), self->key) == 0)
+      nb_chat_view_set_fork_info (self->chat_view, index, i + 1, siblings->len);
+}
+
+static void
+fork_switch_cb (NbWindow *self,
+                int       delta)
+{
+  NbConversationList *list = NB_CONVERSATION_LIST (nb_assistant_get_conversations (self->assistant));
+  g_autoptr(GPtrArray) siblings = NULL;
+
+  if (self->key == NULL)
+    return;
+  siblings = nb_conversation_list_get_fork_siblings (list, self->key, NULL);
+  if (siblings == NULL)
+    return;
+  for (guint i = 0; i < siblings->len; i++)
+    if (g_strcmp0 (nb_conversation_get_key (g_ptr_array_index (siblings, i)), self->key) == 0)
+      {
+        int next = (int) i + delta;
+
+        if (next >= 0 && next < (int) siblings->len)
+          nb_window_open_conversation (self, nb_conversation_get_key (g_ptr_array_index (siblings, next)));
+        return;
+      }
+}
+
+static void
+conversations_changed_cb (NbWindow *self)
+{
+  update_title (self);
+  update_fork_info (self);
+}
+
+/**
+ * nb_window_show_session:
+ *
+ * Shows @session, which is open already (a fork that was just made).
+ */
+void
+nb_window_show_session (NbWindow  *self,
+                        NbSession *session)
+{
+  const char *key = nb_session_get_key (session);
+
+  if (g_strcmp0 (self->key, key) != 0)
+    {
+      g_free (self->key);
+      self->key = g_strdup (key);
+      g_settings_set_string (self->settings, "last-conversation", key);
+    }
+  g_set_object (&self->session, session);
+
+  nb_chat_view_set_session (self->chat_view, session);
+  nb_sidebar_select_key (self->sidebar, key);
+  update_title (self);
+  update_model_label (self);
+  nb_window_update_usage (self);
+  update_fork_info (self);
+  nb_window_sync_turn_state (self);
 }
 
 static void
@@ -120,9 +220,7 @@ session_opened_cb (GObject      *source,
   if (g_strcmp0 (nb_session_get_key (session), self->key) != 0)
     return;
 
-  g_set_object (&self->session, session);
-  update_title (self);
-  update_model_label (self);
+  nb_window_show_session (self, session);
 }
 
 /**
@@ -149,7 +247,10 @@ nb_window_open_conversation (NbWindow   *self,
   g_clear_object (&self->session);
   g_settings_set_string (self->settings, "last-conversation", key);
 
+  nb_chat_view_set_session (self->chat_view, NULL);
+  nb_sidebar_select_key (self->sidebar, key);
   update_title (self);
+  nb_window_sync_turn_state (self);
   nb_assistant_open_session_async (self->assistant, key, self->cancellable,
                                    session_opened_cb, g_object_ref (self));
 }
@@ -319,6 +420,8 @@ void
 nb_window_prepare_close (NbWindow *self)
 {
   g_return_if_fail (NB_IS_WINDOW (self));
+
+  nb_sidebar_flush_pending_deletes (self->sidebar);
 }
 
 /* Banner and toasts */
@@ -347,19 +450,6 @@ banner_dismiss_cb (NbWindow *self)
   nb_window_show_banner (self, NULL);
 }
 
-static void
-save_failed_cb (NbWindow   *self,
-                NbSession  *session,
-                const char *message)
-{
-  g_autofree char *text = NULL;
-
-  text = g_strdup_printf (_("The conversation could not be saved: %s. "
-                            "Nothing is lost while Nanobot stays open; free some space or check the folder’s permissions."),
-                          message);
-  nb_window_show_banner (self, text);
-}
-
 /* Layout */
 
 static void
@@ -382,20 +472,233 @@ leaflet_folded_cb (NbWindow *self)
     adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
 }
 
-/* Models menu */
+/* Models menu: the provider's list (cached by the assistant), the
+ * conversation's model checked; picking one stores it in the
+ * conversation's metadata, as /model does. */
+
+static void
+fill_model_list (NbWindow           *self,
+                 const char * const *models)
+{
+  g_autofree char *current = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->model_list))) != NULL)
+    gtk_list_box_remove (self->model_list, child);
+
+  if (self->session != NULL)
+    current = nb_assistant_dup_session_model (self->assistant, self->session);
+
+  for (guint i = 0; models != NULL && models[i] != NULL; i++)
+    {
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *label = gtk_label_new (models[i]);
+      GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_widget_set_opacity (check, g_strcmp0 (models[i], current) == 0 ? 1.0 : 0.0);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), check);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      g_object_set_data_full (G_OBJECT (row), "model", g_strdup (models[i]), g_free);
+      gtk_list_box_append (self->model_list, row);
+    }
+}
+
+static void
+models_for_menu_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(NbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) models = nb_assistant_list_models_finish (NB_ASSISTANT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (models == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The provider’s models could not be listed: %s"), error->message);
+
+      gtk_label_set_label (self->model_status, text);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->model_status), models[0] == NULL);
+  gtk_label_set_label (self->model_status, _("The provider lists no models."));
+  fill_model_list (self, (const char * const *) models);
+}
 
 static void
 model_popover_show_cb (NbWindow *self)
 {
+  g_cancellable_cancel (self->models_cancellable);
+  g_clear_object (&self->models_cancellable);
+  self->models_cancellable = g_cancellable_new ();
+
+  gtk_widget_set_visible (GTK_WIDGET (self->model_status), TRUE);
+  gtk_label_set_label (self->model_status, _("Loading models…"));
+  nb_assistant_list_models_async (self->assistant, self->models_cancellable,
+                                  models_for_menu_cb, g_object_ref (self));
 }
 
 static void
 model_row_activated_cb (NbWindow      *self,
                         GtkListBoxRow *row)
 {
+  const char *model = g_object_get_data (G_OBJECT (row), "model");
+  g_autoptr(GError) error = NULL;
+
+  gtk_popover_popdown (gtk_menu_button_get_popover (self->model_button));
+  if (self->session == NULL || model == NULL)
+    return;
+  if (!nb_assistant_set_session_model (self->assistant, self->session, model, &error))
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  update_model_label (self);
+}
+
+/* Welcome: with no provider that answers, the window says how to get
+ * one instead of failing at the first message. The models endpoint is
+ * the cheapest request that proves the provider is there. */
+
+static void
+provider_checked_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(NbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) models = nb_assistant_list_models_finish (NB_ASSISTANT (source), result, &error);
+  gboolean unusable;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* A provider without a models endpoint may still chat. */
+  unusable = models == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) &&
+             (error->domain == NB_CONFIG_ERROR ||
+              g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_CONNECT) ||
+              g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_AUTH) ||
+              error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR);
+
+  gtk_label_set_label (self->welcome_detail, unusable ? error->message : "");
+  if (unusable && (self->session == NULL || nb_session_get_n_messages (self->session) == 0))
+    gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, "chat");
+}
+
+static void
+check_provider (NbWindow *self)
+{
+  nb_assistant_list_models_async (self->assistant, self->cancellable,
+                                  provider_checked_cb, g_object_ref (self));
+}
+
+static void
+config_changed_cb (NbWindow *self)
+{
+  update_model_label (self);
+  check_provider (self);
+}
+
+/* Export */
+
+static void
+export_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(NbWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    text = g_strdup_printf (_("Could not export: %s"), error->message);
+  else
+    {
+      g_autofree char *name = g_file_get_basename (G_FILE (source));
+
+      text = g_strdup_printf (_("Exported to “%s”"), name);
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    gpointer         user_data)
+{
+  g_autoptr(NbWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->session != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      char *markdown = nb_session_export_markdown (self->session);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (markdown, strlen (markdown));
+
+      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                           self->cancellable, export_done_cb, g_object_ref (self));
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  NbWindow *self = NB_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autofree char *name = NULL;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (self->session == NULL)
+    return;
+
+  chooser = gtk_file_chooser_native_new (_("Export Conversation"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  gtk_file_filter_set_name (filter, _("Markdown"));
+  gtk_file_filter_add_mime_type (filter, "text/markdown");
+  gtk_file_filter_add_pattern (filter, "*.md");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  name = g_strdup_printf ("%s.md", adw_window_title_get_title (self->conversation_title));
+  g_strdelimit (name, "/\\:", '-');
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_signal_connect (chooser, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* The sidebar */
+
+static void
+sidebar_activated_cb (NbWindow   *self,
+                      const char *key)
+{
+  nb_window_open_conversation (self, key);
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+}
+
+static void
+sidebar_deleted_cb (NbWindow   *self,
+                    const char *key)
+{
+  if (g_strcmp0 (key, self->key) == 0)
+    nb_window_new_conversation (self);
 }
 
 /* Actions */
+
+static void focus_composer_action (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *parameter);
 
 static void
 new_conversation_action (GtkWidget  *widget,
@@ -405,8 +708,7 @@ new_conversation_action (GtkWidget  *widget,
   NbWindow *self = NB_WINDOW (widget);
 
   nb_window_new_conversation (self);
-  if (adw_leaflet_get_folded (self->leaflet))
-    adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+  focus_composer_action (widget, NULL, NULL);
 }
 
 static void
@@ -427,7 +729,42 @@ search_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
+  NbWindow *self = NB_WINDOW (widget);
+
   show_sidebar_action (widget, NULL, NULL);
+  nb_sidebar_focus_search (self->sidebar);
+}
+
+static void
+focus_composer_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NbWindow *self = NB_WINDOW (widget);
+
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
+  gtk_stack_set_visible_child_name (self->main_stack, "chat");
+  nb_composer_grab_focus (self->composer);
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  nb_window_stop (NB_WINDOW (widget));
+}
+
+static void
+check_provider_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  NbWindow *self = NB_WINDOW (widget);
+
+  nb_assistant_reload_provider (self->assistant);
+  check_provider (self);
 }
 
 static void
@@ -439,13 +776,25 @@ nb_window_constructed (GObject *object)
 
   g_assert (NB_IS_ASSISTANT (self->assistant));
 
-  g_signal_connect_object (nb_assistant_get_agent (self->assistant), "save-failed",
-                           G_CALLBACK (save_failed_cb), self, G_CONNECT_SWAPPED);
+  nb_window_connect_turns (self);
+  g_signal_connect_object (nb_assistant_get_agent (self->assistant), "usage",
+                           G_CALLBACK (usage_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (nb_assistant_get_conversations (self->assistant), "items-changed",
-                           G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (conversations_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (nb_assistant_get_config (self->assistant), "changed",
+                           G_CALLBACK (config_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "conversation-activated",
+                           G_CALLBACK (sidebar_activated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sidebar, "conversation-deleted",
+                           G_CALLBACK (sidebar_deleted_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->chat_view, "fork-switch",
+                           G_CALLBACK (fork_switch_cb), self, G_CONNECT_SWAPPED);
 
+  nb_sidebar_set_assistant (self->sidebar, self->assistant);
   update_model_label (self);
   open_initial_conversation (self);
+  check_provider (self);
+  nb_composer_grab_focus (self->composer);
 }
 
 static void
@@ -490,7 +839,11 @@ nb_window_dispose (GObject *object)
   NbWindow *self = NB_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->models_cancellable);
+  nb_window_cancel_turns (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), NB_TYPE_WINDOW);
+  g_clear_pointer (&self->turns, g_hash_table_unref);
+  g_clear_object (&self->models_cancellable);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
   g_clear_object (&self->assistant);
@@ -516,12 +869,15 @@ nb_window_class_init (NbWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (NB_TYPE_SIDEBAR);
+  g_type_ensure (NB_TYPE_CHAT_VIEW);
+  g_type_ensure (NB_TYPE_COMPOSER);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/nanobot/Nanobot/nb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, NbWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, sidebar_pane);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, sidebar_separator);
-  gtk_widget_class_bind_template_child (widget_class, NbWindow, sidebar_slot);
+  gtk_widget_class_bind_template_child (widget_class, NbWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, content_pane);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, conversation_title);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, sidebar_button);
@@ -532,8 +888,8 @@ nb_window_class_init (NbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NbWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, NbWindow, chat_slot);
-  gtk_widget_class_bind_template_child (widget_class, NbWindow, composer_slot);
+  gtk_widget_class_bind_template_child (widget_class, NbWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, NbWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, welcome_detail);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_cb);
   gtk_widget_class_bind_template_callback (widget_class, banner_dismiss_cb);
@@ -543,9 +899,17 @@ nb_window_class_init (NbWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL, new_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-composer", NULL, focus_composer_action);
+  gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_action);
+  gtk_widget_class_install_action (widget_class, "win.check-provider", NULL, check_provider_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.focus-composer", NULL);
+  /* Escape stops the answer only when nothing focused took it (a search
+   * entry, a popover, an inline edit). */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.stop", NULL);
 }
 
 static void

@@ -47,7 +47,11 @@ G_DEFINE_FINAL_TYPE (NbMessageRow, nb_message_row, GTK_TYPE_WIDGET)
 static guint
 get_position (NbMessageRow *self)
 {
-  return self->item != NULL ? gtk_list_item_get_position (self->item) : GTK_INVALID_LIST_POSITION;
+  /* The list shows the session from an offset: positions in the session
+   * are what the view's signals and the page's state speak of. */
+  if (self->item == NULL || gtk_list_item_get_position (self->item) == GTK_INVALID_LIST_POSITION)
+    return GTK_INVALID_LIST_POSITION;
+  return nb_chat_page_get_offset (self->page) + gtk_list_item_get_position (self->item);
 }
 
 static void

@@ -33,7 +33,7 @@
  * something (role=tool rows have no height and do not count), and
  * PAGE_ROWS more each time the reader comes within LOAD_MARGIN page
  * sizes of its top. */
-#define START_ROWS  20
+#define START_ROWS  16
 #define PAGE_ROWS   20
 #define LOAD_MARGIN 1.0
 
@@ -431,9 +431,12 @@ near_top (NbChatPage *self)
 {
   GtkAdjustment *adjustment = self->vadjustment;
   double page_size = gtk_adjustment_get_page_size (adjustment);
+  /* While following, where the view is about to be pinned: not a value
+   * of 0 before the first pin. */
+  double value = self->following ? gtk_adjustment_get_upper (adjustment) - page_size
+                                 : gtk_adjustment_get_value (adjustment);
 
-  return self->tail->offset > 0 && page_size > 0 &&
-         gtk_adjustment_get_value (adjustment) < LOAD_MARGIN * page_size;
+  return self->tail->offset > 0 && page_size > 0 && value < LOAD_MARGIN * page_size;
 }
 
 /* Prepends a page. The list view keeps its anchor row where it is on the
@@ -480,11 +483,10 @@ on_adjustment_value_changed (GtkAdjustment *adjustment,
 
   self->seen_upper = upper;
   self->seen_page_size = page_size;
-  maybe_load_older (self);
   /* Ours, or the list view laying out rows: not the reader. */
-  if (self->pinning || layout)
-    return;
-  set_following (self, at_bottom (adjustment));
+  if (!self->pinning && !layout)
+    set_following (self, at_bottom (adjustment));
+  maybe_load_older (self);
 }
 
 void

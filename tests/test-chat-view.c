@@ -211,6 +211,17 @@ find_button (GtkWidget  *widget,
   return found;
 }
 
+/* Whether @widget shows that button (rows make the fork switcher only
+ * when they first show it). */
+static gboolean
+shows_button (GtkWidget  *widget,
+              const char *tooltip)
+{
+  GtkWidget *button = find_button (widget, tooltip);
+
+  return button != NULL && gtk_widget_is_visible (button);
+}
+
 static gboolean
 at_bottom (GtkAdjustment *adjustment)
 {
@@ -298,9 +309,20 @@ test_binding (Fixture       *f,
   cached = g_object_get_qdata (G_OBJECT (last), g_quark_from_string ("nb-chat-markdown-text"));
   g_assert_nonnull (cached);
 
-  /* The top: other messages in the same, recycled, rows. */
-  gtk_adjustment_set_value (adjustment, 0);
-  wait_frames (GTK_WIDGET (f->view), 5);
+  /* Only the end of the session has rows at first. */
+  g_assert_null (row_for (f->view, first));
+  collect (visible_scroller (f->view), NB_TYPE_MESSAGE_ROW, rows);
+  g_assert_cmpuint (rows->len, <, 100);
+  g_ptr_array_set_size (rows, 0);
+
+  /* The top: older messages load page by page as the reader reaches the
+   * top, until the first; other messages in the same, recycled, rows. */
+  for (guint i = 0; i < 400 && row_for (f->view, first) == NULL; i++)
+    {
+      gtk_adjustment_set_value (adjustment, 0);
+      wait_frames (GTK_WIDGET (f->view), 2);
+    }
+  wait_frames (GTK_WIDGET (f->view), 3);
   g_assert_false (nb_chat_view_get_following (f->view));
   g_assert_nonnull (row_for (f->view, first));
   g_assert_null (row_for (f->view, last));
@@ -685,7 +707,7 @@ test_fork_switcher (Fixture       *f,
   g_assert_false (gtk_widget_get_sensitive (previous));
   g_signal_emit_by_name (next, "clicked");
   g_assert_cmpint (delta, ==, 1);
-  g_assert_false (gtk_widget_is_visible (find_button (row_at (f->view, 0), "Next Version")));
+  g_assert_false (shows_button (row_at (f->view, 0), "Next Version"));
 
   nb_chat_view_set_fork_info (f->view, 2, 3, 3);
   g_assert_true (gtk_widget_get_sensitive (previous));
@@ -695,6 +717,176 @@ test_fork_switcher (Fixture       *f,
 
   nb_chat_view_set_fork_info (f->view, 2, 1, 1);
   g_assert_false (gtk_widget_is_visible (next));
+}
+
+/* The list holds the end of the session */
+
+/* The session index of the first message bound, G_MAXUINT if none. */
+static guint
+first_bound (NbChatView *view)
+{
+  NbSession *session = nb_chat_view_get_session (view);
+
+  for (guint i = 0; i < nb_session_get_n_messages (session); i++)
+    if (row_for (view, nb_session_get_message (session, i)) != NULL)
+      return i;
+  return G_MAXUINT;
+}
+
+/* The first row whose top is in the view, and that top's y in it. */
+static GtkWidget *
+first_visible_row (NbChatView *view,
+                   double     *y)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  GtkWidget *scroller = visible_scroller (view);
+  GtkWidget *best = NULL;
+  double best_y = G_MAXDOUBLE;
+
+  collect (scroller, NB_TYPE_MESSAGE_ROW, rows);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      graphene_point_t point;
+
+      if (!gtk_widget_get_mapped (row) || gtk_widget_get_height (row) == 0 ||
+          !gtk_widget_compute_point (row, scroller, &GRAPHENE_POINT_INIT (0, 0), &point))
+        continue;
+      if (point.y >= 0 && point.y < best_y)
+        {
+          best = row;
+          best_y = point.y;
+        }
+    }
+  *y = best_y;
+  return best;
+}
+
+static double
+row_y (NbChatView *view,
+       GtkWidget  *row)
+{
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (row, visible_scroller (view), &GRAPHENE_POINT_INIT (0, 0), &point));
+  return point.y;
+}
+
+static void
+test_tail (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(NbSession) session = numbered_session (600);
+  GtkAdjustment *adjustment;
+  NbMessage *last = nb_session_get_message (session, 599);
+  GtkWidget *row;
+  g_autoptr(NbMessage) anchor = NULL;
+  guint start, loaded;
+  double y, page_size, value;
+
+  nb_chat_view_set_session (f->view, session);
+  wait_frames (GTK_WIDGET (f->view), 6);
+  adjustment = vadjustment (f->view);
+  page_size = gtk_adjustment_get_page_size (adjustment);
+
+  /* It starts at the end: the last message bound, the first not, and
+   * only a few screens' worth of rows. */
+  g_assert_nonnull (row_for (f->view, last));
+  start = first_bound (f->view);
+  g_assert_cmpuint (start, >, 0);
+  g_assert_cmpuint (start, >=, 600 - 60);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >=, 2 * page_size);
+
+  /* Appending grows it, and the view follows. */
+  add (session, text_message ("user", "One more question"));
+  wait_frames (GTK_WIDGET (f->view), 4);
+  g_assert_nonnull (row_for (f->view, nb_session_get_message (session, 600)));
+  g_assert_true (at_bottom (adjustment));
+  g_assert_cmpuint (first_bound (f->view), ==, start);
+
+  /* The reader scrolls up to just short of where older messages load:
+   * nothing loads. */
+  value = page_size + 40;
+  gtk_adjustment_set_value (adjustment, value);
+  wait_frames (GTK_WIDGET (f->view), 4);
+  g_assert_false (nb_chat_view_get_following (f->view));
+  g_assert_cmpuint (first_bound (f->view), ==, start);
+  row = first_visible_row (f->view, &y);
+  g_assert_nonnull (row);
+  anchor = g_object_ref (NB_MESSAGE (nb_message_row_get_item (NB_MESSAGE_ROW (row))));
+
+  /* 60 pixels more: older messages load above, and what the reader sees
+   * moves by those 60 pixels only, not by the height added above it. */
+  gtk_adjustment_set_value (adjustment, value - 60);
+  wait_frames (GTK_WIDGET (f->view), 6);
+  loaded = first_bound (f->view);
+  g_assert_cmpuint (loaded, <, start);
+  row = row_for (f->view, anchor);
+  g_assert_nonnull (row);
+  g_assert_cmpfloat_with_epsilon (row_y (f->view, row), y + 60, 1.5);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, value);
+  g_assert_false (nb_chat_view_get_following (f->view));
+
+  /* Back to the bottom: the rows loaded stay. */
+  nb_chat_view_scroll_to_bottom (f->view);
+  wait_frames (GTK_WIDGET (f->view), 4);
+  g_assert_true (at_bottom (adjustment));
+  g_assert_nonnull (row_for (f->view, nb_session_get_message (session, 600)));
+}
+
+/* Rows far into a long session speak of session indices. */
+static void
+test_tail_indices (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(NbSession) session = numbered_session (1000);
+  guint regenerated = G_MAXUINT;
+  g_autofree char *edited = NULL;
+  GtkWidget *user, *row;
+  int delta = 0;
+
+  g_signal_connect (f->view, "regenerate", G_CALLBACK (regenerate_cb), &regenerated);
+  g_signal_connect (f->view, "edit", G_CALLBACK (edit_cb), &edited);
+  g_signal_connect (f->view, "fork-switch", G_CALLBACK (fork_cb), &delta);
+  nb_chat_view_set_session (f->view, session);
+  nb_chat_view_set_fork_info (f->view, 996, 2, 3);
+  wait_frames (GTK_WIDGET (f->view), 5);
+  g_assert_cmpuint (first_bound (f->view), >, 0);
+
+  /* Regenerate is offered on the last reply, 999, and says so. */
+  g_assert_true (gtk_widget_is_visible (find_button (row_at (f->view, 999), "Regenerate")));
+  g_assert_false (gtk_widget_is_visible (find_button (row_at (f->view, 997), "Regenerate")));
+  g_signal_emit_by_name (find_button (row_at (f->view, 999), "Regenerate"), "clicked");
+  g_assert_cmpuint (regenerated, ==, 999);
+
+  /* Edit on message 998. */
+  user = find (row_at (f->view, 998), NB_TYPE_USER_MESSAGE);
+  g_signal_emit_by_name (find_button (user, "Edit"), "clicked");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (find (user, GTK_TYPE_TEXT_VIEW))), "again", -1);
+  g_signal_emit_by_name (find_button (user, "_Send"), "clicked");
+  g_assert_cmpstr (edited, ==, "998:again");
+
+  /* The fork switcher on 996 only. */
+  row = row_at (f->view, 996);
+  g_assert_true (has_label (row, "2/3"));
+  g_assert_true (gtk_widget_is_visible (find_button (row, "Next Version")));
+  g_assert_false (shows_button (row_at (f->view, 994), "Next Version"));
+  g_assert_false (shows_button (row_at (f->view, 998), "Next Version"));
+  g_signal_emit_by_name (find_button (row, "Next Version"), "clicked");
+  g_assert_cmpint (delta, ==, 1);
+
+  /* Still after older messages are loaded above them. */
+  for (guint i = 0; i < 3; i++)
+    {
+      gtk_adjustment_set_value (vadjustment (f->view), 0);
+      wait_frames (GTK_WIDGET (f->view), 3);
+    }
+  nb_chat_view_scroll_to_bottom (f->view);
+  wait_frames (GTK_WIDGET (f->view), 4);
+  g_assert_cmpuint (first_bound (f->view), <, 1000 - 60);
+  g_assert_true (has_label (row_at (f->view, 996), "2/3"));
+  g_signal_emit_by_name (find_button (row_at (f->view, 999), "Regenerate"), "clicked");
+  g_assert_cmpuint (regenerated, ==, 999);
 }
 
 /* Out-of-band text: the message tool and sub-agent reports */
@@ -850,6 +1042,8 @@ main (int   argc,
   ADD ("/chat-view/fork-switcher", test_fork_switcher);
   ADD ("/chat-view/notices", test_notices);
   ADD ("/chat-view/switch", test_switch);
+  ADD ("/chat-view/tail", test_tail);
+  ADD ("/chat-view/tail-indices", test_tail_indices);
 #undef ADD
   g_test_add_func ("/chat-view/screenshot", test_screenshot);
 

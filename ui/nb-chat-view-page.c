@@ -29,6 +29,161 @@
 
 #define BOTTOM_SLACK 2.0
 
+/* The list holds the session's last START_ROWS messages that show
+ * something (role=tool rows have no height and do not count), and
+ * PAGE_ROWS more each time the reader comes within LOAD_MARGIN page
+ * sizes of its top. */
+#define START_ROWS  16
+#define PAGE_ROWS   20
+#define LOAD_MARGIN 1.0
+
+/* The tail of the session the list view shows: the messages from
+ * `offset` to the end. Appending to the session appends to it (the
+ * stream and following work as with the whole session); loading older
+ * messages lowers the offset and announces the messages as inserted at
+ * the top, so the list view keeps its rows and its anchor. (A
+ * GtkSliceListModel would announce an offset change as all its items
+ * replaced: every row dropped and bound again, and the view lost.) */
+
+#define NB_TYPE_CHAT_TAIL (nb_chat_tail_get_type ())
+G_DECLARE_FINAL_TYPE (NbChatTail, nb_chat_tail, NB, CHAT_TAIL, GObject)
+
+struct _NbChatTail
+{
+  GObject parent_instance;
+
+  GListModel *model;
+  guint offset;
+};
+
+static GType
+nb_chat_tail_get_item_type (GListModel *list)
+{
+  return NB_TYPE_MESSAGE;
+}
+
+static guint
+nb_chat_tail_get_n_items (GListModel *list)
+{
+  NbChatTail *self = NB_CHAT_TAIL (list);
+  guint n = g_list_model_get_n_items (self->model);
+
+  return n > self->offset ? n - self->offset : 0;
+}
+
+static gpointer
+nb_chat_tail_get_item (GListModel *list,
+                       guint       position)
+{
+  NbChatTail *self = NB_CHAT_TAIL (list);
+
+  if (position >= G_MAXUINT - self->offset)
+    return NULL;
+  return g_list_model_get_item (self->model, self->offset + position);
+}
+
+static void
+nb_chat_tail_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = nb_chat_tail_get_item_type;
+  iface->get_n_items = nb_chat_tail_get_n_items;
+  iface->get_item = nb_chat_tail_get_item;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (NbChatTail, nb_chat_tail, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, nb_chat_tail_list_model_init))
+
+/* The index from which the last @rows messages that show something start
+ * (0 if there are fewer), at most @end. */
+static guint
+rows_before (GListModel *model,
+             guint       end,
+             guint       rows)
+{
+  guint i = end;
+
+  while (i > 0 && rows > 0)
+    {
+      g_autoptr(NbMessage) message = g_list_model_get_item (model, --i);
+
+      if (g_strcmp0 (nb_message_get_role (message), "tool") != 0)
+        rows--;
+    }
+  return i;
+}
+
+static void
+nb_chat_tail_items_changed_cb (GListModel *model,
+                               guint       position,
+                               guint       removed,
+                               guint       added,
+                               NbChatTail *self)
+{
+  guint n = g_list_model_get_n_items (model);
+  guint n_before = n - added + removed;
+  guint count_before = n_before > self->offset ? n_before - self->offset : 0;
+
+  if (position >= self->offset)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), position - self->offset, removed, added);
+      return;
+    }
+  /* A change that reaches above the tail (the session reloaded, or cut
+   * before it): keep the rows we had, and at least the start. */
+  self->offset = MIN (self->offset, rows_before (model, n, START_ROWS));
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, count_before, n - self->offset);
+}
+
+static void
+nb_chat_tail_dispose (GObject *object)
+{
+  NbChatTail *self = NB_CHAT_TAIL (object);
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_func (self->model, nb_chat_tail_items_changed_cb, self);
+  g_clear_object (&self->model);
+
+  G_OBJECT_CLASS (nb_chat_tail_parent_class)->dispose (object);
+}
+
+static void
+nb_chat_tail_class_init (NbChatTailClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = nb_chat_tail_dispose;
+}
+
+static void
+nb_chat_tail_init (NbChatTail *self)
+{
+}
+
+static NbChatTail *
+nb_chat_tail_new (GListModel *model)
+{
+  NbChatTail *self = g_object_new (NB_TYPE_CHAT_TAIL, NULL);
+
+  self->model = g_object_ref (model);
+  self->offset = rows_before (model, g_list_model_get_n_items (model), START_ROWS);
+  g_signal_connect (model, "items-changed", G_CALLBACK (nb_chat_tail_items_changed_cb), self);
+  return self;
+}
+
+/* Adds @rows older messages that show something at the top. Returns
+ * whether there were any. */
+static gboolean
+nb_chat_tail_grow (NbChatTail *self,
+                   guint       rows)
+{
+  guint offset = rows_before (self->model, self->offset, rows);
+  guint added = self->offset - offset;
+
+  if (added == 0)
+    return FALSE;
+  self->offset = offset;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, added);
+  return TRUE;
+}
+
 struct _NbChatPage
 {
   GObject parent_instance;
@@ -39,6 +194,7 @@ struct _NbChatPage
 
   GtkWidget *scroller;
   GtkWidget *list_view;
+  NbChatTail *tail;
   GListStore *footer;
   GtkAdjustment *vadjustment;
 
@@ -51,6 +207,7 @@ struct _NbChatPage
   gboolean following;
   gboolean pinning;
   guint pin_tick_id;
+  guint load_tick_id;
   double seen_upper;         /* as of the last value change */
   double seen_page_size;
 };
@@ -267,12 +424,53 @@ schedule_pin (NbChatPage *self)
     self->pin_tick_id = gtk_widget_add_tick_callback (self->list_view, pin_tick_cb, self, NULL);
 }
 
+/* Loading older messages */
+
+static gboolean
+near_top (NbChatPage *self)
+{
+  GtkAdjustment *adjustment = self->vadjustment;
+  double page_size = gtk_adjustment_get_page_size (adjustment);
+  /* While following, where the view is about to be pinned: not a value
+   * of 0 before the first pin. */
+  double value = self->following ? gtk_adjustment_get_upper (adjustment) - page_size
+                                 : gtk_adjustment_get_value (adjustment);
+
+  return self->tail->offset > 0 && page_size > 0 && value < LOAD_MARGIN * page_size;
+}
+
+/* Prepends a page. The list view keeps its anchor row where it is on the
+ * screen and moves the adjustment's value by the (estimated) height of
+ * the rows added above it, so the view does not move. Not inside the
+ * list view's size_allocate (where the adjustment signals come from):
+ * at the start of the next frame. */
+static gboolean
+load_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  NbChatPage *self = user_data;
+
+  self->load_tick_id = 0;
+  if (near_top (self))
+    nb_chat_tail_grow (self->tail, PAGE_ROWS);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+maybe_load_older (NbChatPage *self)
+{
+  if (self->load_tick_id == 0 && near_top (self))
+    self->load_tick_id = gtk_widget_add_tick_callback (self->list_view, load_tick_cb, self, NULL);
+}
+
 static void
 on_adjustment_changed (GtkAdjustment *adjustment,
                        NbChatPage    *self)
 {
   if (self->following)
     schedule_pin (self);
+  maybe_load_older (self);
 }
 
 static void
@@ -286,9 +484,9 @@ on_adjustment_value_changed (GtkAdjustment *adjustment,
   self->seen_upper = upper;
   self->seen_page_size = page_size;
   /* Ours, or the list view laying out rows: not the reader. */
-  if (self->pinning || layout)
-    return;
-  set_following (self, at_bottom (adjustment));
+  if (!self->pinning && !layout)
+    set_following (self, at_bottom (adjustment));
+  maybe_load_older (self);
 }
 
 void
@@ -355,6 +553,9 @@ nb_chat_page_dispose (GObject *object)
   if (self->pin_tick_id != 0)
     gtk_widget_remove_tick_callback (self->list_view, self->pin_tick_id);
   self->pin_tick_id = 0;
+  if (self->load_tick_id != 0)
+    gtk_widget_remove_tick_callback (self->list_view, self->load_tick_id);
+  self->load_tick_id = 0;
   if (self->vadjustment != NULL)
     {
       g_signal_handlers_disconnect_by_func (self->vadjustment, on_adjustment_changed, self);
@@ -363,6 +564,7 @@ nb_chat_page_dispose (GObject *object)
   g_clear_object (&self->vadjustment);
   g_clear_object (&self->scroller);
   g_clear_object (&self->footer);
+  g_clear_object (&self->tail);
   g_clear_object (&self->streaming);
   g_clear_pointer (&self->results, g_hash_table_unref);
   g_clear_object (&self->session);
@@ -446,8 +648,9 @@ nb_chat_page_new (NbChatView *view,
   /* Before the list's model connects, see on_session_items_changed(). */
   g_signal_connect (session, "items-changed", G_CALLBACK (on_session_items_changed), self);
 
+  self->tail = nb_chat_tail_new (G_LIST_MODEL (session));
   self->footer = g_list_store_new (GTK_TYPE_STRING_OBJECT);
-  g_list_store_append (models, session);
+  g_list_store_append (models, self->tail);
   g_list_store_append (models, self->footer);
   flat = gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&models)));
   selection = gtk_no_selection_new (G_LIST_MODEL (flat));
@@ -466,6 +669,15 @@ nb_chat_page_new (NbChatView *view,
   g_signal_connect (self->vadjustment, "changed", G_CALLBACK (on_adjustment_changed), self);
   g_signal_connect (self->vadjustment, "value-changed", G_CALLBACK (on_adjustment_value_changed), self);
   return self;
+}
+
+/* The session index of the list's first row: a row's session index is
+ * its list position plus this. */
+guint
+nb_chat_page_get_offset (NbChatPage *self)
+{
+  g_return_val_if_fail (NB_IS_CHAT_PAGE (self), 0);
+  return self->tail->offset;
 }
 
 NbChatView *

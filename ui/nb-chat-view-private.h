@@ -19,6 +19,7 @@ G_DECLARE_FINAL_TYPE (NbChatPage, nb_chat_page, NB, CHAT_PAGE, GObject)
 NbChatPage *nb_chat_page_new                (NbChatView *view,
                                              NbSession  *session);
 NbChatView *nb_chat_page_get_view           (NbChatPage *self);
+guint       nb_chat_page_get_offset         (NbChatPage *self);
 NbSession  *nb_chat_page_get_session        (NbChatPage *self);
 GtkWidget  *nb_chat_page_get_widget         (NbChatPage *self);
 GtkWidget  *nb_chat_page_get_list_view      (NbChatPage *self);

@@ -27,7 +27,7 @@ struct _NbMessageRow
 
   GtkWidget *clamp;
   GtkWidget *box;
-  GtkWidget *fork_box;
+  GtkWidget *fork_box;       /* made the first time this row shows it */
   GtkWidget *fork_label;
   GtkWidget *fork_previous_button;
   GtkWidget *fork_next_button;
@@ -47,7 +47,11 @@ G_DEFINE_FINAL_TYPE (NbMessageRow, nb_message_row, GTK_TYPE_WIDGET)
 static guint
 get_position (NbMessageRow *self)
 {
-  return self->item != NULL ? gtk_list_item_get_position (self->item) : GTK_INVALID_LIST_POSITION;
+  /* The list shows the session from an offset: positions in the session
+   * are what the view's signals and the page's state speak of. */
+  if (self->item == NULL || gtk_list_item_get_position (self->item) == GTK_INVALID_LIST_POSITION)
+    return GTK_INVALID_LIST_POSITION;
+  return nb_chat_page_get_offset (self->page) + gtk_list_item_get_position (self->item);
 }
 
 static void
@@ -103,6 +107,45 @@ ensure (NbMessageRow *self,
   return *widget;
 }
 
+static GtkWidget *
+fork_button (NbMessageRow *self,
+             const char   *icon_name,
+             const char   *tooltip,
+             GCallback     callback)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  g_signal_connect_swapped (button, "clicked", callback, self);
+  return button;
+}
+
+/* The fork switcher ‹ n/m ›: one message of a session has it, so rows
+ * make it when they first show it rather than each carrying one. */
+static void
+ensure_fork_box (NbMessageRow *self)
+{
+  if (self->fork_box != NULL)
+    return;
+  self->fork_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
+  gtk_widget_set_halign (self->fork_box, GTK_ALIGN_END);
+  gtk_widget_add_css_class (self->fork_box, "nb-fork-switcher");
+  self->fork_previous_button = fork_button (self, "go-previous-symbolic", _("Previous Version"),
+                                            G_CALLBACK (fork_previous_clicked_cb));
+  self->fork_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->fork_label, "caption");
+  gtk_widget_add_css_class (self->fork_label, "numeric");
+  self->fork_next_button = fork_button (self, "go-next-symbolic", _("Next Version"),
+                                        G_CALLBACK (fork_next_clicked_cb));
+  gtk_box_append (GTK_BOX (self->fork_box), self->fork_previous_button);
+  gtk_box_append (GTK_BOX (self->fork_box), self->fork_label);
+  gtk_box_append (GTK_BOX (self->fork_box), self->fork_next_button);
+  gtk_box_append (GTK_BOX (self->box), self->fork_box);
+}
+
 static void
 update_state (NbMessageRow *self)
 {
@@ -111,7 +154,10 @@ update_state (NbMessageRow *self)
   gboolean fork = self->object != NULL && NB_IS_MESSAGE (self->object) &&
                   nb_chat_page_get_fork_info (self->page, position, &current, &total);
 
-  gtk_widget_set_visible (self->fork_box, fork);
+  if (fork)
+    ensure_fork_box (self);
+  if (self->fork_box != NULL)
+    gtk_widget_set_visible (self->fork_box, fork);
   if (fork)
     {
       g_autofree char *text = g_strdup_printf ("%u/%u", current, total);
@@ -290,12 +336,6 @@ nb_message_row_class_init (NbMessageRowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/nanobot/Nanobot/nb-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, NbMessageRow, clamp);
   gtk_widget_class_bind_template_child (widget_class, NbMessageRow, box);
-  gtk_widget_class_bind_template_child (widget_class, NbMessageRow, fork_box);
-  gtk_widget_class_bind_template_child (widget_class, NbMessageRow, fork_label);
-  gtk_widget_class_bind_template_child (widget_class, NbMessageRow, fork_previous_button);
-  gtk_widget_class_bind_template_child (widget_class, NbMessageRow, fork_next_button);
-  gtk_widget_class_bind_template_callback (widget_class, fork_previous_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, fork_next_clicked_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "nb-message-row");
 }

@@ -164,6 +164,79 @@ show_arguments (NbToolCard *self,
   set_label_text (self->args_label, self->args_more_button, self->arguments, self->arguments_markup, full);
 }
 
+/* How a call's arguments are shown, worked out once per call: kept on
+ * the message (a table by call), so binding the card again only sets
+ * the labels. */
+typedef struct
+{
+  char *arguments;
+  char *path;
+  gboolean markup;
+} ShownArguments;
+
+static void
+shown_arguments_free (gpointer data)
+{
+  ShownArguments *shown = data;
+
+  g_free (shown->arguments);
+  g_free (shown->path);
+  g_free (shown);
+}
+
+static GHashTable *
+arguments_cache (NbMessage *message)
+{
+  static GQuark quark;
+  GHashTable *cache;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("nb-tool-card-arguments");
+  cache = g_object_get_qdata (G_OBJECT (message), quark);
+  if (cache == NULL)
+    {
+      cache = g_hash_table_new_full (NULL, NULL, NULL, shown_arguments_free);
+      g_object_set_qdata_full (G_OBJECT (message), quark, cache, (GDestroyNotify) g_hash_table_unref);
+    }
+  return cache;
+}
+
+static void build_arguments (NbToolCard *self);
+
+static void
+show_cached_arguments (NbToolCard *self)
+{
+  GHashTable *cache;
+  ShownArguments *shown;
+
+  /* A streaming message's calls may still change (and be freed): keyed
+   * by the call, only closed messages are cached. */
+  if (nb_message_is_streaming (self->message))
+    {
+      build_arguments (self);
+      return;
+    }
+  cache = arguments_cache (self->message);
+  shown = g_hash_table_lookup (cache, self->call);
+  if (shown == NULL)
+    {
+      build_arguments (self);
+      shown = g_new0 (ShownArguments, 1);
+      shown->arguments = g_strdup (self->arguments);
+      shown->path = gtk_widget_get_visible (self->path_label) ? g_strdup (gtk_label_get_text (GTK_LABEL (self->path_label))) : NULL;
+      shown->markup = self->arguments_markup;
+      g_hash_table_insert (cache, self->call, shown);
+      return;
+    }
+  g_free (self->arguments);
+  self->arguments = g_strdup (shown->arguments);
+  self->arguments_markup = shown->markup;
+  gtk_widget_set_visible (self->args_label, *self->arguments != '\0');
+  gtk_widget_set_visible (self->path_label, shown->path != NULL);
+  gtk_label_set_text (GTK_LABEL (self->path_label), shown->path != NULL ? shown->path : "");
+  show_arguments (self, FALSE);
+}
+
 /* Works out how the arguments are shown. */
 static void
 build_arguments (NbToolCard *self)
@@ -396,7 +469,7 @@ nb_tool_card_set_call (NbToolCard *self,
   self->name = g_strdup (nb_json_get_string (function, "name"));
   gtk_label_set_text (GTK_LABEL (self->name_label), self->name != NULL ? self->name : "");
   gtk_image_set_from_icon_name (GTK_IMAGE (self->icon), icon_for (self->name != NULL ? self->name : ""));
-  build_arguments (self);
+  show_cached_arguments (self);
   update_state (self);
 }
 

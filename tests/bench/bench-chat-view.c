@@ -156,12 +156,40 @@ rss_mb (void)
   return resident * (double) sysconf (_SC_PAGESIZE) / (1024 * 1024);
 }
 
+/* When the phases of the first frame after set_session() ended: update
+ * (ticks), layout (measuring and binding rows), paint. */
+typedef struct
+{
+  gint64 set;
+  gint64 updated;
+  gint64 laid_out;
+  gint64 painted;
+} FrameTimes;
+
+static FrameTimes last_frame;
+
+static void
+after_update_cb (GdkFrameClock *clock,
+                 FrameTimes    *times)
+{
+  if (times->updated == 0)
+    times->updated = g_get_monotonic_time ();
+}
+
+static void
+after_layout_cb (GdkFrameClock *clock,
+                 FrameTimes    *times)
+{
+  if (times->laid_out == 0)
+    times->laid_out = g_get_monotonic_time ();
+}
+
 static void
 after_paint_cb (GdkFrameClock *clock,
-                gint64        *painted)
+                FrameTimes    *times)
 {
-  if (*painted == 0)
-    *painted = g_get_monotonic_time ();
+  if (times->painted == 0)
+    times->painted = g_get_monotonic_time ();
 }
 
 /* Calls set_session and returns the time until the next frame is drawn. */
@@ -171,15 +199,22 @@ time_to_frame (GtkWidget  *window,
                NbSession  *session)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
-  gint64 painted = 0;
+  FrameTimes times = { 0 };
   gint64 start = g_get_monotonic_time ();
-  gulong id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &painted);
 
+  g_signal_connect_after (clock, "update", G_CALLBACK (after_update_cb), &times);
+  g_signal_connect_after (clock, "layout", G_CALLBACK (after_layout_cb), &times);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &times);
   nb_chat_view_set_session (view, session);
-  while (painted == 0)
+  times.set = g_get_monotonic_time () - start;
+  while (times.painted == 0)
     g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (clock, id);
-  return (painted - start) / 1000.0;
+  g_signal_handlers_disconnect_by_data (clock, &times);
+  times.updated -= start;
+  times.laid_out -= start;
+  times.painted -= start;
+  last_frame = times;
+  return times.painted / 1000.0;
 }
 
 static void
@@ -203,6 +238,8 @@ typedef struct
   gint64 frame_start;
   GArray *append_usec;
   GArray *frame_usec;
+  GArray *delta_usec;        /* per delta: its append + its share of the next frame */
+  guint frame_first_delta;   /* the first delta not yet drawn */
   gint64 busy_usec;
   gboolean sending;
 } Stream;
@@ -249,6 +286,20 @@ stream_after_paint (GdkFrameClock *clock,
     return;
   g_array_append_val (s->frame_usec, work);
   s->busy_usec += work;
+  /* The frame drew the deltas sent since the last one: each gets its
+   * append plus an equal share of the frame's work. */
+  if (s->append_usec->len > s->frame_first_delta)
+    {
+      guint n = s->append_usec->len - s->frame_first_delta;
+
+      for (guint i = s->frame_first_delta; i < s->append_usec->len; i++)
+        {
+          gint64 t = g_array_index (s->append_usec, gint64, i) + work / n;
+
+          g_array_append_val (s->delta_usec, t);
+        }
+      s->frame_first_delta = s->append_usec->len;
+    }
 }
 
 /* The row's parse of the streamed text is cached on the message. */
@@ -275,6 +326,7 @@ main (int   argc,
   Stream s = { 0 };
   double rss_empty, rss_open, rss_loaded, first_a, first_b, duration_ms, lag_ms;
   gint64 shown = 0;
+  FrameTimes first_phases;
 
   gtk_init ();
   adw_init ();
@@ -292,6 +344,7 @@ main (int   argc,
   rss_loaded = rss_mb ();
 
   first_a = time_to_frame (window, view, a);
+  first_phases = last_frame;
   settle (300);
   rss_open = rss_mb ();
   first_b = time_to_frame (window, view, b);
@@ -307,6 +360,9 @@ main (int   argc,
   g_print ("conversation: %u messages (user, 2 tool calls + results, reply with code and a table)\n", N_MESSAGES);
   g_print ("renderer: %s\n", g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "default");
   g_print ("set_session → first frame drawn: %.1f ms (first), %.1f ms (second conversation)\n", first_a, first_b);
+  g_print ("  first: set_session %.1f ms, then until the end of: update %.1f ms, layout (binding rows) %.1f ms, paint %.1f ms\n",
+           first_phases.set / 1000.0, first_phases.updated / 1000.0,
+           first_phases.laid_out / 1000.0, first_phases.painted / 1000.0);
   g_print ("switching between the two: median %.1f ms  max %.1f ms  (%u switches)\n",
            percentile_ms (switches, 0.5), percentile_ms (switches, 1.0), N_SWITCHES);
   g_print ("RSS: empty view %.1f MB; two conversations loaded %.1f MB; one shown %.1f MB: +%.1f MB for showing it\n",
@@ -322,6 +378,7 @@ main (int   argc,
   s.length = strlen (reply);
   s.append_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
   s.frame_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
+  s.delta_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
   s.streaming = nb_session_begin_streaming (c);
   clock = gtk_widget_get_frame_clock (window);
   g_signal_connect (clock, "before-paint", G_CALLBACK (stream_before_paint), &s);
@@ -343,6 +400,8 @@ main (int   argc,
            percentile_ms (s.append_usec, 0.5), percentile_ms (s.append_usec, 0.99));
   g_print ("frame (tick+layout+paint):      median %.2f ms  p99 %.2f ms  (%u frames)\n",
            percentile_ms (s.frame_usec, 0.5), percentile_ms (s.frame_usec, 0.99), s.frame_usec->len);
+  g_print ("main loop per delta (append + its share of the frame that drew it): median %.3f ms  p99 %.3f ms  (%u deltas drawn)\n",
+           percentile_ms (s.delta_usec, 0.5), percentile_ms (s.delta_usec, 0.99), s.delta_usec->len);
   g_print ("main loop per delta (all work / deltas): %.3f ms\n", s.busy_usec / 1000.0 / MAX (s.append_usec->len, 1));
   g_print ("stream %.0f ms; fully shown %.1f ms after its scheduled end (%.1f%% of the stream)\n",
            duration_ms, lag_ms, 100.0 * lag_ms / duration_ms);
@@ -350,5 +409,6 @@ main (int   argc,
   gtk_window_destroy (GTK_WINDOW (window));
   g_array_unref (s.append_usec);
   g_array_unref (s.frame_usec);
+  g_array_unref (s.delta_usec);
   return EXIT_SUCCESS;
 }

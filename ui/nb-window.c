@@ -767,6 +767,16 @@ check_provider_action (GtkWidget  *widget,
   check_provider (self);
 }
 
+/* The window opens ready to type. */
+static void
+nb_window_map (GtkWidget *widget)
+{
+  NbWindow *self = NB_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (nb_window_parent_class)->map (widget);
+  nb_composer_grab_focus (self->composer);
+}
+
 static void
 nb_window_constructed (GObject *object)
 {
@@ -863,6 +873,7 @@ nb_window_class_init (NbWindowClass *klass)
   object_class->set_property = nb_window_set_property;
   object_class->get_property = nb_window_get_property;
   object_class->dispose = nb_window_dispose;
+  widget_class->map = nb_window_map;
 
   properties[PROP_ASSISTANT] =
     g_param_spec_object ("assistant", NULL, NULL, NB_TYPE_ASSISTANT,

@@ -432,6 +432,12 @@ test_size_saved (Fixture       *f,
   press_keys (id, "ctrl+q");
   wait_for_clean_exit (f);
 
+  {
+    g_autofree char *saved = NULL;
+
+    g_file_get_contents (f->keyfile, &saved, NULL, NULL);
+    g_test_message ("saved settings:\n%s", saved);
+  }
   g_assert_true (keyfile_has (f, "window-width=360\n"));
   g_assert_true (keyfile_has (f, "window-height=640\n"));
   g_assert_false (keyfile_has (f, "window-maximized=true"));

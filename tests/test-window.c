@@ -88,6 +88,44 @@ test_window_settings (void)
   nb_test_rm_rf (dir);
 }
 
+static void
+dump_widths (GtkWidget *widget,
+             int        depth)
+{
+  int minimum = 0;
+
+  if (depth > 9)
+    return;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  if (minimum > 100)
+    g_test_message ("%*s%s %d", depth * 2, "", G_OBJECT_TYPE_NAME (widget), minimum);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    dump_widths (child, depth + 1);
+}
+
+/* The window works down to 360 px wide: the leaflet folds and nothing in
+ * the conversation's pane asks for more. */
+static void
+test_window_narrow (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(NbAssistant) assistant = new_assistant (&dir);
+  NbWindow *window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
+  int minimum = 0;
+
+  gtk_window_present (GTK_WINDOW (window));
+  iterate_until_key (window);
+  gtk_widget_measure (gtk_window_get_child (GTK_WINDOW (window)), GTK_ORIENTATION_HORIZONTAL, -1,
+                      &minimum, NULL, NULL, NULL);
+  g_test_message ("minimum width of the content: %d", minimum);
+  if (minimum > 360)
+    dump_widths (gtk_window_get_child (GTK_WINDOW (window)), 0);
+  g_assert_cmpint (minimum, <=, 360);
+  destroy_window (window);
+  nb_test_rm_rf (dir);
+}
+
 /* Start-up opens a conversation ready to type: the last one again while
  * it is still empty, a new one once it has messages. */
 static void
@@ -178,6 +216,7 @@ main (int   argc,
 
   g_test_add_func ("/window/settings", test_window_settings);
   g_test_add_func ("/window/start-conversation", test_window_start_conversation);
+  g_test_add_func ("/window/narrow", test_window_narrow);
   g_test_add_func ("/window/preferences", test_preferences_window);
 
   status = g_test_run ();

@@ -26,6 +26,7 @@ struct _NbWindow
   char                 *key;
   NbSession            *session;
   GCancellable         *models_cancellable;
+  gulong                items_changed_id;
 
   /* Template children. */
   AdwToastOverlay      *toast_overlay;
@@ -43,6 +44,7 @@ struct _NbWindow
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
   GtkStack             *main_stack;
+  GtkStack             *chat_stack;
   NbChatView           *chat_view;
   NbComposer           *composer;
   GtkLabel             *welcome_detail;

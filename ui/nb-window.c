@@ -172,6 +172,15 @@ conversations_changed_cb (NbWindow *self)
   update_fork_info (self);
 }
 
+/* An empty conversation shows what can be done instead of a blank page. */
+static void
+update_empty_state (NbWindow *self)
+{
+  gboolean empty = self->session == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->session)) == 0;
+
+  gtk_stack_set_visible_child_name (self->chat_stack, empty ? "empty" : "messages");
+}
+
 /**
  * nb_window_show_session:
  *
@@ -189,9 +198,17 @@ nb_window_show_session (NbWindow  *self,
       self->key = g_strdup (key);
       g_settings_set_string (self->settings, "last-conversation", key);
     }
-  g_set_object (&self->session, session);
+  if (self->session != session)
+    {
+      g_clear_signal_handler (&self->items_changed_id, self->session);
+      g_set_object (&self->session, session);
+      self->items_changed_id = g_signal_connect_object (session, "items-changed",
+                                                        G_CALLBACK (update_empty_state), self,
+                                                        G_CONNECT_SWAPPED);
+    }
 
   nb_chat_view_set_session (self->chat_view, session);
+  update_empty_state (self);
   nb_sidebar_select_key (self->sidebar, key);
   update_title (self);
   update_model_label (self);
@@ -244,6 +261,7 @@ nb_window_open_conversation (NbWindow   *self,
 
   g_free (self->key);
   self->key = g_strdup (key);
+  g_clear_signal_handler (&self->items_changed_id, self->session);
   g_clear_object (&self->session);
   g_settings_set_string (self->settings, "last-conversation", key);
 
@@ -848,12 +866,22 @@ nb_window_dispose (GObject *object)
 {
   NbWindow *self = NB_WINDOW (object);
 
+  /* Taking the window apart changes its size on the way: what the user
+   * left is what was saved until now. */
+  if (self->settings != NULL)
+    {
+      g_settings_unbind (self, "default-width");
+      g_settings_unbind (self, "default-height");
+      g_settings_unbind (self, "maximized");
+      g_settings_unbind (self->sidebar_button, "active");
+    }
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->models_cancellable);
   nb_window_cancel_turns (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), NB_TYPE_WINDOW);
   g_clear_pointer (&self->turns, g_hash_table_unref);
   g_clear_object (&self->models_cancellable);
+  g_clear_signal_handler (&self->items_changed_id, self->session);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
   g_clear_object (&self->assistant);
@@ -899,6 +927,7 @@ nb_window_class_init (NbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NbWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, NbWindow, chat_stack);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, chat_view);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, NbWindow, welcome_detail);

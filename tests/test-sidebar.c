@@ -84,6 +84,8 @@ activated_cb (NbSidebar  *sidebar,
               Fixture    *f)
 {
   g_ptr_array_add (f->activated, g_strdup (key));
+  /* As the window does: the key shown becomes the selected one. */
+  nb_sidebar_select_key (sidebar, key);
 }
 
 static GtkListView *

@@ -882,10 +882,15 @@ void
 nb_sidebar_select_key (NbSidebar  *self,
                        const char *key)
 {
+  char *copy;
+
   g_return_if_fail (NB_IS_SIDEBAR (self));
 
+  /* @key may be the sidebar's own string, passed on by a handler of
+   * conversation-activated: copy before freeing. */
+  copy = g_strdup (key);
   g_free (self->selected_key);
-  self->selected_key = g_strdup (key);
+  self->selected_key = copy;
   restore_selection (self);
 }
 

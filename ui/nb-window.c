@@ -484,6 +484,9 @@ update_sidebar_visibility (NbWindow *self)
 static void
 leaflet_folded_cb (NbWindow *self)
 {
+  /* Wide, the model's name is readable; narrow, it gives way to the
+   * title and shrinks down to an ellipsis. */
+  gtk_label_set_width_chars (self->model_label, adw_leaflet_get_folded (self->leaflet) ? -1 : 12);
   update_sidebar_visibility (self);
   /* Folded, the window shows the conversation, not the list. */
   if (adw_leaflet_get_folded (self->leaflet))
@@ -969,7 +972,7 @@ nb_window_init (NbWindow *self)
   g_settings_bind (self->settings, "sidebar-visible", self->sidebar_button, "active", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (self->sidebar_button, "notify::active",
                            G_CALLBACK (update_sidebar_visibility), self, G_CONNECT_SWAPPED);
-  update_sidebar_visibility (self);
+  leaflet_folded_cb (self);
 }
 
 NbWindow *

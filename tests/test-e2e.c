@@ -108,6 +108,27 @@ type_and_send (Fixture    *f,
   xdotool ("key Return");
 }
 
+/* A real click in the middle of @widget. */
+static void
+click_widget (Fixture   *f,
+              GtkWidget *widget)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  graphene_point_t point;
+  double dx, dy;
+  g_autofree char *move = NULL;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (f->window),
+                                           &GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.0,
+                                                                 gtk_widget_get_height (widget) / 2.0),
+                                           &point));
+  gtk_native_get_surface_transform (GTK_NATIVE (f->window), &dx, &dy);
+  move = g_strdup_printf ("mousemove --sync --window %lu %d %d click 1",
+                          (gulong) gdk_x11_surface_get_xid (surface),
+                          (int) (point.x + dx), (int) (point.y + dy));
+  xdotool (move);
+}
+
 /* Every widget of type @type_name under @widget. */
 static void
 collect (GtkWidget  *widget,
@@ -121,12 +142,13 @@ collect (GtkWidget  *widget,
     collect (child, type_name, found);
 }
 
-/* Whether a visible label under @widget shows @text. */
+/* Whether a label on screen under @widget shows @text (a stack's other
+ * pages, and so other conversations' pages, are not mapped). */
 static gboolean
 shows_text (GtkWidget  *widget,
             const char *text)
 {
-  if (!gtk_widget_get_visible (widget))
+  if (!gtk_widget_get_mapped (widget))
     return FALSE;
   if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
     return TRUE;
@@ -417,6 +439,46 @@ test_stop_mid_stream (Fixture       *f,
   WAIT_UNTIL (!nb_composer_get_running (composer));
 }
 
+/* Ctrl+N starts a new conversation; a click in the sidebar goes back to
+ * the first, which shows its own messages; the first is still there. */
+static void
+test_switch_conversations (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *first = g_strdup (nb_window_get_key (f->window));
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  GtkWidget *first_row = NULL;
+
+  queue_slow_text (f, "Answer in the first conversation.", 10);
+  type_and_send (f, "First question");
+  WAIT_UNTIL (shows_text (chat_of (f), "Answer in the first conversation."));
+  WAIT_UNTIL (!nb_composer_get_running (composer_of (f)));
+
+  focus_window (f);
+  xdotool ("key ctrl+n");
+  WAIT_UNTIL (g_strcmp0 (nb_window_get_key (f->window), first) != 0 && nb_window_get_session (f->window) != NULL);
+  g_assert_false (shows_text (chat_of (f), "Answer in the first conversation."));
+
+  queue_slow_text (f, "Answer in the second one.", 10);
+  type_and_send (f, "Second question");
+  WAIT_UNTIL (shows_text (chat_of (f), "Answer in the second one."));
+  WAIT_UNTIL (!nb_composer_get_running (composer_of (f)));
+
+  /* Both are listed, newest first; click the first conversation's row. */
+  WAIT_UNTIL ((g_ptr_array_set_size (rows, 0),
+               collect (find_one (GTK_WIDGET (f->window), "NbSidebar"), "NbConversationRow", rows),
+               rows->len == 2));
+  for (guint i = 0; i < rows->len; i++)
+    if (shows_text (g_ptr_array_index (rows, i), "First question"))
+      first_row = g_ptr_array_index (rows, i);
+  g_assert_nonnull (first_row);
+  click_widget (f, first_row);
+
+  WAIT_UNTIL (g_strcmp0 (nb_window_get_key (f->window), first) == 0 && nb_window_get_session (f->window) != NULL);
+  WAIT_UNTIL (shows_text (chat_of (f), "Answer in the first conversation."));
+  g_assert_false (shows_text (chat_of (f), "Answer in the second one."));
+}
+
 /* A 1×1 PNG. */
 static const guchar png_pixel[] = {
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -491,6 +553,7 @@ main (int   argc,
 
   g_test_add ("/e2e/turn-with-tool", Fixture, NULL, fixture_setup, test_turn_with_tool, fixture_teardown);
   g_test_add ("/e2e/stop-mid-stream", Fixture, NULL, fixture_setup, test_stop_mid_stream, fixture_teardown);
+  g_test_add ("/e2e/switch-conversations", Fixture, NULL, fixture_setup, test_switch_conversations, fixture_teardown);
   g_test_add ("/e2e/image-attachment", Fixture, NULL, fixture_setup, test_image_attachment, fixture_teardown);
 
   status = g_test_run ();

@@ -253,11 +253,16 @@ void
 nb_window_open_conversation (NbWindow   *self,
                              const char *key)
 {
+  g_autofree char *owned = NULL;
+
   g_return_if_fail (NB_IS_WINDOW (self));
   g_return_if_fail (key != NULL);
 
   if (g_strcmp0 (self->key, key) == 0 && self->session != NULL)
     return;
+
+  /* @key may belong to the sidebar, which replaces it below. */
+  key = owned = g_strdup (key);
 
   g_free (self->key);
   self->key = g_strdup (key);

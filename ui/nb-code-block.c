@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nb-code-block.h"
+#include "nb-scroll-passthrough.h"
 
 /* A fenced code block of a reply: a header with the language and a Copy
  * button over a read-only GtkSourceView that scrolls sideways only (the
@@ -183,6 +184,7 @@ nb_code_block_init (NbCodeBlock *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  nb_scroll_passthrough_vertical (GTK_SCROLLED_WINDOW (self->scroller));
   self->code = g_string_new (NULL);
   self->buffer = GTK_SOURCE_BUFFER (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->view)));
   gtk_source_buffer_set_highlight_matching_brackets (self->buffer, FALSE);

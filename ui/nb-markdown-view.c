@@ -8,6 +8,7 @@
 
 #include "nb-code-block.h"
 #include "nb-markdown-view.h"
+#include "nb-scroll-passthrough.h"
 
 /* Shows markdown as widgets, one per block: labels for paragraphs and
  * headings, boxes for lists and quotes, a grid for a table, NbCodeBlock
@@ -402,6 +403,7 @@ build_table (NbMarkdownView  *self,
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
   gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
   gtk_widget_add_css_class (scroller, "nb-markdown-table-scroller");
+  nb_scroll_passthrough_vertical (GTK_SCROLLED_WINDOW (scroller));
   gtk_widget_add_css_class (grid, "nb-markdown-table");
   gtk_widget_set_halign (grid, GTK_ALIGN_START);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 18);

@@ -492,6 +492,9 @@ leaflet_folded_cb (NbWindow *self)
   /* Wide, the model's name is readable; narrow, it gives way to the
    * title and shrinks down to an ellipsis. */
   gtk_label_set_width_chars (self->model_label, adw_leaflet_get_folded (self->leaflet) ? -1 : 12);
+  /* Folded, an ellipsis is all it could show: the title goes first, and
+   * the model is chosen with the window wide. */
+  gtk_widget_set_visible (GTK_WIDGET (self->model_button), !adw_leaflet_get_folded (self->leaflet));
   update_sidebar_visibility (self);
   /* Folded, the window shows the conversation, not the list. */
   if (adw_leaflet_get_folded (self->leaflet))

@@ -60,10 +60,23 @@ nb_window_sync_turn_state (NbWindow *self)
 {
   NbWindowTurn *turn = lookup_turn (self, self->key);
   gboolean running = turn != NULL && turn->running;
+  const char *error = turn != NULL && !running ? turn->error : NULL;
+
+  /* A conversation that ends with the user's message and nothing running
+   * on it (the answer failed before Nanobot was last closed) offers Retry
+   * too: nothing the user wrote is left without a way on. */
+  if (error == NULL && !running && self->session != NULL &&
+      !nb_agent_is_running (nb_assistant_get_agent (self->assistant), self->key))
+    {
+      guint n = nb_session_get_n_messages (self->session);
+
+      if (n > 0 && g_strcmp0 (nb_message_get_role (nb_session_get_message (self->session, n - 1)), "user") == 0)
+        error = _("This message has no answer.");
+    }
 
   nb_composer_set_running (self->composer, running);
   nb_chat_view_set_running (self->chat_view, running);
-  nb_chat_view_set_error (self->chat_view, turn != NULL && !running ? turn->error : NULL);
+  nb_chat_view_set_error (self->chat_view, error);
 }
 
 /* A reply that is not streamed (a slash command's): short ones as a

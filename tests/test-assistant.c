@@ -834,6 +834,66 @@ test_turn_cost (Fixture       *f,
   }
 }
 
+/* Retry: after a provider error the user's message is in the session
+ * unanswered; Retry answers it without appending it again, and there is
+ * nothing to retry once it is answered. */
+static void
+test_retry (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *reply = NULL;
+  JsonArray *messages;
+  guint users = 0;
+
+  nb_fake_llm_queue_body (f->fake, 400, "application/json", "{\"error\":{\"message\":\"bad request\"}}");
+  reply = run (f, "What is two plus two?", NULL, &error);
+  g_assert_null (reply);
+  g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 1);
+
+  queue_text (f, "Four.");
+  nb_assistant_retry_async (f->assistant, f->session, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 30000);
+  reply = nb_assistant_run_finish (f->assistant, result, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "Four.");
+  g_clear_object (&result);
+
+  /* The session: the question once, then the answer. */
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 2);
+  g_assert_cmpstr (nb_message_get_role (nb_session_get_message (f->session, 0)), ==, "user");
+  g_assert_cmpstr (nb_message_get_role (nb_session_get_message (f->session, 1)), ==, "assistant");
+
+  /* The request: the question once, last. */
+  messages = json_object_get_array_member (nb_fake_llm_get_request_object (f->fake, 1), "messages");
+  for (guint i = 0; i < json_array_get_length (messages); i++)
+    {
+      JsonObject *message = json_array_get_object_element (messages, i);
+      JsonNode *content = json_object_get_member (message, "content");
+
+      if (g_strcmp0 (json_object_get_string_member (message, "role"), "user") == 0 &&
+          JSON_NODE_HOLDS_VALUE (content) &&
+          g_strcmp0 (json_node_get_string (content), "What is two plus two?") == 0)
+        users++;
+    }
+  g_assert_cmpuint (users, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (messages, json_array_get_length (messages) - 1),
+                                                  "role"), ==, "user");
+
+  /* Answered: nothing to retry, and nothing is sent. */
+  nb_assistant_retry_async (f->assistant, f->session, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 30000);
+  g_clear_pointer (&reply, g_free);
+  reply = nb_assistant_run_finish (f->assistant, result, NULL, &error);
+  g_assert_null (reply);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 2);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -855,6 +915,7 @@ main (int   argc,
   ADD ("/assistant/mcp-server-added", test_mcp_server_added);
   ADD ("/assistant/conversations", test_conversations);
   ADD ("/assistant/turn-cost", test_turn_cost);
+  ADD ("/assistant/retry", test_retry);
 #undef ADD
 
   return g_test_run ();

@@ -60,5 +60,13 @@ void     nb_window_stop            (NbWindow     *self);
 void     nb_window_show_session    (NbWindow     *self,
                                     NbSession    *session);
 void     nb_window_update_usage    (NbWindow     *self);
+void     nb_window_update_model_label (NbWindow  *self);
+
+/* nb-window-models.c */
+void     nb_window_model_popover_show_cb  (NbWindow      *self);
+void     nb_window_model_row_activated_cb (NbWindow      *self,
+                                           GtkListBoxRow *row);
+void     nb_window_check_provider         (NbWindow      *self);
+void     nb_window_config_changed_cb      (NbWindow      *self);
 
 G_END_DECLS

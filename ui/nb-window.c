@@ -55,8 +55,8 @@ update_title (NbWindow *self)
                               title != NULL && *title != '\0' ? title : _("New Conversation"));
 }
 
-static void
-update_model_label (NbWindow *self)
+void
+nb_window_update_model_label (NbWindow *self)
 {
   g_autofree char *model = NULL;
 
@@ -211,7 +211,7 @@ nb_window_show_session (NbWindow  *self,
   update_empty_state (self);
   nb_sidebar_select_key (self->sidebar, key);
   update_title (self);
-  update_model_label (self);
+  nb_window_update_model_label (self);
   nb_window_update_usage (self);
   update_fork_info (self);
   nb_window_sync_turn_state (self);
@@ -501,141 +501,6 @@ leaflet_folded_cb (NbWindow *self)
     adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
 }
 
-/* Models menu: the provider's list (cached by the assistant), the
- * conversation's model checked; picking one stores it in the
- * conversation's metadata, as /model does. */
-
-static void
-fill_model_list (NbWindow           *self,
-                 const char * const *models)
-{
-  g_autofree char *current = NULL;
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->model_list))) != NULL)
-    gtk_list_box_remove (self->model_list, child);
-
-  if (self->session != NULL)
-    current = nb_assistant_dup_session_model (self->assistant, self->session);
-
-  for (guint i = 0; models != NULL && models[i] != NULL; i++)
-    {
-      GtkWidget *row = gtk_list_box_row_new ();
-      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      GtkWidget *label = gtk_label_new (models[i]);
-      GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
-
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-      gtk_widget_set_hexpand (label, TRUE);
-      gtk_widget_set_opacity (check, g_strcmp0 (models[i], current) == 0 ? 1.0 : 0.0);
-      gtk_box_append (GTK_BOX (box), label);
-      gtk_box_append (GTK_BOX (box), check);
-      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-      g_object_set_data_full (G_OBJECT (row), "model", g_strdup (models[i]), g_free);
-      gtk_list_box_append (self->model_list, row);
-    }
-}
-
-static void
-models_for_menu_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(NbWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) models = nb_assistant_list_models_finish (NB_ASSISTANT (source), result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (models == NULL)
-    {
-      g_autofree char *text = g_strdup_printf (_("The provider’s models could not be listed: %s"), error->message);
-
-      gtk_label_set_label (self->model_status, text);
-      return;
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->model_status), models[0] == NULL);
-  gtk_label_set_label (self->model_status, _("The provider lists no models."));
-  fill_model_list (self, (const char * const *) models);
-}
-
-static void
-model_popover_show_cb (NbWindow *self)
-{
-  g_cancellable_cancel (self->models_cancellable);
-  g_clear_object (&self->models_cancellable);
-  self->models_cancellable = g_cancellable_new ();
-
-  gtk_widget_set_visible (GTK_WIDGET (self->model_status), TRUE);
-  gtk_label_set_label (self->model_status, _("Loading models…"));
-  nb_assistant_list_models_async (self->assistant, self->models_cancellable,
-                                  models_for_menu_cb, g_object_ref (self));
-}
-
-static void
-model_row_activated_cb (NbWindow      *self,
-                        GtkListBoxRow *row)
-{
-  const char *model = g_object_get_data (G_OBJECT (row), "model");
-  g_autoptr(GError) error = NULL;
-
-  gtk_popover_popdown (gtk_menu_button_get_popover (self->model_button));
-  if (self->session == NULL || model == NULL)
-    return;
-  if (!nb_assistant_set_session_model (self->assistant, self->session, model, &error))
-    {
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
-      return;
-    }
-  update_model_label (self);
-}
-
-/* Welcome: with no provider that answers, the window says how to get
- * one instead of failing at the first message. The models endpoint is
- * the cheapest request that proves the provider is there. */
-
-static void
-provider_checked_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(NbWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) models = nb_assistant_list_models_finish (NB_ASSISTANT (source), result, &error);
-  gboolean unusable;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  /* A provider without a models endpoint may still chat. */
-  unusable = models == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) &&
-             (error->domain == NB_CONFIG_ERROR ||
-              g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_CONNECT) ||
-              g_error_matches (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_AUTH) ||
-              error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR);
-
-  gtk_label_set_label (self->welcome_detail, unusable ? error->message : "");
-  if (unusable && (self->session == NULL || nb_session_get_n_messages (self->session) == 0))
-    gtk_stack_set_visible_child_name (self->main_stack, "welcome");
-  else
-    gtk_stack_set_visible_child_name (self->main_stack, "chat");
-}
-
-static void
-check_provider (NbWindow *self)
-{
-  nb_assistant_list_models_async (self->assistant, self->cancellable,
-                                  provider_checked_cb, g_object_ref (self));
-}
-
-static void
-config_changed_cb (NbWindow *self)
-{
-  update_model_label (self);
-  check_provider (self);
-}
-
 /* Export */
 
 static void
@@ -793,7 +658,7 @@ check_provider_action (GtkWidget  *widget,
   NbWindow *self = NB_WINDOW (widget);
 
   nb_assistant_reload_provider (self->assistant);
-  check_provider (self);
+  nb_window_check_provider (self);
 }
 
 /* The window opens ready to type. */
@@ -821,7 +686,7 @@ nb_window_constructed (GObject *object)
   g_signal_connect_object (nb_assistant_get_conversations (self->assistant), "items-changed",
                            G_CALLBACK (conversations_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (nb_assistant_get_config (self->assistant), "changed",
-                           G_CALLBACK (config_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (nb_window_config_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sidebar, "conversation-activated",
                            G_CALLBACK (sidebar_activated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sidebar, "conversation-deleted",
@@ -830,9 +695,9 @@ nb_window_constructed (GObject *object)
                            G_CALLBACK (fork_switch_cb), self, G_CONNECT_SWAPPED);
 
   nb_sidebar_set_assistant (self->sidebar, self->assistant);
-  update_model_label (self);
+  nb_window_update_model_label (self);
   open_initial_conversation (self);
-  check_provider (self);
+  nb_window_check_provider (self);
   nb_composer_grab_focus (self->composer);
 }
 
@@ -944,8 +809,8 @@ nb_window_class_init (NbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NbWindow, welcome_detail);
   gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_cb);
   gtk_widget_class_bind_template_callback (widget_class, banner_dismiss_cb);
-  gtk_widget_class_bind_template_callback (widget_class, model_popover_show_cb);
-  gtk_widget_class_bind_template_callback (widget_class, model_row_activated_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "model_popover_show_cb", G_CALLBACK (nb_window_model_popover_show_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "model_row_activated_cb", G_CALLBACK (nb_window_model_row_activated_cb));
 
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL, new_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);

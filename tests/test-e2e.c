@@ -445,6 +445,8 @@ test_stop_mid_stream (Fixture       *f,
   xdotool ("key Escape");
   WAIT_UNTIL (!nb_composer_get_running (composer));
   g_assert_false (shows_text (chat_of (f), "twenty"));
+  /* Stopped on purpose: no error, no Retry. */
+  g_assert_false (shows_text (chat_of (f), "This message has no answer."));
 
   g_assert_cmpuint (nb_session_get_n_messages (session), ==, 1);
   lines = read_session_lines (f);
@@ -496,6 +498,46 @@ test_switch_conversations (Fixture       *f,
   WAIT_UNTIL (g_strcmp0 (nb_window_get_key (f->window), first) == 0 && nb_window_get_session (f->window) != NULL);
   WAIT_UNTIL (shows_text (chat_of (f), "Answer in the first conversation."));
   g_assert_false (shows_text (chat_of (f), "Answer in the second one."));
+}
+
+/* A conversation whose answer failed in an earlier run ends with the
+ * user's message: it offers Retry, and Retry answers that message once. */
+static void
+test_retry_unanswered (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *path = nb_session_store_get_path (nb_assistant_get_session_store (f->assistant),
+                                                     "desktop:0123456789ab");
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  g_autoptr(GPtrArray) lines = NULL;
+  GtkWidget *retry = NULL;
+
+  g_mkdir_with_parents (nb_session_store_get_dir (nb_assistant_get_session_store (f->assistant)), 0700);
+  nb_test_write_file (path,
+                      "{\"_type\":\"metadata\",\"key\":\"desktop:0123456789ab\",\"created_at\":\"2026-12-01T10:00:00\","
+                      "\"updated_at\":\"2026-12-01T10:00:00\",\"metadata\":{},\"last_consolidated\":0}\n"
+                      "{\"role\":\"user\",\"content\":\"Still there?\",\"timestamp\":\"2026-12-01T10:00:00\"}\n");
+  nb_window_open_conversation (f->window, "desktop:0123456789ab");
+  WAIT_UNTIL (nb_window_get_session (f->window) != NULL &&
+              g_strcmp0 (nb_session_get_key (nb_window_get_session (f->window)), "desktop:0123456789ab") == 0);
+  WAIT_UNTIL (shows_text (chat_of (f), "This message has no answer."));
+
+  queue_slow_text (f, "Yes, I am here.", 10);
+  WAIT_UNTIL ((g_ptr_array_set_size (buttons, 0), collect (chat_of (f), "GtkButton", buttons), TRUE));
+  for (guint i = 0; i < buttons->len; i++)
+    if (shows_text (g_ptr_array_index (buttons, i), "Retry"))
+      retry = g_ptr_array_index (buttons, i);
+  g_assert_nonnull (retry);
+  WAIT_UNTIL (gtk_widget_get_width (retry) > 0);
+  click_widget (f, retry);
+
+  WAIT_UNTIL (shows_text (chat_of (f), "Yes, I am here."));
+  WAIT_UNTIL (!nb_composer_get_running (composer_of (f)));
+  g_assert_false (shows_text (chat_of (f), "This message has no answer."));
+  lines = read_session_lines (f);
+  g_assert_cmpuint (lines->len, ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (lines, 0), "content"), ==, "Still there?");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (lines, 1), "content"), ==, "Yes, I am here.");
 }
 
 /* A 1×1 PNG. */
@@ -573,6 +615,7 @@ main (int   argc,
   g_test_add ("/e2e/turn-with-tool", Fixture, NULL, fixture_setup, test_turn_with_tool, fixture_teardown);
   g_test_add ("/e2e/stop-mid-stream", Fixture, NULL, fixture_setup, test_stop_mid_stream, fixture_teardown);
   g_test_add ("/e2e/switch-conversations", Fixture, NULL, fixture_setup, test_switch_conversations, fixture_teardown);
+  g_test_add ("/e2e/retry-unanswered", Fixture, NULL, fixture_setup, test_retry_unanswered, fixture_teardown);
   g_test_add ("/e2e/image-attachment", Fixture, NULL, fixture_setup, test_image_attachment, fixture_teardown);
 
   status = g_test_run ();

@@ -62,10 +62,11 @@ nb_window_sync_turn_state (NbWindow *self)
   gboolean running = turn != NULL && turn->running;
   const char *error = turn != NULL && !running ? turn->error : NULL;
 
-  /* A conversation that ends with the user's message and nothing running
-   * on it (the answer failed before Nanobot was last closed) offers Retry
-   * too: nothing the user wrote is left without a way on. */
-  if (error == NULL && !running && self->session != NULL &&
+  /* A conversation that ends with the user's message and that this
+   * window ran nothing in (the answer failed before Nanobot was last
+   * closed) offers Retry too: nothing the user wrote is left without a way
+   * on. After a Stop here, the user knows why. */
+  if (turn == NULL && self->session != NULL &&
       !nb_agent_is_running (nb_assistant_get_agent (self->assistant), self->key))
     {
       guint n = nb_session_get_n_messages (self->session);
@@ -305,8 +306,13 @@ nb_window_stop (NbWindow *self)
 static void
 chat_retry_cb (NbWindow *self)
 {
-  if (self->session != NULL && !nb_window_is_running (self, self->key))
-    start_turn (self, self->session, NULL, NULL);
+  if (self->session == NULL || nb_window_is_running (self, self->key))
+    return;
+  /* The Retry button goes away with the error: the focus goes to the
+   * composer first (GTK 4.8 warns when a focused widget is hidden under
+   * its own click). */
+  nb_composer_grab_focus (self->composer);
+  start_turn (self, self->session, NULL, NULL);
 }
 
 /* Regenerate and Edit: a fork holding the messages before the user's

@@ -364,6 +364,8 @@ fork_and_run (NbWindow   *self,
   if (self->session == NULL || nb_window_is_running (self, self->key))
     return;
 
+  /* The button or the inline editor that asked for it goes away. */
+  nb_composer_grab_focus (self->composer);
   data = g_new0 (ForkData, 1);
   data->window = g_object_ref (self);
   data->input = g_strdup (input);

@@ -540,6 +540,76 @@ test_retry_unanswered (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (lines, 1), "content"), ==, "Yes, I am here.");
 }
 
+/* The first mapped button under @root whose tooltip is @tooltip. */
+static GtkWidget *
+button_with_tooltip (GtkWidget  *root,
+                     const char *tooltip)
+{
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+
+  collect (root, "GtkButton", buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      GtkWidget *button = g_ptr_array_index (buttons, i);
+
+      if (gtk_widget_get_mapped (button) && gtk_widget_get_width (button) > 0 &&
+          g_strcmp0 (gtk_widget_get_tooltip_text (button), tooltip) == 0)
+        return button;
+    }
+  return NULL;
+}
+
+/* Regenerate keeps the original conversation byte for byte and answers
+ * again in a fork, which the window shows with the ‹ 2/2 › switcher; the
+ * switcher goes back to the original. */
+static void
+test_regenerate_fork (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *original = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  GtkWidget *regenerate;
+  GtkWidget *previous;
+
+  queue_slow_text (f, "The first answer.", 10);
+  type_and_send (f, "Tell me something");
+  WAIT_UNTIL (shows_text (chat_of (f), "The first answer."));
+  WAIT_UNTIL (!nb_composer_get_running (composer_of (f)));
+  original = g_strdup (nb_window_get_key (f->window));
+  path = nb_session_store_get_path (nb_assistant_get_session_store (f->assistant), original);
+  before = nb_test_read_file (path);
+
+  queue_slow_text (f, "A second answer.", 10);
+  WAIT_UNTIL ((regenerate = button_with_tooltip (chat_of (f), "Regenerate")) != NULL);
+  click_widget (f, regenerate);
+
+  WAIT_UNTIL (g_strcmp0 (nb_window_get_key (f->window), original) != 0 && nb_window_get_session (f->window) != NULL);
+  WAIT_UNTIL (shows_text (chat_of (f), "A second answer."));
+  WAIT_UNTIL (!nb_composer_get_running (composer_of (f)));
+  g_assert_false (shows_text (chat_of (f), "The first answer."));
+  WAIT_UNTIL (shows_text (chat_of (f), "2/2"));
+
+  /* The request answered the same question, once. */
+  {
+    JsonArray *messages = json_object_get_array_member (nb_fake_llm_get_request_object (f->fake, 2), "messages");
+    JsonObject *last = json_array_get_object_element (messages, json_array_get_length (messages) - 1);
+
+    g_assert_cmpstr (json_object_get_string_member (last, "content"), ==, "Tell me something");
+  }
+
+  /* The original file was not touched. */
+  after = nb_test_read_file (path);
+  g_assert_cmpstr (after, ==, before);
+
+  WAIT_UNTIL ((previous = button_with_tooltip (chat_of (f), "Previous Version")) != NULL);
+  click_widget (f, previous);
+  WAIT_UNTIL (g_strcmp0 (nb_window_get_key (f->window), original) == 0);
+  WAIT_UNTIL (shows_text (chat_of (f), "The first answer."));
+  WAIT_UNTIL (shows_text (chat_of (f), "1/2"));
+}
+
 /* A 1×1 PNG. */
 static const guchar png_pixel[] = {
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -616,6 +686,7 @@ main (int   argc,
   g_test_add ("/e2e/stop-mid-stream", Fixture, NULL, fixture_setup, test_stop_mid_stream, fixture_teardown);
   g_test_add ("/e2e/switch-conversations", Fixture, NULL, fixture_setup, test_switch_conversations, fixture_teardown);
   g_test_add ("/e2e/retry-unanswered", Fixture, NULL, fixture_setup, test_retry_unanswered, fixture_teardown);
+  g_test_add ("/e2e/regenerate-fork", Fixture, NULL, fixture_setup, test_regenerate_fork, fixture_teardown);
   g_test_add ("/e2e/image-attachment", Fixture, NULL, fixture_setup, test_image_attachment, fixture_teardown);
 
   status = g_test_run ();

@@ -308,7 +308,8 @@ fixture_setup (Fixture       *f,
   f->assistant = nb_assistant_new_for_sessions (config, sessions);
 
   /* The window checks the provider with its models list at start. */
-  nb_fake_llm_queue_body (f->fake, 200, "application/json", "{\"data\":[{\"id\":\"e2e-model\"}]}");
+  nb_fake_llm_queue_body (f->fake, 200, "application/json",
+                          "{\"data\":[{\"id\":\"e2e-model\"},{\"id\":\"e2e-model-large\"}]}");
 
   g_settings_set_string (settings, "last-conversation", "");
   f->window = g_object_ref (nb_window_new (GTK_APPLICATION (app), f->assistant));
@@ -610,6 +611,54 @@ test_regenerate_fork (Fixture       *f,
   WAIT_UNTIL (shows_text (chat_of (f), "1/2"));
 }
 
+/* The model menu lists the provider's models (from the list fetched at
+ * start, no second request); the one picked is the conversation's, shown
+ * in the header and sent with the next turn. */
+static void
+test_model_menu (Fixture       *f,
+                 gconstpointer  data)
+{
+  GtkWidget *button = button_with_tooltip (GTK_WIDGET (f->window), "Model of This Conversation");
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  GtkWidget *popover;
+  GtkWidget *large = NULL;
+  g_autofree char *model = NULL;
+
+  if (button == NULL)
+    {
+      g_autoptr(GPtrArray) menus = g_ptr_array_new ();
+
+      collect (GTK_WIDGET (f->window), "GtkMenuButton", menus);
+      for (guint i = 0; i < menus->len; i++)
+        if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (menus, i)), "Model of This Conversation") == 0)
+          button = g_ptr_array_index (menus, i);
+    }
+  g_assert_nonnull (button);
+  g_assert_true (shows_text (button, "e2e-model"));
+  click_widget (f, button);
+
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  WAIT_UNTIL (gtk_widget_get_mapped (popover));
+  WAIT_UNTIL ((g_ptr_array_set_size (rows, 0), collect (popover, "GtkListBoxRow", rows), rows->len == 2));
+  for (guint i = 0; i < rows->len; i++)
+    if (shows_text (g_ptr_array_index (rows, i), "e2e-model-large"))
+      large = g_ptr_array_index (rows, i);
+  g_assert_nonnull (large);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 1);
+  gtk_widget_activate (large);
+
+  WAIT_UNTIL (!gtk_widget_get_mapped (popover));
+  g_assert_true (shows_text (button, "e2e-model-large"));
+  model = nb_assistant_dup_session_model (f->assistant, nb_window_get_session (f->window));
+  g_assert_cmpstr (model, ==, "e2e-model-large");
+
+  queue_slow_text (f, "Answered by the large one.", 10);
+  type_and_send (f, "Which model?");
+  WAIT_UNTIL (shows_text (chat_of (f), "Answered by the large one."));
+  g_assert_cmpstr (json_object_get_string_member (nb_fake_llm_get_request_object (f->fake, 1), "model"), ==,
+                   "e2e-model-large");
+}
+
 /* A 1×1 PNG. */
 static const guchar png_pixel[] = {
   0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -687,6 +736,7 @@ main (int   argc,
   g_test_add ("/e2e/switch-conversations", Fixture, NULL, fixture_setup, test_switch_conversations, fixture_teardown);
   g_test_add ("/e2e/retry-unanswered", Fixture, NULL, fixture_setup, test_retry_unanswered, fixture_teardown);
   g_test_add ("/e2e/regenerate-fork", Fixture, NULL, fixture_setup, test_regenerate_fork, fixture_teardown);
+  g_test_add ("/e2e/model-menu", Fixture, NULL, fixture_setup, test_model_menu, fixture_teardown);
   g_test_add ("/e2e/image-attachment", Fixture, NULL, fixture_setup, test_image_attachment, fixture_teardown);
 
   status = g_test_run ();

@@ -90,6 +90,8 @@ nb_window_model_row_activated_cb (NbWindow      *self,
   g_autoptr(GError) error = NULL;
 
   gtk_popover_popdown (gtk_menu_button_get_popover (self->model_button));
+  /* Back to typing. */
+  nb_composer_grab_focus (self->composer);
   if (self->session == NULL || model == NULL)
     return;
   if (!nb_assistant_set_session_model (self->assistant, self->session, model, &error))

@@ -10,6 +10,7 @@
 #include "nb-agent-private.h"
 #include "nb-json-util.h"
 #include "nb-memory-store.h"
+#include "nb-utf8.h"
 
 /*
  * One agent turn is a GTask whose task data is a Turn. It alternates two
@@ -707,6 +708,9 @@ tool_cb (GObject      *source,
   g_free (closure);
 
   state->done = TRUE;
+  /* Output of processes, MCP servers and web pages: valid UTF-8 before it is
+   * shown, stored or sent back (issue 9, item 4). */
+  nb_utf8_ensure_valid (&text);
   state->result = text != NULL ? g_steal_pointer (&text) : cancelled_result ();
   g_signal_emit (turn->agent, nb_agent_signals[NB_AGENT_TOOL_CALL_FINISHED], 0, turn->session,
                  state->call->id, state->call->name, state->result);

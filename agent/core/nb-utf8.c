@@ -164,9 +164,19 @@ char *
 nb_utf8_join_surrogates (const char *text,
                          gunichar   *pending)
 {
-  g_autofree char *valid = nb_utf8_make_valid (text, -1);
-  GString *out = g_string_sized_new (strlen (valid) + 4);
-  const char *p = valid;
+  g_autofree char *valid = NULL;
+  gsize length = strlen (text);
+  GString *out;
+  const char *p;
+
+  /* Almost every delta: no mark (a mark starts with the byte 0xF4). */
+  if ((pending == NULL || *pending == 0) && memchr (text, 0xF4, length) == NULL &&
+      g_utf8_validate_len (text, length, NULL))
+    return g_strndup (text, length);
+
+  valid = nb_utf8_make_valid (text, length);
+  out = g_string_sized_new (strlen (valid) + 4);
+  p = valid;
 
   if (pending != NULL && *pending != 0)
     {

@@ -10,6 +10,7 @@
 #include "nb-agent-private.h"
 #include "nb-json-util.h"
 #include "nb-memory-store.h"
+#include "nb-utf8.h"
 
 /*
  * One agent turn is a GTask whose task data is a Turn. It alternates two
@@ -707,6 +708,9 @@ tool_cb (GObject      *source,
   g_free (closure);
 
   state->done = TRUE;
+  /* Output of processes, MCP servers and web pages: valid UTF-8 before it is
+   * shown, stored or sent back (issue 9, item 4). */
+  nb_utf8_ensure_valid (&text);
   state->result = text != NULL ? g_steal_pointer (&text) : cancelled_result ();
   g_signal_emit (turn->agent, nb_agent_signals[NB_AGENT_TOOL_CALL_FINISHED], 0, turn->session,
                  state->call->id, state->call->name, state->result);
@@ -745,26 +749,34 @@ turn_start_call (GTask     *task,
                                   g_task_get_cancellable (task), tool_cb, closure);
 }
 
-/* Starts what may start: every read-only call, and the first unfinished
- * call with side effects once the one before it has finished. */
+/* Starts what may start, in the order the model wrote the calls, so that
+ * each call sees the effects of the calls before it: a call waits for every
+ * earlier call with side effects, and a call with side effects also waits
+ * for every earlier call. Consecutive read-only calls run together. */
 static void
 turn_run_tools (GTask *task)
 {
   Turn *turn = g_task_get_task_data (task);
-  gboolean side_effects_busy = FALSE;
+  gboolean earlier_busy = FALSE;              /* an earlier call has not finished */
+  gboolean earlier_side_effects_busy = FALSE; /* ... and it has side effects */
 
   for (guint i = 0; i < turn->calls->len && turn->state == TURN_TOOLS; i++)
     {
       CallState *state = g_ptr_array_index (turn->calls, i);
 
-      if (state->side_effects)
-        {
-          if (side_effects_busy || state->done)
-            continue;
-          side_effects_busy = TRUE;
-        }
       if (!state->started)
-        turn_start_call (task, i);
+        {
+          /* Whatever blocks this call blocks every later one too. */
+          if (earlier_side_effects_busy || (state->side_effects && earlier_busy))
+            break;
+          turn_start_call (task, i);
+        }
+      if (!state->done)
+        {
+          earlier_busy = TRUE;
+          if (state->side_effects)
+            earlier_side_effects_busy = TRUE;
+        }
     }
 
   if (turn->state != TURN_TOOLS)

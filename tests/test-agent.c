@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "nb-agent.h"
+#include "nb-exec-tool.h"
+#include "nb-file-tools.h"
 #include "nb-message-tool.h"
 #include "nb-spawn-tool.h"
 #include "nb-fake-llm.h"
@@ -550,12 +552,12 @@ test_side_effects_ordered (Fixture       *f,
   reply = run_turn (f, "go", &error);
   g_assert_no_error (error);
 
-  /* Read-only calls ran alongside the first write. */
-  g_assert_cmpuint (log_index (f, "start:read_a"), <, log_index (f, "end:write_a"));
-  g_assert_cmpuint (log_index (f, "start:read_b"), <, log_index (f, "end:write_a"));
-  /* Writes one after the other, in call order. */
-  g_assert_cmpuint (log_index (f, "end:write_a"), <, log_index (f, "start:write_b"));
-  g_assert_cmpuint (log_index (f, "end:write_b"), <, log_index (f, "start:write_c"));
+  /* Each call waited for the write before it (issue item 5), and each
+   * write for the read before it: here everything runs in call order. */
+  g_assert_cmpuint (log_index (f, "end:write_a"), <, log_index (f, "start:read_a"));
+  g_assert_cmpuint (log_index (f, "end:read_a"), <, log_index (f, "start:write_b"));
+  g_assert_cmpuint (log_index (f, "end:write_b"), <, log_index (f, "start:read_b"));
+  g_assert_cmpuint (log_index (f, "end:read_b"), <, log_index (f, "start:write_c"));
 
   g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 8);
   for (guint i = 0; i < 5; i++)
@@ -565,6 +567,87 @@ test_side_effects_ordered (Fixture       *f,
       g_assert_cmpstr (nb_message_get_tool_call_id (nb_session_get_message (f->session, 2 + i)), ==, id);
     }
   g_assert_null (session_content (f, 1));
+  assert_session_consistent (f);
+}
+
+/* issue item 5: the calls of one reply see each other's effects in the
+ * order the model wrote them, with the real file tools and exec. */
+static void
+test_item5_calls_see_earlier_effects (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "a.txt", NULL);
+  g_autoptr(NbTool) read_tool = nb_read_file_tool_new (f->dir, TRUE);
+  g_autoptr(NbTool) write_tool = nb_write_file_tool_new (f->dir, TRUE);
+  g_autoptr(NbTool) exec_tool = nb_exec_tool_new (f->dir, TRUE, 30);
+
+  g_assert_true (g_file_set_contents (path, "OLD", -1, NULL));
+  nb_tool_registry_add (f->tools, read_tool);
+  nb_tool_registry_add (f->tools, write_tool);
+  nb_tool_registry_add (f->tools, exec_tool);
+
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "write_file", "{\"path\":\"a.txt\",\"content\":\"NEW\\n\"}",
+                                  "c2", "read_file", "{\"path\":\"a.txt\"}",
+                                  "c3", "exec", "{\"command\":\"echo X >> a.txt\"}",
+                                  "c4", "read_file", "{\"path\":\"a.txt\"}",
+                                  NULL);
+  nb_scripted_provider_add_reply (f->provider, "ok");
+
+  reply = run_turn (f, "go", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 7);
+  g_assert_cmpstr (nb_message_get_tool_call_id (nb_session_get_message (f->session, 3)), ==, "c2");
+  g_assert_nonnull (strstr (session_content (f, 3), "NEW"));
+  g_assert_null (strstr (session_content (f, 3), "OLD"));
+  g_assert_null (strstr (session_content (f, 3), "X"));
+  g_assert_cmpstr (nb_message_get_tool_call_id (nb_session_get_message (f->session, 5)), ==, "c4");
+  g_assert_nonnull (strstr (session_content (f, 5), "NEW\nX"));
+  assert_session_consistent (f);
+}
+
+/* issue item 5: consecutive read-only calls still run together, a
+ * side-effecting call waits for every call before it, and a read-only call
+ * after it waits for it. */
+static void
+test_item5_read_only_overlap (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  add_tool (f, "read_a", FALSE, 100);
+  add_tool (f, "read_b", FALSE, 50);
+  add_tool (f, "read_c", FALSE, 1);
+  add_tool (f, "write_d", TRUE, 1);
+  add_tool (f, "read_e", FALSE, 1);
+  add_tool (f, "read_f", FALSE, 1);
+
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "read_a", "{}",
+                                  "c2", "read_b", "{}",
+                                  "c3", "read_c", "{}",
+                                  "c4", "write_d", "{}",
+                                  "c5", "read_e", "{}",
+                                  "c6", "read_f", "{}",
+                                  NULL);
+  nb_scripted_provider_add_reply (f->provider, "ok");
+
+  reply = run_turn (f, "go", &error);
+  g_assert_no_error (error);
+
+  /* The three reads overlapped. */
+  g_assert_cmpuint (log_index (f, "start:read_b"), <, log_index (f, "end:read_c"));
+  g_assert_cmpuint (log_index (f, "start:read_c"), <, log_index (f, "end:read_a"));
+  g_assert_cmpuint (log_index (f, "start:read_c"), <, log_index (f, "end:read_b"));
+  /* The write waited for all of them, the reads after it for the write. */
+  g_assert_cmpuint (log_index (f, "end:read_a"), <, log_index (f, "start:write_d"));
+  g_assert_cmpuint (log_index (f, "end:read_b"), <, log_index (f, "start:write_d"));
+  g_assert_cmpuint (log_index (f, "end:write_d"), <, log_index (f, "start:read_e"));
+  /* And the two reads after it ran together again. */
+  g_assert_cmpuint (log_index (f, "start:read_f"), <, log_index (f, "end:read_e"));
   assert_session_consistent (f);
 }
 
@@ -653,10 +736,12 @@ test_cancel_mid_tool (Fixture       *f,
   NbTestTool *later = add_tool (f, "later", TRUE, 1);
 
   wait->mode = NB_TEST_TOOL_WAIT_CANCEL;
-  f->cancel_after = g_strdup ("c2");
+  /* The write waits for the read before it; the cancel comes while the
+   * write runs. */
+  f->cancel_after = g_strdup ("c1");
   nb_scripted_provider_add_calls (f->provider, NULL,
-                                  "c1", "wait", "{}",
-                                  "c2", "quick", "{}",
+                                  "c1", "quick", "{}",
+                                  "c2", "wait", "{}",
                                   "c3", "later", "{}",
                                   NULL);
   nb_scripted_provider_add_reply (f->provider, "never sent");
@@ -673,8 +758,8 @@ test_cancel_mid_tool (Fixture       *f,
   g_assert_cmpuint (f->provider->requests->len, ==, 1);
 
   g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 5);
-  g_assert_cmpstr (session_content (f, 2), ==, "Error: The tool call was cancelled before it finished." HINT);
-  g_assert_cmpstr (session_content (f, 3), ==, "quick: {}");
+  g_assert_cmpstr (session_content (f, 2), ==, "quick: {}");
+  g_assert_cmpstr (session_content (f, 3), ==, "Error: The tool call was cancelled before it finished." HINT);
   g_assert_cmpstr (session_content (f, 4), ==, "Error: The tool call was cancelled before it finished." HINT);
   assert_session_consistent (f);
   g_assert_cmpstr (g_ptr_array_index (f->replies, 0), ==, "(null)");
@@ -694,10 +779,12 @@ test_cancel_subprocess (Fixture       *f,
 
   nb_tool_registry_add (f->tools, NB_TOOL (sleeper));
   add_tool (f, "quick", FALSE, 1);
-  f->cancel_after = g_strdup ("c2");
+  /* The sleeper waits for the read before it (issue item 5); the cancel
+   * comes while it runs. */
+  f->cancel_after = g_strdup ("c1");
   nb_scripted_provider_add_calls (f->provider, NULL,
-                                  "c1", "sleeper", "{}",
-                                  "c2", "quick", "{}",
+                                  "c1", "quick", "{}",
+                                  "c2", "sleeper", "{}",
                                   NULL);
 
   reply = run_turn (f, "sleep", &error);
@@ -710,8 +797,8 @@ test_cancel_subprocess (Fixture       *f,
   g_assert_true (g_subprocess_get_if_signaled (sleeper->process));
 
   g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 4);
-  g_assert_cmpstr (session_content (f, 2), ==, "Error: The tool call was cancelled before it finished." HINT);
-  g_assert_cmpstr (session_content (f, 3), ==, "quick: {}");
+  g_assert_cmpstr (session_content (f, 2), ==, "quick: {}");
+  g_assert_cmpstr (session_content (f, 3), ==, "Error: The tool call was cancelled before it finished." HINT);
   assert_session_consistent (f);
 }
 
@@ -1148,6 +1235,8 @@ main (int   argc,
   ADD ("/agent/save-failure-reported-once", test_save_failure_reported_once);
   ADD ("/agent/parallel-ordered", test_parallel_ordered);
   ADD ("/agent/side-effects-ordered", test_side_effects_ordered);
+  ADD ("/agent/item5-calls-see-earlier-effects", test_item5_calls_see_earlier_effects);
+  ADD ("/agent/item5-read-only-overlap", test_item5_read_only_overlap);
   ADD ("/agent/bad-calls", test_bad_calls);
   ADD ("/agent/max-iterations", test_max_iterations);
   ADD ("/agent/cancel-mid-tool", test_cancel_mid_tool);

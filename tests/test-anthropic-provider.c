@@ -368,6 +368,51 @@ test_nul_in_text (Fixture       *fixture,
   g_assert_cmpstr (fixture->tools->str, ==, "0:read_file({\"path\": \"p\xEF\xBF\xBDq\"}");
 }
 
+/* issue item 4: a character split across two deltas as surrogate escapes
+ * comes out whole, in the text and in a tool's partial_json; a lone
+ * surrogate escape inside the arguments becomes U+FFFD. */
+static void
+test_item4_split_surrogates (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  static const char stream[] =
+    "event: message_start\n"
+    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[],\"usage\":{\"input_tokens\":5}}}\n\n"
+    "event: content_block_start\n"
+    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi \\ud83d\"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\\ude00\"}}\n\n"
+    "event: content_block_stop\n"
+    "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+    "event: content_block_start\n"
+    "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"read_file\",\"input\":{}}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"path\\\": \\\"\\ud83d\"}}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\ude00 \\\\ud800!\\\"}\"}}\n\n"
+    "event: content_block_stop\n"
+    "data: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
+    "event: message_delta\n"
+    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":3}}\n\n"
+    "event: message_stop\n"
+    "data: {\"type\":\"message_stop\"}\n\n";
+  g_autoptr(NbChatResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolCall *call;
+
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", stream);
+  response = nb_provider_fixture_run (fixture, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response->content, ==, "Hi \xF0\x9F\x98\x80");
+  g_assert_cmpstr (fixture->text->str, ==, response->content);
+  g_assert_cmpuint (response->tool_calls->len, ==, 1);
+  call = g_ptr_array_index (response->tool_calls, 0);
+  g_assert_null (call->parse_error);
+  g_assert_cmpstr (json_object_get_string_member (call->arguments, "path"), ==, "\xF0\x9F\x98\x80 \xEF\xBF\xBD!");
+}
+
 static void
 test_error_event (Fixture       *fixture,
                   gconstpointer  data)
@@ -532,6 +577,7 @@ main (int   argc,
   ADD ("/anthropic/usage", test_usage);
   ADD ("/anthropic/splits", test_splits);
   ADD ("/anthropic/nul-in-text", test_nul_in_text);
+  ADD ("/anthropic/item4-split-surrogates", test_item4_split_surrogates);
   ADD ("/anthropic/error-event", test_error_event);
   ADD ("/anthropic/http-errors", test_http_errors);
   ADD ("/anthropic/cut", test_cut);

@@ -450,6 +450,21 @@ test_fake_basic (Fixture       *fixture,
                                    "{\"method\":\"tools/call\",\"id\":3},"));
 }
 
+/* issue item 4: a lone surrogate escape in an MCP message becomes U+FFFD;
+ * the result is valid UTF-8 and nothing after it is lost. */
+static void
+test_fake_item4_lone_surrogates (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *result = NULL;
+
+  fixture->manager = manager_for ("fake", fake_config ("normal", 0));
+  start_and_wait (fixture->manager, "fake");
+  result = run_tool (fixture->manager, "mcp_fake_echo", "{\"text\":\"lone surrogates\"}");
+  g_assert_true (g_utf8_validate (result, -1, NULL));
+  g_assert_cmpstr (result, ==, "a\xef\xbf\xbd" "b \xef\xbf\xbd end\xef\xbf\xbd");
+}
+
 static void
 test_fake_paged (Fixture       *fixture,
                  gconstpointer  data)
@@ -1050,6 +1065,7 @@ main (int   argc,
   ADD ("/mcp/stdio/filesystem", test_filesystem);
   ADD ("/mcp/stdio/basic", test_fake_basic);
   ADD ("/mcp/stdio/paged", test_fake_paged);
+  ADD ("/mcp/stdio/item4-lone-surrogates", test_fake_item4_lone_surrogates);
   ADD ("/mcp/stdio/crash", test_fake_crash);
   ADD ("/mcp/stdio/invalid-json", test_fake_garbage);
   ADD ("/mcp/stdio/banner", test_fake_banner);

@@ -414,6 +414,32 @@ test_missing_files (Fixture       *f,
   g_assert_cmpstr (history, ==, "[2026-02-20 09:15] First ever.\n\n");
 }
 
+/* issue item 4: a lone surrogate in save_memory's arguments never puts
+ * invalid UTF-8 into MEMORY.md or HISTORY.md (memory would be left out of
+ * every prompt after that). */
+static void
+test_item4_lone_surrogate_memory (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *memory = NULL;
+  g_autofree char *history = NULL;
+
+  fill (f->session, 12);
+  script (f->provider, REPLY_SAVE,
+          "{\"history_entry\": \"[2026-02-20 09:15] Said \\ud800hi.\","
+          " \"memory_update\": \"# Memory\\n- Likes \\udc00tea.\\n\"}");
+  g_assert_true (consolidate (f, FALSE, &error));
+  g_assert_no_error (error);
+
+  memory = nb_test_read_file (f->memory_path);
+  g_assert_true (g_utf8_validate (memory, -1, NULL));
+  g_assert_cmpstr (memory, ==, "# Memory\n- Likes \xef\xbf\xbdtea.\n");
+  history = nb_test_read_file (f->history_path);
+  g_assert_true (g_utf8_validate (history, -1, NULL));
+  g_assert_nonnull (strstr (history, "Said \xef\xbf\xbdhi."));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -432,6 +458,7 @@ main (int   argc,
   ADD ("/memory-store/one-at-a-time", test_one_at_a_time);
   ADD ("/memory-store/missing-files", test_missing_files);
   ADD ("/memory-store/killed-before-save", test_killed_before_save);
+  ADD ("/memory-store/item4-lone-surrogate-memory", test_item4_lone_surrogate_memory);
 #undef ADD
 
   return g_test_run ();

@@ -183,6 +183,23 @@ test_searxng (Fixture       *f,
   g_assert_cmpstr (query_param (f, "format"), ==, "json");
 }
 
+/* issue item 4: lone surrogate escapes in a search API's reply become
+ * U+FFFD; the result is valid UTF-8 and nothing after them is lost. */
+static void
+test_item4_lone_surrogates (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *text = NULL;
+
+  f->reply = "{\"results\":[{\"url\":\"https://gtk.org/\",\"title\":\"GTK \\ud800\","
+             "\"content\":\"a\\udc00b\"}]}";
+  text = search (f, "searxng", NULL, "{\"query\": \"gtk\", \"count\": 1}");
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  g_assert_cmpstr (text, ==,
+                   "Results for: gtk\n"
+                   "\n1. GTK \xEF\xBF\xBD\n   https://gtk.org/\n   a\xEF\xBF\xBD" "b");
+}
+
 static void
 test_tavily (Fixture       *f,
              gconstpointer  data)
@@ -309,6 +326,8 @@ main (int   argc,
   g_test_add ("/web-search/duckduckgo", Fixture, NULL, fixture_setup, test_duckduckgo, fixture_teardown);
   g_test_add ("/web-search/missing-settings", Fixture, NULL, fixture_setup, test_missing_settings, fixture_teardown);
   g_test_add ("/web-search/bad-replies", Fixture, NULL, fixture_setup, test_bad_replies, fixture_teardown);
+  g_test_add ("/web-search/item4-lone-surrogates", Fixture, NULL, fixture_setup, test_item4_lone_surrogates,
+              fixture_teardown);
   g_test_add_func ("/web-search/unreachable", test_unreachable);
 
   return g_test_run ();

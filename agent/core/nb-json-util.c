@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "nb-json-util.h"
+#include "nb-utf8.h"
 
 #include <string.h>
 
@@ -279,7 +280,8 @@ widen_big_integers (const char *data,
  * deeper than %NB_JSON_MAX_DEPTH with a parse error (line and column
  * in the message) instead of overflowing the stack, and reads an
  * integer beyond 64 bits as the nearest double instead of a wrapped
- * integer (json-glib reads 2^63 as -2^63).
+ * integer (json-glib reads 2^63 as -2^63), and reads a lone surrogate
+ * escape as U+FFFD (nb_utf8_fix_json_surrogates()).
  *
  * Returns: whether @data parsed
  */
@@ -290,7 +292,9 @@ nb_json_parser_load (JsonParser  *parser,
                      GError     **error)
 {
   g_autofree char *widened = NULL;
+  g_autofree char *fixed = NULL;
   gsize widened_size = 0;
+  gsize fixed_size = 0;
   gsize size;
   gsize at = 0;
 
@@ -298,6 +302,14 @@ nb_json_parser_load (JsonParser  *parser,
   g_return_val_if_fail (data != NULL, FALSE);
 
   size = length < 0 ? strlen (data) : (gsize) length;
+  /* Every string json-glib returns must be UTF-8: a lone surrogate escape
+   * becomes U+FFFD (json-glib would decode it to invalid bytes). */
+  fixed = nb_utf8_fix_json_surrogates (data, size, FALSE, &fixed_size);
+  if (fixed != NULL)
+    {
+      data = fixed;
+      size = fixed_size;
+    }
   if (too_deep (data, size, &at))
     {
       guint line = 1;

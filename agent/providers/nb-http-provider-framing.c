@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-http-provider-private.h"
+#include "nb-utf8.h"
 
 /*
  * The framing of a reply's body: the bytes split into lines of at most
@@ -24,8 +25,19 @@ nb_http_provider_parse_json (NbHttpProvider    *self,
                              GError           **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *fixed = NULL;
+  gsize fixed_size = 0;
   JsonNode *root;
 
+  /* A character split across two deltas arrives as a lone high surrogate
+   * at the end of one string and a lone low one at the start of the next:
+   * keep them as marks for the stream to join (nb-utf8.h). */
+  fixed = nb_utf8_fix_json_surrogates (data, length, TRUE, &fixed_size);
+  if (fixed != NULL)
+    {
+      data = fixed;
+      length = fixed_size;
+    }
   if (!nb_json_parser_load_reply (stream->parser, data, length, &local_error) ||
       (root = json_parser_get_root (stream->parser)) == NULL)
     {

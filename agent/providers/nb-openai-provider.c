@@ -8,6 +8,7 @@
 
 #include "nb-http-provider-private.h"
 #include "nb-openai-provider.h"
+#include "nb-utf8.h"
 
 struct _NbOpenaiProvider
 {
@@ -196,7 +197,7 @@ add_tool_call_delta (NbProviderStream *stream,
       else if (builder->id == NULL || *builder->id == '\0')
         {
           g_free (builder->id);
-          builder->id = g_strdup (id);
+          builder->id = nb_utf8_join_surrogates (id, NULL);
         }
     }
 
@@ -209,7 +210,7 @@ add_tool_call_delta (NbProviderStream *stream,
       if (builder->name == NULL || *builder->name == '\0')
         {
           g_free (builder->name);
-          builder->name = g_strdup (name);
+          builder->name = nb_utf8_join_surrogates (name, NULL);
         }
     }
 

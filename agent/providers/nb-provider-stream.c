@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "nb-provider-stream.h"
+#include "nb-utf8.h"
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 
 /*
  * NbProviderStream collects one reply as it streams in: text, reasoning,
@@ -67,26 +70,36 @@ void
 nb_provider_stream_add_text (NbProviderStream *stream,
                              const char       *text)
 {
+  g_autofree char *valid = NULL;
+
   if (text == NULL || *text == '\0')
     return;
   stream->kept += strlen (text);
-  g_string_append (stream->content, text);
   stream->delivered = TRUE;
+  valid = nb_utf8_join_surrogates (text, &stream->text_high);
+  if (*valid == '\0')
+    return;
+  g_string_append (stream->content, valid);
   if (stream->delta_func != NULL)
-    stream->delta_func (NB_CHAT_DELTA_TEXT, 0, text, NULL, stream->delta_data);
+    stream->delta_func (NB_CHAT_DELTA_TEXT, 0, valid, NULL, stream->delta_data);
 }
 
 void
 nb_provider_stream_add_reasoning (NbProviderStream *stream,
                                   const char       *text)
 {
+  g_autofree char *valid = NULL;
+
   if (text == NULL || *text == '\0')
     return;
   stream->kept += strlen (text);
-  g_string_append (stream->reasoning, text);
   stream->delivered = TRUE;
+  valid = nb_utf8_join_surrogates (text, &stream->reasoning_high);
+  if (*valid == '\0')
+    return;
+  g_string_append (stream->reasoning, valid);
   if (stream->delta_func != NULL)
-    stream->delta_func (NB_CHAT_DELTA_REASONING, 0, text, NULL, stream->delta_data);
+    stream->delta_func (NB_CHAT_DELTA_REASONING, 0, valid, NULL, stream->delta_data);
 }
 
 guint
@@ -99,14 +112,14 @@ nb_provider_stream_begin_call (NbProviderStream *stream,
   guint position = stream->calls->len;
 
   builder->wire_index = wire_index;
-  builder->id = g_strdup (id);
-  builder->name = g_strdup (name);
+  builder->id = id != NULL ? nb_utf8_join_surrogates (id, NULL) : NULL;
+  builder->name = name != NULL ? nb_utf8_join_surrogates (name, NULL) : NULL;
   builder->arguments = g_string_new (NULL);
   g_ptr_array_add (stream->calls, builder);
 
   stream->delivered = TRUE;
   if (stream->delta_func != NULL)
-    stream->delta_func (NB_CHAT_DELTA_TOOL_CALL, position, "", name, stream->delta_data);
+    stream->delta_func (NB_CHAT_DELTA_TOOL_CALL, position, "", builder->name, stream->delta_data);
   return position;
 }
 
@@ -130,6 +143,7 @@ nb_provider_stream_add_arguments (NbProviderStream *stream,
                                   const char       *fragment)
 {
   NbToolCallBuilder *builder;
+  g_autofree char *valid = NULL;
 
   g_return_if_fail (position < stream->calls->len);
 
@@ -137,9 +151,12 @@ nb_provider_stream_add_arguments (NbProviderStream *stream,
     return;
   builder = g_ptr_array_index (stream->calls, position);
   stream->kept += strlen (fragment);
-  g_string_append (builder->arguments, fragment);
+  valid = nb_utf8_join_surrogates (fragment, &builder->arguments_high);
+  if (*valid == '\0')
+    return;
+  g_string_append (builder->arguments, valid);
   if (stream->delta_func != NULL)
-    stream->delta_func (NB_CHAT_DELTA_TOOL_CALL, position, fragment, NULL, stream->delta_data);
+    stream->delta_func (NB_CHAT_DELTA_TOOL_CALL, position, valid, NULL, stream->delta_data);
 }
 
 void
@@ -147,7 +164,7 @@ nb_provider_stream_set_finish (NbProviderStream *stream,
                                const char       *finish_reason)
 {
   g_free (stream->finish_reason);
-  stream->finish_reason = g_strdup (finish_reason);
+  stream->finish_reason = finish_reason != NULL ? nb_utf8_join_surrogates (finish_reason, NULL) : NULL;
 }
 
 /**
@@ -164,6 +181,22 @@ nb_provider_stream_take_response (NbProviderStream *stream)
 {
   NbChatResponse *response = nb_chat_response_new ();
 
+  /* A high surrogate whose low half never came. */
+  if (stream->text_high != 0)
+    {
+      stream->text_high = 0;
+      g_string_append (stream->content, REPLACEMENT);
+      if (stream->delta_func != NULL)
+        stream->delta_func (NB_CHAT_DELTA_TEXT, 0, REPLACEMENT, NULL, stream->delta_data);
+    }
+  if (stream->reasoning_high != 0)
+    {
+      stream->reasoning_high = 0;
+      g_string_append (stream->reasoning, REPLACEMENT);
+      if (stream->delta_func != NULL)
+        stream->delta_func (NB_CHAT_DELTA_REASONING, 0, REPLACEMENT, NULL, stream->delta_data);
+    }
+
   if (stream->content->len > 0)
     response->content = g_strdup (stream->content->str);
   if (stream->reasoning->len > 0)
@@ -174,6 +207,9 @@ nb_provider_stream_take_response (NbProviderStream *stream)
       NbToolCallBuilder *builder = g_ptr_array_index (stream->calls, i);
       g_autofree char *id = NULL;
 
+      if (builder->arguments_high != 0)
+        g_string_append_unichar (builder->arguments, 0xFFFD);
+      builder->arguments_high = 0;
       if (builder->id == NULL || *builder->id == '\0')
         id = g_strdup_printf ("call_%u", i);
       g_ptr_array_add (response->tool_calls,

@@ -12,6 +12,7 @@ typedef struct {
   char    *id;
   char    *name;
   GString *arguments;
+  gunichar arguments_high; /* a high surrogate waiting for its low half */
 } NbToolCallBuilder;
 
 typedef enum {
@@ -39,6 +40,8 @@ struct _NbProviderStream
   gboolean         delivered;      /* a delta reached the caller: no retry */
   gsize            kept;           /* bytes of text, reasoning and arguments */
   gboolean         done;           /* the wire format's end marker was seen */
+  gunichar         text_high;      /* high surrogates waiting for their low */
+  gunichar         reasoning_high; /* half in the next delta (nb-utf8.h) */
 
   /* Framing. */
   char            *content_type;

@@ -7,6 +7,7 @@
 
 #include "nb-json-util.h"
 #include "nb-memory-store.h"
+#include "nb-utf8.h"
 
 /*
  * Consolidation folds the oldest unconsolidated messages of a session into
@@ -363,13 +364,17 @@ argument_text (JsonObject *arguments,
                const char *name)
 {
   JsonNode *node = json_object_get_member (arguments, name);
+  char *text;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return NULL;
+  /* MEMORY.md and HISTORY.md get valid UTF-8 only (issue 9, item 4). */
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
+    return nb_utf8_make_valid (json_node_get_string (node), -1);
   /* A model that sends structured data instead of text: keep it as JSON. */
-  return json_to_string (node, FALSE);
+  text = json_to_string (node, FALSE);
+  nb_utf8_ensure_valid (&text);
+  return text;
 }
 
 static void

@@ -14,13 +14,19 @@
 
 #include "nb-json-util.h"
 #include "nb-session-store-private.h"
+#include "nb-utf8.h"
 
 /* Serialising */
 
+/* The last line of defence: whatever reached the session, the file gets
+ * valid UTF-8 only (a loader refuses the whole file otherwise). */
 static char *
 node_to_line (JsonNode *node)
 {
-  return nb_json_to_data (node, FALSE, NULL);
+  char *line = nb_json_to_data (node, FALSE, NULL);
+
+  nb_utf8_ensure_valid (&line);
+  return line;
 }
 
 static char *

@@ -70,7 +70,11 @@ function text(id, value, isError) {
 function callTool(id, name, args) {
   switch (name) {
   case 'echo':
-    text(id, `echo: ${args.text}`);
+    // issue item 4: JSON.stringify writes lone surrogates as \ud800 escapes.
+    if (args.text === 'lone surrogates')
+      text(id, 'a\ud800b \udc00 end\ud83d');
+    else
+      text(id, `echo: ${args.text}`);
     break;
   case 'hang':
     break;

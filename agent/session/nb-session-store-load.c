@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "nb-file-util.h"
 #include "nb-json-util.h"
 #include "nb-session-store-private.h"
 
@@ -203,7 +204,7 @@ load_session (NbSessionStore  *self,
   NbSessionFile *sf;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  if (!nb_file_read_bounded (path, NB_FILE_MAX_SESSION, &contents, &length, &local_error))
     {
       /* No file yet is a new session; so is a folder that cannot exist,
          whose error the first write reports. */

@@ -498,3 +498,17 @@ nb_session_store_open_finish (NbSessionStore  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* See nb-session-store-private.h. */
+GPtrArray *
+nb_session_store_parse_messages (const char *path,
+                                 const char *contents,
+                                 gsize       length,
+                                 gint64     *last_consolidated)
+{
+  g_auto(Parsed) parsed = { 0 };
+
+  parse_lines (path, contents, length, &parsed);
+  *last_consolidated = parsed.metadata != NULL ? obj_get_int (parsed.metadata, "last_consolidated", 0) : -1;
+  return g_steal_pointer (&parsed.messages);
+}

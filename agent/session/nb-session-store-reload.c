@@ -3,6 +3,10 @@
 
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
 #include "nb-file-util.h"
 #include "nb-session-store-private.h"
 
@@ -56,6 +60,18 @@ nb_session_store_reload_new (NbSessionStore  *self,
     return 0;
 
   sf = nb_session_store_lookup_file (self, session);
+  /* The file was replaced (/new, a compaction or repair elsewhere): its
+   * lines cannot be matched with ours by counting; the next write notices
+   * the new file. */
+  if (sf->fd >= 0)
+    {
+      struct stat open_st;
+      GStatBuf path_st;
+
+      if (fstat (sf->fd, &open_st) != 0 || g_stat (sf->path, &path_st) != 0 ||
+          open_st.st_dev != path_st.st_dev || open_st.st_ino != path_st.st_ino)
+        return 0;
+    }
   on_disk = sf->written;
   for (guint i = 0; i < sf->dropped->len; i++)
     if (g_array_index (sf->dropped, guint, i) < sf->written && on_disk > 0)

@@ -109,6 +109,22 @@ close_consolidated_cb (NbMemoryStore *memory,
     close_after_consolidation (task);
 }
 
+/* The bound on the wait after a cancelled consolidation (issue 9, item 3). */
+#define NB_ASSISTANT_CANCEL_WAIT_S 2
+
+static gboolean
+close_cancel_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  CloseData *data = g_task_get_task_data (task);
+
+  data->timeout_id = 0;
+  g_warning ("a cancelled memory consolidation did not end within %u seconds; closing without it",
+             NB_ASSISTANT_CANCEL_WAIT_S);
+  close_after_consolidation (task);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 close_timeout_cb (gpointer user_data)
 {
@@ -124,8 +140,14 @@ close_timeout_cb (gpointer user_data)
   data->timeout_id = 0;
   data->timed_out = TRUE;
   nb_assistant_warn (self, message);
-  /* Cancelling ends it at once, changing nothing; ::consolidated follows. */
+  /* Cancelling ends it at once, changing nothing; ::consolidated follows.
+   * Should it not (a read the cancellable cannot interrupt), the wait is
+   * bounded too: closing goes on without it. */
+  g_object_ref (task);
   nb_agent_cancel_background (self->agent);
+  if (data->consolidated_id != 0)
+    data->timeout_id = g_timeout_add_seconds (NB_ASSISTANT_CANCEL_WAIT_S, close_cancel_timeout_cb, task);
+  g_object_unref (task);
   return G_SOURCE_REMOVE;
 }
 

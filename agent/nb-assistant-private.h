@@ -70,4 +70,14 @@ void     nb_assistant_run_task_start       (GTask               *task);
  * conversations' items current from the agent's turns. */
 void nb_assistant_watch_turns (NbAssistant *self);
 
+/* nb-assistant-turn-lock.c: one turn at a time per session across
+ * processes. Takes @task; calls @run with it once this process holds the
+ * session's lock file (or cannot have one) and has read the messages
+ * another process appended meanwhile. The lock is released when @task is
+ * finalized. */
+typedef void (*NbAssistantTurnFunc) (GTask *task);
+void nb_assistant_turn_lock_then (GTask               *task,
+                                  NbSession           *session,
+                                  NbAssistantTurnFunc  run);
+
 G_END_DECLS

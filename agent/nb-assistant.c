@@ -934,7 +934,7 @@ nb_assistant_run_task_start (GTask *task_in)
     case NB_SLASH_COMMAND_NEW:
     case NB_SLASH_COMMAND_NONE:
     default:
-      run_with_provider (g_steal_pointer (&task));
+      nb_assistant_turn_lock_then (g_steal_pointer (&task), session, run_with_provider);
       return;
     }
 }

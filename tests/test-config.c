@@ -402,6 +402,34 @@ test_headless_bad_config (Fixture       *f,
   g_assert_cmpstr (out, ==, "");
 }
 
+/* issue item 3: a config.json that is a FIFO hung the load; one that is a
+ * symlink to /dev/zero exhausted memory and aborted. Both are an error
+ * naming the file, at once (the load runs in a subprocess with a
+ * timeout, so that the old hang fails the test instead of hanging it). */
+static void
+test_issue3_config_not_regular (Fixture       *f,
+                                gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NbConfig) config = NULL;
+
+      if (g_str_equal (data, "fifo"))
+        g_assert_cmpint (mkfifo (f->path, 0600), ==, 0);
+      else
+        g_assert_cmpint (symlink ("/dev/zero", f->path), ==, 0);
+      config = nb_config_load (f->path, &error);
+      g_assert_null (config);
+      g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_IO);
+      g_assert_nonnull (strstr (error->message, f->path));
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -421,6 +449,10 @@ main (int   argc,
   ADD ("save-mode-and-atomic", test_save_mode_and_atomic);
   ADD ("save-symlink", test_save_symlink);
   ADD ("headless-bad-config", test_headless_bad_config);
+  g_test_add ("/config/issue3-config-fifo", Fixture, "fifo", fixture_setup,
+              test_issue3_config_not_regular, fixture_teardown);
+  g_test_add ("/config/issue3-config-dev-zero", Fixture, "zero", fixture_setup,
+              test_issue3_config_not_regular, fixture_teardown);
 #undef ADD
 
   return g_test_run ();

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -600,6 +605,160 @@ test_mcp_tools (Fixture       *fixture,
   run_clear (&run);
 }
 
+static void
+run_start_session (Fixture    *fixture,
+                   Run        *run,
+                   const char *message,
+                   const char *session)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *data = g_build_filename (fixture->dir, "data", NULL);
+  g_autoptr(GError) error = NULL;
+  const NbProviderSpec *specs;
+  guint n;
+
+  specs = nb_provider_registry_get_specs (&n);
+  for (guint i = 0; i < n; i++)
+    if (specs[i].env_key != NULL)
+      g_subprocess_launcher_unsetenv (launcher, specs[i].env_key);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/nanobot-test-bus", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", fixture->dir, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+
+  run->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NANOBOT_BIN"),
+                                              "--config", fixture->config_path, "-s", session,
+                                              "-m", message, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (run->process, NULL, NULL, communicate_cb, run);
+}
+
+/* issue item 6: two `nanobot -m` on one session took turns at the same
+ * time: their lines interleaved in the file and the second turn did not
+ * see the first one's tool exchange. Now the second waits for the first
+ * (saying so), then reads what it wrote. A waits in a slow tool-call
+ * stream while B starts. */
+static void
+test_issue6_one_turn_per_session (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *calls = tool_call_stream ("A looks.", "call_a", "exec", "{\"command\":\"echo from-A\"}", NULL);
+  g_autofree char *reply_a = nb_fake_llm_openai_text_stream ("A is done.");
+  g_autofree char *reply_b = nb_fake_llm_openai_text_stream ("B is done.");
+  g_autofree char *session_path = g_build_filename (fixture->dir, "data", "nanobot", "sessions", "cli_shared.jsonl", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *body_b = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *roles = g_ptr_array_new ();
+  Run a = { 0 };
+  Run b = { 0 };
+
+  write_config (fixture, providers, "gpt-4o");
+  /* A's call stream takes about 1.5 s; B starts while it streams. */
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), calls, 20, 60);
+  nb_fake_response_add_pieces (nb_fake_llm_queue (fixture->fake, 200, "text/event-stream"), reply_a, 20, 20);
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply_b);
+
+  run_start_session (fixture, &a, "Message A", "cli:shared");
+  while (nb_fake_llm_get_n_requests (fixture->fake) < 1)
+    g_main_context_iteration (NULL, TRUE);
+  run_start_session (fixture, &b, "Message B", "cli:shared");
+
+  g_assert_cmpint (run_finish (&a), ==, 0);
+  g_assert_cmpint (run_finish (&b), ==, 0);
+  g_assert_cmpstr (a.out, ==, "A looks.\nA is done.\n");
+  g_assert_cmpstr (b.out, ==, "B is done.\n");
+  g_assert_nonnull (strstr (b.err, "another Nanobot is answering in this conversation; waiting…"));
+
+  /* B asked last, with all of A's turn before its own message. */
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 3);
+  body_b = g_strdup (nb_fake_llm_get_request (fixture->fake, 2)->body);
+  g_assert_nonnull (strstr (body_b, "Message A"));
+  g_assert_nonnull (strstr (body_b, "call_a"));
+  g_assert_nonnull (strstr (body_b, "from-A"));
+  g_assert_nonnull (strstr (body_b, "A is done."));
+  g_assert_true (strstr (body_b, "A is done.") < strstr (body_b, "Message B"));
+
+  /* The file holds A's turn, then B's: user, call, result, reply, user, reply. */
+  saved = nb_test_read_file (session_path);
+  lines = g_strsplit (g_strchomp (saved), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"_type\":\"metadata\"") == NULL)
+      g_ptr_array_add (roles, lines[i]);
+  g_assert_cmpuint (roles->len, ==, 6);
+  g_assert_nonnull (strstr (g_ptr_array_index (roles, 0), "Message A"));
+  g_assert_nonnull (strstr (g_ptr_array_index (roles, 1), "call_a"));
+  g_assert_nonnull (strstr (g_ptr_array_index (roles, 2), "\"tool\""));
+  g_assert_nonnull (strstr (g_ptr_array_index (roles, 3), "A is done."));
+  g_assert_nonnull (strstr (g_ptr_array_index (roles, 4), "Message B"));
+  g_assert_nonnull (strstr (g_ptr_array_index (roles, 5), "B is done."));
+  g_ptr_array_unref (roles);
+  run_clear (&a);
+  run_clear (&b);
+}
+
+static void
+set_true (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+/* issue item 6: a lock held by a process that is then killed blocks only
+ * while that process lives: flock() dies with it. */
+static void
+test_issue6_killed_holder (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiKey\":\"sk\",\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *reply = nb_fake_llm_openai_text_stream ("Answered.");
+  g_autofree char *sessions = g_build_filename (fixture->dir, "data", "nanobot", "sessions", NULL);
+  g_autofree char *lock_path = g_build_filename (sessions, "cli_direct.lock", NULL);
+  int ready[2];
+  char byte = 0;
+  pid_t holder;
+  gboolean waited = FALSE;
+  Run run = { 0 };
+
+  write_config (fixture, providers, "gpt-4o");
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", reply);
+  g_assert_cmpint (g_mkdir_with_parents (sessions, 0700), ==, 0);
+  /* A child that takes the lock as a Nanobot would, then is killed (only
+   * async-signal-safe calls after fork). */
+  g_assert_cmpint (pipe (ready), ==, 0);
+  holder = fork ();
+  g_assert_cmpint (holder, >=, 0);
+  if (holder == 0)
+    {
+      int fd = open (lock_path, O_RDWR | O_CREAT, 0600);
+
+      if (fd < 0 || flock (fd, LOCK_EX) != 0)
+        _exit (1);
+      if (write (ready[1], "x", 1) != 1)
+        _exit (1);
+      for (;;)
+        pause ();
+    }
+  close (ready[1]);
+  g_assert_cmpint (read (ready[0], &byte, 1), ==, 1);
+  close (ready[0]);
+
+  run_start (fixture, &run, "Hello");
+  g_timeout_add_once (700, set_true, &waited);
+  nb_test_wait_for (&waited, 5000);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  g_assert_cmpint (kill (holder, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (holder, NULL, 0), ==, holder);
+  g_assert_cmpint (run_finish (&run), ==, 0);
+  g_assert_cmpstr (run.out, ==, "Answered.\n");
+  g_assert_nonnull (strstr (run.err, "another Nanobot is answering in this conversation; waiting…"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -622,6 +781,8 @@ main (int   argc,
   ADD ("/headless/no-provider-configured", test_no_provider_configured);
   ADD ("/headless/slash-commands", test_slash_commands);
   ADD ("/headless/mcp-tools", test_mcp_tools);
+  ADD ("/headless/issue6-one-turn-per-session", test_issue6_one_turn_per_session);
+  ADD ("/headless/issue6-killed-holder", test_issue6_killed_holder);
 
   return g_test_run ();
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <glib/gstdio.h>
 
 #include "nb-memory-store.h"
@@ -440,6 +442,50 @@ test_item4_lone_surrogate_memory (Fixture       *f,
   g_assert_nonnull (strstr (history, "Said \xef\xbf\xbdhi."));
 }
 
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* issue item 3: a MEMORY.md that is a FIFO left the consolidation reading
+ * it for ever, cancelled or not. Now it fails at once naming the file, and
+ * the cancelled one ends (in a subprocess with a timeout, so that the old
+ * hang fails the test instead of hanging it). */
+static void
+test_issue3_memory_fifo (Fixture       *f,
+                         gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpint (g_unlink (f->memory_path), ==, 0);
+      g_assert_cmpint (mkfifo (f->memory_path, 0600), ==, 0);
+      fill (f->session, 20);
+      nb_memory_store_consolidate_async (f->store, f->session, NB_PROVIDER (f->provider), "small-model",
+                                         10, FALSE, cancellable, nb_test_store_result_cb, &result);
+      if (g_str_equal (data, "cancelled"))
+        g_timeout_add_full (G_PRIORITY_HIGH, 200, cancel_cb, g_object_ref (cancellable), g_object_unref);
+      nb_test_wait_result (&result, 5000);
+      g_assert_false (nb_memory_store_consolidate_finish (f->store, result, &error));
+      g_assert_nonnull (error);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_assert_nonnull (strstr (error->message, f->memory_path));
+          g_assert_nonnull (strstr (error->message, "not a regular file"));
+        }
+      g_assert_cmpuint (f->provider->requests->len, ==, 0);
+      g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 0);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 15 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -459,6 +505,10 @@ main (int   argc,
   ADD ("/memory-store/missing-files", test_missing_files);
   ADD ("/memory-store/killed-before-save", test_killed_before_save);
   ADD ("/memory-store/item4-lone-surrogate-memory", test_item4_lone_surrogate_memory);
+  g_test_add ("/memory-store/issue3-memory-fifo", Fixture, "plain", fixture_setup,
+              test_issue3_memory_fifo, fixture_teardown);
+  g_test_add ("/memory-store/issue3-memory-fifo-cancelled", Fixture, "cancelled", fixture_setup,
+              test_issue3_memory_fifo, fixture_teardown);
 #undef ADD
 
   return g_test_run ();

@@ -1132,6 +1132,35 @@ test_replaced_by_other_process (Fixture       *f,
   g_assert_nonnull (strstr (after_removal[1], "\"three\""));
 }
 
+/* issue item 3: a session file that is a FIFO hung the open; a symlink to
+ * /dev/zero exhausted memory and aborted. Both are an error naming the
+ * file, at once (in a subprocess with a timeout, so that the old hang
+ * fails the test instead of hanging it). */
+static void
+test_issue3_session_not_regular (Fixture       *f,
+                                 gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = nb_session_store_get_path (f->store, "cli:direct");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(NbSession) session = NULL;
+
+      if (g_str_equal (data, "fifo"))
+        g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+      else
+        g_assert_cmpint (symlink ("/dev/zero", path), ==, 0);
+      session = nb_session_store_open (f->store, "cli:direct", &error);
+      g_assert_null (session);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, path));
+      g_assert_nonnull (strstr (error->message, "not a regular file"));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1140,6 +1169,10 @@ main (int   argc,
 
   g_test_add_func ("/session-store/file-stem", test_file_stem);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/session-store/issue3-session-fifo", Fixture, "fifo", fixture_setup,
+              test_issue3_session_not_regular, fixture_teardown);
+  g_test_add ("/session-store/issue3-session-dev-zero", Fixture, "zero", fixture_setup,
+              test_issue3_session_not_regular, fixture_teardown);
   ADD ("/session-store/roundtrip", test_roundtrip);
   ADD ("/session-store/stored-shape", test_stored_shape);
   ADD ("/session-store/python-fixture", test_python_fixture);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "nb-config-private.h"
+#include "nb-file-util.h"
 #include "nb-json-util.h"
 
 struct _NbConfig
@@ -254,7 +255,7 @@ nb_config_load (const char  *path,
 
   self->path = g_strdup (path);
 
-  if (!g_file_get_contents (path, &text, &length, &local_error))
+  if (!nb_file_read_bounded (path, NB_FILE_MAX_CONFIG, &text, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return g_steal_pointer (&self);

@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "nb-conversation-search.h"
+#include "nb-file-util.h"
 #include "nb-conversation.h"
 #include "nb-json-util.h"
 
@@ -328,11 +329,13 @@ read_file (const char *path,
 {
   struct stat st;
   gsize done = 0;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  /* As nb_file_read_bounded(), into reused buffers: a FIFO does not wait
+   * for a writer, a device or a file over the session cap is skipped. */
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 
   if (fd < 0)
     return FALSE;
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size > NB_FILE_MAX_SESSION)
     {
       close (fd);
       return FALSE;

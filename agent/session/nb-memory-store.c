@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "nb-file-util.h"
 #include "nb-json-util.h"
 #include "nb-memory-store.h"
 #include "nb-utf8.h"
@@ -603,18 +604,17 @@ memory_loaded_cb (GObject      *object,
                   gpointer      user_data)
 {
   GTask *task = user_data;
-  NbMemoryStore *self = g_task_get_source_object (task);
   Consolidation *c = g_task_get_task_data (task);
   g_autoptr(NbChatRequest) request = NULL;
   GError *error = NULL;
   char *contents = NULL;
   gsize length = 0;
 
-  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, &error))
+  if (!nb_file_read_bounded_finish (result, &contents, &length, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
-          g_prefix_error (&error, "Could not read %s: ", self->memory_path);
+          /* The message names the file. */
           finish_task (task, error);
           return;
         }
@@ -631,9 +631,9 @@ static void
 load_memory (GTask *task)
 {
   NbMemoryStore *self = g_task_get_source_object (task);
-  g_autoptr(GFile) file = g_file_new_for_path (self->memory_path);
 
-  g_file_load_contents_async (file, g_task_get_cancellable (task), memory_loaded_cb, task);
+  nb_file_read_bounded_async (self->memory_path, NB_FILE_MAX_MEMORY, g_task_get_cancellable (task),
+                              memory_loaded_cb, task);
 }
 
 /* The same messages were consolidated before, but a kill may have come
@@ -649,7 +649,7 @@ history_loaded_cb (GObject      *object,
   g_autofree char *contents = NULL;
   gsize length = 0;
 
-  if (g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, NULL) &&
+  if (nb_file_read_bounded_finish (result, &contents, &length, NULL) &&
       g_strrstr_len (contents, length, c->history_entry) != NULL)
     {
       nb_session_set_last_consolidated (c->session, c->end);
@@ -677,7 +677,7 @@ record_loaded_cb (GObject      *object,
   JsonNode *root;
 
   /* No record, or an unreadable one: consolidate as usual. */
-  if (g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, NULL) &&
+  if (nb_file_read_bounded_finish (result, &contents, &length, NULL) &&
       nb_json_parser_load (parser, contents, length, NULL) &&
       (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
     {
@@ -686,10 +686,9 @@ record_loaded_cb (GObject      *object,
     }
   if (entry != NULL && g_strcmp0 (fingerprint, c->fingerprint) == 0)
     {
-      g_autoptr(GFile) file = g_file_new_for_path (self->history_path);
-
       c->history_entry = g_steal_pointer (&entry);
-      g_file_load_contents_async (file, g_task_get_cancellable (task), history_loaded_cb, task);
+      nb_file_read_bounded_async (self->history_path, NB_FILE_MAX_MEMORY, g_task_get_cancellable (task),
+                                  history_loaded_cb, task);
       return;
     }
   load_memory (task);
@@ -702,7 +701,6 @@ start (GTask *task)
   Consolidation *c = g_task_get_task_data (task);
   guint n = nb_session_get_n_messages (c->session);
   guint done = nb_session_get_last_consolidated (c->session);
-  g_autoptr(GFile) file = NULL;
 
   if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
@@ -739,8 +737,8 @@ start (GTask *task)
     c->fingerprint = g_compute_checksum_for_string (G_CHECKSUM_SHA256, data, -1);
   }
 
-  file = g_file_new_for_path (self->record_path);
-  g_file_load_contents_async (file, g_task_get_cancellable (task), record_loaded_cb, task);
+  nb_file_read_bounded_async (self->record_path, NB_FILE_MAX_MEMORY, g_task_get_cancellable (task),
+                              record_loaded_cb, task);
 }
 
 static void

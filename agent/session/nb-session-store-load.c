@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 
+#include "nb-file-util.h"
 #include "nb-json-util.h"
 #include "nb-session-store-private.h"
 
@@ -203,7 +204,7 @@ load_session (NbSessionStore  *self,
   NbSessionFile *sf;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  if (!nb_file_read_bounded (path, NB_FILE_MAX_SESSION, &contents, &length, &local_error))
     {
       /* No file yet is a new session; so is a folder that cannot exist,
          whose error the first write reports. */
@@ -496,4 +497,18 @@ nb_session_store_open_finish (NbSessionStore  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* See nb-session-store-private.h. */
+GPtrArray *
+nb_session_store_parse_messages (const char *path,
+                                 const char *contents,
+                                 gsize       length,
+                                 gint64     *last_consolidated)
+{
+  g_auto(Parsed) parsed = { 0 };
+
+  parse_lines (path, contents, length, &parsed);
+  *last_consolidated = parsed.metadata != NULL ? obj_get_int (parsed.metadata, "last_consolidated", 0) : -1;
+  return g_steal_pointer (&parsed.messages);
 }

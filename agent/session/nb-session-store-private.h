@@ -94,4 +94,12 @@ nb_session_store_is_blank (const char *line,
  * Forks (nb-session-store-fork.c) copy messages with it. */
 char          *nb_session_store_message_line       (NbMessage       *message);
 
+/* nb-session-store-load.c: the messages of a file's text, as the loader
+ * reads them, and its last metadata record's last_consolidated (-1 when
+ * there is none). */
+GPtrArray     *nb_session_store_parse_messages     (const char      *path,
+                                                    const char      *contents,
+                                                    gsize            length,
+                                                    gint64          *last_consolidated);
+
 G_END_DECLS

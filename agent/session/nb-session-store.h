@@ -105,4 +105,15 @@ char           *nb_session_store_fork_finish (NbSessionStore      *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+/* One turn at a time per session across processes
+ * (nb-session-store-reload.c): `<stem>.lock` beside the session file, for
+ * flock(); and the messages another process appended to @session's file
+ * since this one read or wrote it, appended to @session as saved (only
+ * when @session has nothing unsaved). Returns how many were added. */
+char           *nb_session_store_get_lock_path (NbSessionStore  *self,
+                                                const char      *key);
+guint           nb_session_store_reload_new    (NbSessionStore  *self,
+                                                NbSession       *session,
+                                                GError         **error);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "nb-agent-resources.h"
+#include "nb-file-util.h"
 #include "nb-workspace.h"
 #include "nb-workspace-private.h"
 
@@ -147,35 +148,21 @@ nb_workspace_ensure (const char  *workspace,
   return TRUE;
 }
 
-#define NB_WORKSPACE_FILE_MAX_BYTES (4 * 1024 * 1024)
-
 static guint read_count;
 
-/* Reads a workspace file for the context; counts the reads (tests). */
+/* Reads a workspace file for the context; counts the reads (tests). A FIFO
+ * would block the read until someone writes into it; a file of gigabytes
+ * would be loaded whole into the prompt: nb_file_read_bounded() refuses
+ * both. */
 gboolean
 nb_workspace_read_file (const char  *path,
                         char       **contents,
                         GError     **error)
 {
-  GStatBuf st = { 0 };
-
   g_return_val_if_fail (path != NULL, FALSE);
 
   g_atomic_int_inc (&read_count);
-  /* A FIFO would block the read until someone writes into it; a file of
-   * gigabytes would be loaded whole into the prompt. */
-  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s is not a regular file", path);
-      return FALSE;
-    }
-  if (st.st_size > NB_WORKSPACE_FILE_MAX_BYTES && S_ISREG (st.st_mode))
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s is larger than %d MiB",
-                   path, NB_WORKSPACE_FILE_MAX_BYTES / (1024 * 1024));
-      return FALSE;
-    }
-  return g_file_get_contents (path, contents, NULL, error);
+  return nb_file_read_bounded (path, NB_FILE_MAX_WORKSPACE, contents, NULL, error);
 }
 
 guint

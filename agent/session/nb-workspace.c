@@ -158,6 +158,7 @@ nb_workspace_read_file (const char  *path,
                         GError     **error)
 {
   GStatBuf st = { 0 };
+  gsize length = 0;
 
   g_return_val_if_fail (path != NULL, FALSE);
 
@@ -175,7 +176,17 @@ nb_workspace_read_file (const char  *path,
                    path, NB_WORKSPACE_FILE_MAX_BYTES / (1024 * 1024));
       return FALSE;
     }
-  return g_file_get_contents (path, contents, NULL, error);
+  if (!g_file_get_contents (path, contents, &length, error))
+    return FALSE;
+  /* A NUL would silently cut the text where C strings end. */
+  if (memchr (*contents, '\0', length) != NULL)
+    {
+      g_clear_pointer (contents, g_free);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s contains a NUL byte (binary data, not text)", path);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 guint

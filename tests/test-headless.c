@@ -131,8 +131,8 @@ run_clear (Run *run)
   run->done = FALSE;
 }
 
-/* The reply is shown, but a conversation that cannot be written is lost:
- * say so once and fail. */
+/* A conversation that cannot be written would be lost: say so once and
+ * fail before the provider is called or any tool runs (issue item 7). */
 static void
 test_save_failure (Fixture       *fixture,
                    gconstpointer  data)
@@ -149,7 +149,9 @@ test_save_failure (Fixture       *fixture,
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
   run_start (fixture, &run, "Say something");
   g_assert_cmpint (run_finish (&run), ==, 1);
-  g_assert_cmpstr (run.out, ==, "Said, not saved\n");
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  g_assert_nonnull (strstr (run.err, "Nothing was sent"));
   g_assert_nonnull (strstr (run.err, "could not be saved to session cli:direct"));
   g_assert_true (strstr (run.err, "could not be saved") == g_strrstr (run.err, "could not be saved"));
   g_assert_null (strstr (run.err, "WARNING"));

@@ -350,6 +350,16 @@ turn_begin (GTask *task)
     }
   turn_append (turn, user, extra);
 
+  /* The user's message could not be written (NbAgent::save-failed said
+   * why): nothing is sent and no tool runs in a conversation that would
+   * be lost. */
+  if (turn->save_failed)
+    {
+      turn_finish (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                                    _("Nothing was sent: this conversation cannot be saved")));
+      return;
+    }
+
   turn_chat (task);
 }
 

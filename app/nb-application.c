@@ -27,7 +27,9 @@ struct _NbApplication
 G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
 
 static const GOptionEntry main_entries[] = {
-  { "message", 'm', 0, G_OPTION_ARG_STRING, NULL,
+  /* Bytes, not a string: text that is not UTF-8 gets a clear message
+   * (nb_headless_run()) instead of GOption's conversion error. */
+  { "message", 'm', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Run one agent turn without a window and print the reply"), N_("TEXT") },
   { "session", 's', 0, G_OPTION_ARG_STRING, NULL,
     N_("Session key for --message (default cli:direct)"), N_("KEY") },
@@ -77,10 +79,26 @@ nb_application_handle_local_options (GApplication *app,
     {
       g_free (self->config_path);
       self->config_path = g_strdup (config);
+      /* A typo must not run silently on the defaults; only the default
+       * file may be missing. */
+      if (!g_file_test (config, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *shown = g_filename_display_name (config);
+
+          g_printerr (_("nanobot: %s: no such configuration file (given with --config)\n"), shown);
+          return 2;
+        }
     }
 
-  if (g_variant_dict_lookup (options, "message", "&s", &message))
+  if (g_variant_dict_lookup (options, "message", "^&ay", &message))
     {
+      g_autofree char *converted = NULL;
+
+      /* Text in a locale that is not UTF-8 is converted; what cannot be
+       * is refused by nb_headless_run(). */
+      if (!g_utf8_validate (message, -1, NULL) &&
+          (converted = g_locale_to_utf8 (message, -1, NULL, NULL, NULL)) != NULL)
+        message = converted;
       g_variant_dict_lookup (options, "session", "&s", &session);
       return nb_headless_run (self->config_path, message,
                               session != NULL ? session : "cli:direct");
@@ -103,7 +121,7 @@ nb_application_handle_local_options (GApplication *app,
     if (path == NULL)
       path = default_path = nb_config_get_default_path ();
     checked = nb_config_load (path, &error);
-    if (checked == NULL)
+    if (checked == NULL || !nb_config_check_workspace (checked, &error))
       {
         g_printerr ("nanobot: %s\n", error->message);
         return 2;

@@ -339,8 +339,14 @@ nb_headless_run (const char *config_path,
   if (config_path == NULL)
     config_path = default_path = nb_config_get_default_path ();
 
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      g_printerr ("nanobot: %s\n", _("the message given with -m is not valid UTF-8 text"));
+      return 2;
+    }
+
   config = nb_config_load (config_path, &error);
-  if (config == NULL)
+  if (config == NULL || !nb_config_check_workspace (config, &error))
     {
       g_printerr ("nanobot: %s\n", error->message);
       return 2;

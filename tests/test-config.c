@@ -201,6 +201,20 @@ static const ErrorCase error_cases[] = {
     "1:51: providers.custom.extraHeaders.X-A must be on one line" },
   { "{\"tools\": {\"mcpServers\": {\"m\": {\"headers\": {\"a:b\": \"c\"}}}}}",
     "1:44: tools.mcpServers.m.headers has a name that cannot be an HTTP header" },
+  /* issue item 7: addresses that are not http(s) URLs, keys with a
+   * control character inside. */
+  { "{\"providers\": {\"openai\": {\"apiBase\": \"ht!tp://[::zz/\"}}}",
+    "1:38: providers.openai.apiBase must be an http:// or https:// URL" },
+  { "{\"providers\": {\"ollama\": {\"apiBase\": \"localhost:11434\"}}}",
+    "1:38: providers.ollama.apiBase must be an http:// or https:// URL" },
+  { "{\"tools\": {\"web\": {\"search\": {\"baseUrl\": \"ftp://example.com\"}}}}",
+    "1:42: tools.web.search.baseUrl must be an http:// or https:// URL" },
+  { "{\"tools\": {\"mcpServers\": {\"m\": {\"url\": \"http://\"}}}}",
+    "1:40: tools.mcpServers.m.url must be an http:// or https:// URL" },
+  { "{\"providers\": {\"openai\": {\"apiKey\": \"sk-a\\nb\"}}}",
+    "1:37: providers.openai.apiKey contains a control character" },
+  { "{\"tools\": {\"web\": {\"search\": {\"apiKey\": \"k\\u0001\"}}}}",
+    "1:41: tools.web.search.apiKey contains a control character" },
   /* A byte order mark (Windows editors write one) is not a column. */
   { "\xef\xbb\xbf{\"agents\": []}", "1:12: agents must be an object" },
   { "\xef\xbb\xbf{\n  \"tools\": {\"exec\": {\"timeout\": \"x\"}}}",
@@ -430,6 +444,25 @@ test_issue3_config_not_regular (Fixture       *f,
   g_test_trap_assert_passed ();
 }
 
+/* issue item 7: what the checks of addresses and keys accept. */
+static void
+test_urls_and_keys_accepted (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbConfig) config = load_text (f,
+    "{\"providers\": {\"openai\": {\"apiKey\": \"sk-x\\n\", \"apiBase\": \"https://api.example.com/v1/\"},"
+    " \"ollama\": {\"apiBase\": \"http://[::1]:11434\"}, \"custom\": {\"apiBase\": \"\"},"
+    " \"vllm\": {\"apiBase\": null}}}", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_true (nb_config_is_http_url ("HTTP://localhost:8000"));
+  g_assert_false (nb_config_is_http_url ("localhost:8000"));
+  g_assert_false (nb_config_secret_has_control ("\t sk-x \r\n"));
+  g_assert_true (nb_config_secret_has_control ("sk-\x7f-x"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -453,6 +486,7 @@ main (int   argc,
               test_issue3_config_not_regular, fixture_teardown);
   g_test_add ("/config/issue3-config-dev-zero", Fixture, "zero", fixture_setup,
               test_issue3_config_not_regular, fixture_teardown);
+  ADD ("urls-and-keys-accepted", test_urls_and_keys_accepted);
 #undef ADD
 
   return g_test_run ();

@@ -224,6 +224,24 @@ test_creates_workspace (void)
   nb_test_rm_rf (root);
 }
 
+/* issue item 7: a NUL in AGENTS.md silently cut the file; it is left out
+ * and said, like other unreadable prompt files. */
+static void
+test_nul_in_prompt_file (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *agents = path_in (f, "AGENTS.md");
+  g_autoptr(GError) error = NULL;
+  const char *prompt;
+
+  g_assert_true (g_file_set_contents (agents, "BEFORE-NUL\0AFTER-NUL\n", 21, &error));
+  g_assert_no_error (error);
+  g_test_expect_message ("nb-context", G_LOG_LEVEL_MESSAGE, "*AGENTS.md*NUL*");
+  prompt = nb_context_builder_get_system_prompt (f->builder);
+  g_test_assert_expected_messages ();
+  g_assert_null (strstr (prompt, "BEFORE-NUL"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -237,6 +255,7 @@ main (int   argc,
   ADD ("/context-builder/external-edits", test_external_edits);
   ADD ("/context-builder/monitor-signal", test_monitor_signal);
   ADD ("/context-builder/runtime-message", test_runtime_message);
+  ADD ("/context-builder/nul-in-prompt-file", test_nul_in_prompt_file);
 #undef ADD
 
   return g_test_run ();

@@ -315,6 +315,48 @@ test_denied_not_run (Fixture       *f,
   g_assert_true (g_file_test (victim, G_FILE_TEST_EXISTS));
 }
 
+/* issue item 2: a lone surrogate in the command (json-glib turns it into
+ * bytes that are not UTF-8) is an error to the model, in a restricted and
+ * an unrestricted workspace alike; the guard never crashes on it. */
+static void
+test_invalid_utf8_command (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const char * const bad[] = {
+    "{\"command\": \"echo a\\ud800b\"}",
+    "{\"command\": \"echo \\udc00x\"}",
+    "{\"command\": \"echo ok\", \"working_dir\": \"\\ud800x\"}",
+  };
+  g_autoptr(NbTool) restricted = nb_exec_tool_new (f->ws, TRUE, 60);
+  g_autofree char *guard = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      NbTool *tools[] = { f->exec, restricted };
+
+      for (guint t = 0; t < G_N_ELEMENTS (tools); t++)
+        {
+          g_autofree char *text = nb_tools_test_run (tools[t], bad[i]);
+
+          g_assert_true (g_str_has_prefix (text, "Error:"));
+          g_assert_nonnull (strstr (text, "not valid UTF-8"));
+        }
+    }
+
+  /* The registry's argument check says so for every tool's strings. */
+  {
+    g_autoptr(JsonObject) args = nb_tools_test_args (bad[0]);
+    g_autofree char *problems = nb_tool_validate_arguments (f->exec, args);
+
+    g_assert_nonnull (problems);
+    g_assert_nonnull (strstr (problems, "command is not valid UTF-8"));
+  }
+
+  guard = nb_exec_tool_guard_command ("echo a\xed\xa0\x80" "b", f->ws, f->ws, TRUE);
+  g_assert_nonnull (guard);
+  g_assert_nonnull (strstr (guard, "not valid UTF-8"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -330,6 +372,7 @@ main (int   argc,
   g_test_add_func ("/exec/deny-patterns", test_deny_patterns);
   g_test_add ("/exec/restricted-allows-ordinary", Fixture, NULL, fixture_setup, test_restricted_allows_ordinary, fixture_teardown);
   g_test_add ("/exec/denied-not-run", Fixture, NULL, fixture_setup, test_denied_not_run, fixture_teardown);
+  g_test_add ("/exec/invalid-utf8-command", Fixture, NULL, fixture_setup, test_invalid_utf8_command, fixture_teardown);
 
   return g_test_run ();
 }

@@ -351,6 +351,71 @@ test_canonicalize (void)
   nb_test_rm_rf (root);
 }
 
+static gboolean
+record_gap_cb (gpointer user_data)
+{
+  gint64 *times = user_data;   /* [0] last tick, [1] the longest gap */
+  gint64 now = g_get_monotonic_time ();
+
+  times[1] = MAX (times[1], now - times[0]);
+  times[0] = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs edit_file with @args while a 1 ms timer measures the longest time
+ * the main loop was blocked; returns the answer. */
+static char *
+run_edit_timed (Fixture    *f,
+                const char *args,
+                gint64     *longest_gap_us)
+{
+  gint64 times[2] = { g_get_monotonic_time (), 0 };
+  guint tick = g_timeout_add (1, record_gap_cb, times);
+  char *text = nb_tools_test_run (f->edit, args);
+
+  g_source_remove (tick);
+  *longest_gap_us = times[1];
+  return text;
+}
+
+/* issue item 2: the "did you mean" hint of edit_file on a 1 MB single-line
+ * file, or on 100 000 lines, must not block the main loop (it took 144 s:
+ * an insertion sort of the line's bigrams, every window compared). */
+static void
+test_edit_hint_bounded (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *one_line = g_build_filename (f->ws, "one-line.txt", NULL);
+  g_autofree char *many_lines = g_build_filename (f->ws, "many-lines.txt", NULL);
+  g_autoptr(GString) text = g_string_sized_new (1 << 20);
+  g_autoptr(GString) old = g_string_new (NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (9);
+  g_autofree char *answer = NULL, *answer2 = NULL;
+  g_autofree char *old_quoted = NULL, *args = NULL;
+  gint64 gap = 0;
+
+  for (guint i = 0; i < (1 << 20); i++)
+    g_string_append_c (text, 'a' + g_rand_int_range (rand, 0, 26));
+  nb_test_write_file (one_line, text->str);
+  answer = run_edit_timed (f, "{\"path\": \"one-line.txt\", \"old_text\": \"0123456789\", \"new_text\": \"x\"}", &gap);
+  g_assert_true (g_str_has_prefix (answer, "Error: old_text not found in one-line.txt."));
+  g_test_message ("1 MB single line: the main loop was blocked at most %" G_GINT64_FORMAT " us", gap);
+  g_assert_cmpint (gap, <, 250 * 1000);
+
+  g_string_truncate (text, 0);
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_printf (text, "line %u: %u %u\n", i, g_rand_int (rand), g_rand_int (rand));
+  nb_test_write_file (many_lines, text->str);
+  for (guint i = 0; i < 150; i++)
+    g_string_append_printf (old, "line %u: changed\n", 70000 + i);
+  old_quoted = nb_tools_test_quote (old->str);
+  args = g_strdup_printf ("{\"path\": \"many-lines.txt\", \"old_text\": %s, \"new_text\": \"x\"}", old_quoted);
+  answer2 = run_edit_timed (f, args, &gap);
+  g_assert_true (g_str_has_prefix (answer2, "Error: old_text not found in many-lines.txt."));
+  g_test_message ("100 000 lines: the main loop was blocked at most %" G_GINT64_FORMAT " us", gap);
+  g_assert_cmpint (gap, <, 250 * 1000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -369,6 +434,7 @@ main (int   argc,
   g_test_add ("/file-tools/fifo", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_fifo, fixture_teardown);
   g_test_add ("/file-tools/edit", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit, fixture_teardown);
   g_test_add ("/file-tools/edit-crlf", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit_crlf, fixture_teardown);
+  g_test_add ("/file-tools/edit-hint-bounded", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_edit_hint_bounded, fixture_teardown);
   g_test_add ("/file-tools/list", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_list, fixture_teardown);
   g_test_add ("/file-tools/delete", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_delete, fixture_teardown);
   g_test_add ("/file-tools/cancelled", Fixture, GINT_TO_POINTER (TRUE), fixture_setup, test_cancelled, fixture_teardown);

@@ -71,15 +71,20 @@ communicate_cb (GObject      *object,
   run->done = TRUE;
 }
 
+/* Runs nanobot with @args (NULL-terminated) and, when @env_key is not
+ * NULL, that variable set to @env_value. */
 static void
-run_start (Fixture    *fixture,
-           Run        *run,
-           const char *message)
+run_start_full (Fixture            *fixture,
+                Run                *run,
+                const char         *env_key,
+                const char         *env_value,
+                const char * const *args)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autofree char *data = g_build_filename (fixture->dir, "data", NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   const NbProviderSpec *specs;
   guint n;
 
@@ -92,11 +97,26 @@ run_start (Fixture    *fixture,
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", fixture->dir, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  if (env_key != NULL)
+    g_subprocess_launcher_setenv (launcher, env_key, env_value, TRUE);
 
-  run->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NANOBOT_BIN"),
-                                              "--config", fixture->config_path, "-m", message, NULL);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("NANOBOT_BIN"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  run->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (run->process, NULL, NULL, communicate_cb, run);
+}
+
+static void
+run_start (Fixture    *fixture,
+           Run        *run,
+           const char *message)
+{
+  const char *args[] = { "--config", fixture->config_path, "-m", message, NULL };
+
+  run_start_full (fixture, run, NULL, NULL, args);
 }
 
 static int
@@ -116,8 +136,8 @@ run_clear (Run *run)
   run->done = FALSE;
 }
 
-/* The reply is shown, but a conversation that cannot be written is lost:
- * say so once and fail. */
+/* A conversation that cannot be written would be lost: say so once and
+ * fail before the provider is called or any tool runs (issue item 7). */
 static void
 test_save_failure (Fixture       *fixture,
                    gconstpointer  data)
@@ -134,7 +154,9 @@ test_save_failure (Fixture       *fixture,
   nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
   run_start (fixture, &run, "Say something");
   g_assert_cmpint (run_finish (&run), ==, 1);
-  g_assert_cmpstr (run.out, ==, "Said, not saved\n");
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+  g_assert_nonnull (strstr (run.err, "Nothing was sent"));
   g_assert_nonnull (strstr (run.err, "could not be saved to session cli:direct"));
   g_assert_true (strstr (run.err, "could not be saved") == g_strrstr (run.err, "could not be saved"));
   g_assert_null (strstr (run.err, "WARNING"));
@@ -759,6 +781,96 @@ test_issue6_killed_holder (Fixture       *fixture,
   run_clear (&run);
 }
 
+/* issue item 7: configuration mistakes are said clearly, with exit 2 and
+ * where they are, before anything is sent. */
+static void
+test_config_errors (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *providers = g_strdup_printf ("\"openai\":{\"apiBase\":\"%s\"}",
+                                                nb_fake_llm_get_url (fixture->fake));
+  g_autofree char *missing = g_build_filename (fixture->dir, "typo.json", NULL);
+  g_autofree char *a_file = g_build_filename (fixture->dir, "not-a-folder", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *body = nb_fake_llm_openai_text_stream ("Trimmed");
+  const char *missing_args[] = { "--config", missing, "-m", "Hi", NULL };
+  const char *bad_utf8_args[] = { "--config", fixture->config_path, "-m", "a\xff\xfe b", NULL };
+  Run run = { 0 };
+
+  /* --config FILE that does not exist. */
+  run_start_full (fixture, &run, NULL, NULL, missing_args);
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_nonnull (strstr (run.err, missing));
+  g_assert_nonnull (strstr (run.err, "no such configuration file"));
+  run_clear (&run);
+
+  /* apiBase that is not a URL: the file and the key. */
+  nb_test_write_file (fixture->config_path, "{\"providers\":{\"openai\":{\"apiKey\":\"sk-x\",\"apiBase\":\"ht!tp://[::zz/\"}}}");
+  run_start (fixture, &run, "Hi");
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_nonnull (strstr (run.err, fixture->config_path));
+  g_assert_nonnull (strstr (run.err, "providers.openai.apiBase"));
+  run_clear (&run);
+
+  /* A workspace that is a file, one that cannot be created. */
+  nb_test_write_file (a_file, "");
+  text = g_strdup_printf ("{\"agents\":{\"defaults\":{\"workspace\":\"%s\"}}}", a_file);
+  nb_test_write_file (fixture->config_path, text);
+  run_start (fixture, &run, "Hi");
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_nonnull (strstr (run.err, "agents.defaults.workspace"));
+  g_assert_nonnull (strstr (run.err, "is not a folder"));
+  run_clear (&run);
+  g_free (text);
+  text = g_strdup_printf ("{\"agents\":{\"defaults\":{\"workspace\":\"%s/below\"}}}", a_file);
+  nb_test_write_file (fixture->config_path, text);
+  run_start (fixture, &run, "Hi");
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_nonnull (strstr (run.err, "agents.defaults.workspace"));
+  g_assert_nonnull (strstr (run.err, "cannot be created"));
+  run_clear (&run);
+
+  /* -m that is not UTF-8. */
+  write_config (fixture, providers, "gpt-4o");
+  run_start_full (fixture, &run, "OPENAI_API_KEY", "sk-x", bad_utf8_args);
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_nonnull (strstr (run.err, "-m is not valid UTF-8"));
+  run_clear (&run);
+
+  /* A key with an inner control character names where it came from; in
+   * the configuration, with its line. */
+  {
+    const char *args[] = { "--config", fixture->config_path, "-m", "Hi", NULL };
+
+    run_start_full (fixture, &run, "OPENAI_API_KEY", "sk-a\tb", args);
+    g_assert_cmpint (run_finish (&run), ==, 2);
+    g_assert_nonnull (strstr (run.err, "OPENAI_API_KEY"));
+    g_assert_nonnull (strstr (run.err, "control character"));
+    run_clear (&run);
+  }
+  nb_test_write_file (fixture->config_path, "{\"providers\":{\"openai\":{\"apiKey\":\"sk-a\\u0007b\"}}}");
+  run_start (fixture, &run, "Hi");
+  g_assert_cmpint (run_finish (&run), ==, 2);
+  g_assert_nonnull (strstr (run.err, fixture->config_path));
+  g_assert_nonnull (strstr (run.err, "providers.openai.apiKey"));
+  run_clear (&run);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (fixture->fake), ==, 0);
+
+  /* A trailing line break around a key is trimmed; the key is sent. */
+  write_config (fixture, providers, "gpt-4o");
+  nb_fake_llm_queue_body (fixture->fake, 200, "text/event-stream", body);
+  {
+    const char *args[] = { "--config", fixture->config_path, "-m", "Hi", NULL };
+
+    run_start_full (fixture, &run, "OPENAI_API_KEY", "sk-trim\n", args);
+    g_assert_cmpint (run_finish (&run), ==, 0);
+    g_assert_cmpstr (run.out, ==, "Trimmed\n");
+    g_assert_cmpstr (soup_message_headers_get_one (nb_fake_llm_get_request (fixture->fake, 0)->headers, "Authorization"),
+                     ==, "Bearer sk-trim");
+    run_clear (&run);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -783,6 +895,7 @@ main (int   argc,
   ADD ("/headless/mcp-tools", test_mcp_tools);
   ADD ("/headless/issue6-one-turn-per-session", test_issue6_one_turn_per_session);
   ADD ("/headless/issue6-killed-holder", test_issue6_killed_holder);
+  ADD ("/headless/config-errors", test_config_errors);
 
   return g_test_run ();
 }

@@ -839,6 +839,44 @@ test_idle_timeout (void)
   g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 1);
 }
 
+/* issue item 2: a reply of only keep-alive comments or empty chunks resets
+ * the idle timer for ever; the no-progress limit (1 s here) ends it with a
+ * clear error. */
+static void
+test_no_progress_stream (void)
+{
+  static const char * const fillers[] = { ": ping\n\n", "data: {\"choices\":[]}\n\n" };
+
+  for (guint f = 0; f < G_N_ELEMENTS (fillers); f++)
+    {
+      g_autoptr(NbFakeLlm) fake = nb_fake_llm_new ();
+      g_autoptr(NbProvider) provider = NULL;
+      g_autoptr(NbChatRequest) request = make_request ();
+      g_autoptr(GError) error = NULL;
+      GAsyncResult *result = NULL;
+      NbFakeResponse *scripted;
+      gint64 start;
+
+      provider = g_object_new (NB_TYPE_OPENAI_PROVIDER, "name", "openai",
+                               "api-base", nb_fake_llm_get_url (fake), "idle-timeout", 5,
+                               "no-progress-timeout", 1, NULL);
+      scripted = nb_fake_llm_queue (fake, 200, "text/event-stream");
+      for (guint i = 0; i < 60; i++)
+        nb_fake_response_add_chunk (scripted, fillers[f], -1, 100);
+      nb_fake_response_add_chunk (scripted, "data: [DONE]\n\n", -1, 0);
+
+      start = g_get_monotonic_time ();
+      nb_provider_chat_async (provider, request, NULL, NULL, NULL, nb_test_store_result_cb, &result);
+      nb_test_wait_result (&result, 20000);
+      g_assert_null (nb_provider_chat_finish (provider, result, &error));
+      g_object_unref (result);
+      g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_TIMEOUT);
+      g_assert_nonnull (strstr (error->message, "no progress for 1 s"));
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+      g_assert_cmpuint (nb_fake_llm_get_n_requests (fake), ==, 1);
+    }
+}
+
 /* A listener whose accept queue is full drops new SYNs, so the connection
  * never completes: the connect timeout (1 s here) ends the call. */
 static void
@@ -980,6 +1018,7 @@ main (int   argc,
   ADD ("/openai/parallel", test_parallel);
   g_test_add_func ("/openai/connection-refused", test_connection_refused);
   g_test_add_func ("/openai/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/openai/no-progress-stream", test_no_progress_stream);
   g_test_add_func ("/openai/connect-timeout", test_connect_timeout);
 
   return g_test_run ();

@@ -133,6 +133,37 @@ test_address_ranges (void)
     }
 }
 
+/* issue item 8: every range of the IANA special-purpose registries that is
+ * not globally reachable is refused, IPv4 and IPv6 (documentation,
+ * benchmarking, reserved and broadcast were treated as public). */
+static void
+test_special_purpose_ranges (void)
+{
+  static const struct { const char *address; gboolean private; } cases[] = {
+    { "192.0.2.1", TRUE }, { "192.0.2.255", TRUE }, { "198.51.100.7", TRUE },
+    { "203.0.113.9", TRUE }, { "100.64.0.1", TRUE }, { "198.18.0.1", TRUE },
+    { "198.19.255.255", TRUE }, { "198.20.0.1", FALSE }, { "240.0.0.1", TRUE },
+    { "255.255.255.255", TRUE }, { "192.0.0.8", TRUE }, { "192.0.0.170", TRUE },
+    { "192.88.99.1", TRUE }, { "192.0.0.9", FALSE }, { "192.0.3.1", FALSE },
+    { "203.0.114.1", FALSE }, { "192.31.196.1", FALSE }, { "1.1.1.1", FALSE },
+    { "::ffff:192.0.2.1", TRUE }, { "::ffff:203.0.113.1", TRUE }, { "64:ff9b::c633:6401", TRUE },
+    { "2002:c000:0201::1", TRUE }, { "64:ff9b:1::1", TRUE }, { "100::1", TRUE },
+    { "2001::1", TRUE }, { "2001:2::1", TRUE }, { "2001:10::1", TRUE },
+    { "2001:db8:1::1", TRUE }, { "3fff::1", TRUE }, { "5f00::1", TRUE },
+    { "4000::1", TRUE }, { "1::1", TRUE }, { "2001:1::1", FALSE }, { "2001:4:112::1", FALSE },
+    { "2001:4860:4860::8888", FALSE }, { "2620:4f:8000::1", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (cases[i].address);
+
+      g_assert_nonnull (address);
+      if (nb_address_check_is_private (address) != cases[i].private)
+        g_error ("%s: expected private=%d", cases[i].address, cases[i].private);
+    }
+}
+
 static void
 test_host_spellings (void)
 {
@@ -358,6 +389,7 @@ main (int   argc,
 
   g_test_add_func ("/web-fetch-ssrf/address-ranges", test_address_ranges);
   g_test_add_func ("/web-fetch-ssrf/host-spellings", test_host_spellings);
+  g_test_add_func ("/web-fetch-ssrf/special-purpose-ranges", test_special_purpose_ranges);
   g_test_add ("/web-fetch-ssrf/literal-and-names", Fixture, NULL, fixture_setup, test_literal_and_names, fixture_teardown);
   g_test_add ("/web-fetch-ssrf/redirect-hops", Fixture, NULL, fixture_setup, test_redirect_hops, fixture_teardown);
   g_test_add ("/web-fetch-ssrf/dns-rebinding", Fixture, NULL, fixture_setup, test_dns_rebinding, fixture_teardown);

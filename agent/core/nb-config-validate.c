@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n.h>
 
 #include "nb-config-private.h"
@@ -23,6 +25,9 @@ typedef enum {
   KIND_STRING_ARRAY,
   KIND_STRING_MAP,   /* an object whose values are strings */
   KIND_HEADER_MAP,   /* HTTP header names to single-line values */
+  KIND_URL,          /* a string or null: empty, or an http(s) URL with a host */
+  KIND_SECRET,       /* a string or null without control characters inside
+                      * (surrounding whitespace is trimmed where it is used) */
 } ValueKind;
 
 typedef struct {
@@ -47,15 +52,15 @@ static const KnownKey known_keys[] = {
   { "agents.defaults.streamIdleTimeout", KIND_INT, 1 },
   { "providers", KIND_OBJECT },
   { "providers.*", KIND_OBJECT },
-  { "providers.*.apiKey", KIND_STRING },
-  { "providers.*.apiBase", KIND_STRING },
+  { "providers.*.apiKey", KIND_SECRET },
+  { "providers.*.apiBase", KIND_URL },
   { "providers.*.extraHeaders", KIND_HEADER_MAP },
   { "tools", KIND_OBJECT },
   { "tools.web", KIND_OBJECT },
   { "tools.web.search", KIND_OBJECT },
   { "tools.web.search.provider", KIND_STRING },
-  { "tools.web.search.apiKey", KIND_STRING },
-  { "tools.web.search.baseUrl", KIND_STRING },
+  { "tools.web.search.apiKey", KIND_SECRET },
+  { "tools.web.search.baseUrl", KIND_URL },
   { "tools.web.search.maxResults", KIND_INT, 1 },
   { "tools.web.fetch", KIND_OBJECT },
   { "tools.web.fetch.allowPrivateHosts", KIND_BOOL },
@@ -67,7 +72,7 @@ static const KnownKey known_keys[] = {
   { "tools.mcpServers.*.command", KIND_STRING },
   { "tools.mcpServers.*.args", KIND_STRING_ARRAY },
   { "tools.mcpServers.*.env", KIND_STRING_MAP },
-  { "tools.mcpServers.*.url", KIND_STRING },
+  { "tools.mcpServers.*.url", KIND_URL },
   { "tools.mcpServers.*.type", KIND_STRING },
   { "tools.mcpServers.*.headers", KIND_HEADER_MAP },
   { "tools.mcpServers.*.toolTimeout", KIND_INT, 1 },
@@ -282,6 +287,20 @@ validate_value (Validation     *v,
         return invalid (v, raw_path, shown, _("must be a string"));
       return TRUE;
 
+    case KIND_URL:
+      if (!node_is_string_or_null (node))
+        return invalid (v, raw_path, shown, _("must be a string"));
+      if (JSON_NODE_HOLDS_VALUE (node) && !nb_config_is_http_url (json_node_get_string (node)))
+        return invalid (v, raw_path, shown, _("must be an http:// or https:// URL"));
+      return TRUE;
+
+    case KIND_SECRET:
+      if (!node_is_string_or_null (node))
+        return invalid (v, raw_path, shown, _("must be a string"));
+      if (JSON_NODE_HOLDS_VALUE (node) && nb_config_secret_has_control (json_node_get_string (node)))
+        return invalid (v, raw_path, shown, _("contains a control character (a line break or tab inside the key?)"));
+      return TRUE;
+
     case KIND_INT:
       if (JSON_NODE_HOLDS_NULL (node))
         return TRUE;
@@ -404,4 +423,93 @@ nb_config_validate (const char  *file,
   v.positions = positions;
   v.error = error;
   return validate_object (&v, root, "", "");
+}
+
+/**
+ * nb_config_is_http_url:
+ * @text: a configured address
+ *
+ * Returns: whether @text is empty (not set) or an absolute http:// or
+ *   https:// URL with a host
+ */
+gboolean
+nb_config_is_http_url (const char *text)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (*text == '\0')
+    return TRUE;
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  return (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0) &&
+         g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+}
+
+/**
+ * nb_config_secret_has_control:
+ * @secret: an API key as given
+ *
+ * Returns: whether @secret, without its surrounding whitespace, still has
+ *   a control character (such a key cannot go into an HTTP header)
+ */
+gboolean
+nb_config_secret_has_control (const char *secret)
+{
+  g_autofree char *trimmed = NULL;
+
+  g_return_val_if_fail (secret != NULL, FALSE);
+
+  trimmed = g_strstrip (g_strdup (secret));
+  for (const char *p = trimmed; *p; p++)
+    if (g_ascii_iscntrl (*p))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * nb_config_check_workspace:
+ * @self: a configuration
+ * @error: set when the workspace cannot be used
+ *
+ * Creates the workspace folder if it is missing. A workspace that is a
+ * file, or that cannot be created, is a configuration error naming
+ * agents.defaults.workspace and the file.
+ *
+ * Returns: whether the workspace is a folder
+ */
+gboolean
+nb_config_check_workspace (NbConfig  *self,
+                           GError   **error)
+{
+  g_autofree char *workspace = NULL;
+  g_autofree char *default_path = NULL;
+  const char *file;
+  int saved_errno;
+
+  g_return_val_if_fail (NB_IS_CONFIG (self), FALSE);
+
+  file = nb_config_get_path (self);
+  if (file == NULL)
+    file = default_path = nb_config_get_default_path ();
+  workspace = nb_config_dup_workspace (self);
+  if (g_file_test (workspace, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  if (g_file_test (workspace, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
+                   _("%s: agents.defaults.workspace “%s” is not a folder"), file, workspace);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (workspace, 0700) == 0)
+    return TRUE;
+  saved_errno = errno;
+  g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
+               _("%s: agents.defaults.workspace “%s” cannot be created: %s"),
+               file, workspace, g_strerror (saved_errno));
+  return FALSE;
 }

@@ -71,4 +71,12 @@ char       *nb_config_get_default_path  (void);
 /* $XDG_DATA_HOME/nanobot */
 char       *nb_config_get_data_dir      (void);
 
+/* Checks of configured values (nb-config-validate.c). */
+gboolean  nb_config_is_http_url        (const char  *text);
+gboolean  nb_config_secret_has_control (const char  *secret);
+/* Whether agents.defaults.workspace is a folder or can be made one (it is
+ * created); the error names the key and the file. */
+gboolean  nb_config_check_workspace    (NbConfig    *self,
+                                        GError     **error);
+
 G_END_DECLS

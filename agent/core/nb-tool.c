@@ -488,10 +488,19 @@ validate_node (JsonNode   *value,
     }
   else if (g_str_equal (type, "string"))
     {
-      gint64 length = g_utf8_strlen (json_node_get_string (value), -1);
+      const char *text = json_node_get_string (value);
+      gint64 length;
       gint64 min_length = schema_count (schema, "minLength");
       gint64 max_length = schema_count (schema, "maxLength");
 
+      /* json-glib turns a lone surrogate ("\ud800") into bytes that are
+       * not UTF-8; no tool is given such a string. */
+      if (!g_utf8_validate (text, -1, NULL))
+        {
+          g_ptr_array_add (errors, g_strdup_printf ("%s is not valid UTF-8", label));
+          return;
+        }
+      length = g_utf8_strlen (text, -1);
       if (min_length >= 0 && length < min_length)
         g_ptr_array_add (errors, g_strdup_printf ("%s must be at least %" G_GINT64_FORMAT " chars",
                                                   label, min_length));

@@ -36,6 +36,9 @@ typedef struct {
   GByteArray         *error_body;
   char               *buffer;
 
+  gint64              progress_time; /* when the reply last grew (monotonic) */
+  gsize               progress_mark; /* its size then: kept bytes and calls */
+
   guint               attempts;
   guint               timer_id;
   guint               retry_id;
@@ -364,6 +367,26 @@ close_cb (GObject      *object,
   complete (task, nb_provider_stream_take_response (call->stream), NULL);
 }
 
+/* Whether the reply grew (text, reasoning, tool-call bytes or a new call)
+ * within the no-progress timeout. Keep-alive comments and empty chunks
+ * reset the idle timer but are not progress. */
+static gboolean
+made_progress (NbHttpProvider *self,
+               ChatCall       *call)
+{
+  NbHttpProviderPrivate *priv = nb_http_provider_get_private (self);
+  gsize mark = call->stream->kept + call->stream->calls->len;
+  gint64 now = g_get_monotonic_time ();
+
+  if (mark != call->progress_mark)
+    {
+      call->progress_mark = mark;
+      call->progress_time = now;
+      return TRUE;
+    }
+  return now - call->progress_time < (gint64) priv->no_progress_timeout * G_USEC_PER_SEC;
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -426,6 +449,16 @@ read_cb (GObject      *object,
     }
   if (call->completed)
     return;
+  if (!made_progress (self, call))
+    {
+      NbHttpProviderPrivate *priv = nb_http_provider_get_private (self);
+
+      complete (task, NULL, g_error_new (NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_TIMEOUT,
+                                         _("%s: the reply made no progress for %u s (the server sent only "
+                                           "keep-alive messages or empty chunks); it was abandoned"),
+                                         nb_http_provider_get_display_name (self), priv->no_progress_timeout));
+      return;
+    }
   read_next (task);
 }
 
@@ -574,6 +607,8 @@ send_cb (GObject      *object,
 
   call->stream = nb_provider_stream_new (call->delta_func, call->delta_data,
                                          soup_message_headers_get_content_type (soup_message_get_response_headers (call->message), NULL));
+  call->progress_time = g_get_monotonic_time ();
+  call->progress_mark = 0;
   read_next (task);
 }
 

@@ -55,6 +55,7 @@ typedef struct
   GHashTable *extra_headers;
   guint       connect_timeout;
   guint       idle_timeout;
+  guint       no_progress_timeout;
   guint       max_retries;
   guint       base_delay_ms;
 } NbHttpProviderPrivate;

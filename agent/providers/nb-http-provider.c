@@ -20,6 +20,7 @@ enum {
   PROP_MODEL_PREFIX,
   PROP_CONNECT_TIMEOUT,
   PROP_IDLE_TIMEOUT,
+  PROP_NO_PROGRESS_TIMEOUT,
   N_PROPS
 };
 
@@ -137,6 +138,9 @@ nb_http_provider_get_property (GObject    *object,
     case PROP_IDLE_TIMEOUT:
       g_value_set_uint (value, priv->idle_timeout);
       break;
+    case PROP_NO_PROGRESS_TIMEOUT:
+      g_value_set_uint (value, priv->no_progress_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -174,6 +178,9 @@ nb_http_provider_set_property (GObject      *object,
       break;
     case PROP_IDLE_TIMEOUT:
       priv->idle_timeout = g_value_get_uint (value);
+      break;
+    case PROP_NO_PROGRESS_TIMEOUT:
+      priv->no_progress_timeout = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -216,6 +223,10 @@ nb_http_provider_class_init (NbHttpProviderClass *klass)
   properties[PROP_IDLE_TIMEOUT] =
     g_param_spec_uint ("idle-timeout", NULL, NULL, 1, 24 * 3600, 120,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* See NB_HTTP_PROVIDER_NO_PROGRESS_TIMEOUT_S. */
+  properties[PROP_NO_PROGRESS_TIMEOUT] =
+    g_param_spec_uint ("no-progress-timeout", NULL, NULL, 1, 24 * 3600, NB_HTTP_PROVIDER_NO_PROGRESS_TIMEOUT_S,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -228,6 +239,7 @@ nb_http_provider_init (NbHttpProvider *self)
   priv->extra_headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   priv->connect_timeout = 10;
   priv->idle_timeout = 120;
+  priv->no_progress_timeout = NB_HTTP_PROVIDER_NO_PROGRESS_TIMEOUT_S;
   priv->max_retries = 3;
   priv->base_delay_ms = 1000;
 }

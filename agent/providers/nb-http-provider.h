@@ -85,4 +85,10 @@ void        nb_http_provider_set_retry_policy (NbHttpProvider *self,
                                                guint           max_retries,
                                                guint           base_delay_ms);
 
+/* How long a reply may stream without progress (no text, reasoning or
+ * tool-call bytes: only keep-alive comments or empty chunks, which reset
+ * the idle timeout) before the call ends with NB_PROVIDER_ERROR_TIMEOUT.
+ * The "no-progress-timeout" property (seconds) defaults to this. */
+#define NB_HTTP_PROVIDER_NO_PROGRESS_TIMEOUT_S 600
+
 G_END_DECLS

@@ -103,36 +103,37 @@ config_value (NbConfig             *config,
  *
  * Returns: (transfer full) (nullable): the key @spec would use
  */
+/* @value without surrounding whitespace, or NULL when nothing is left. */
+static char *
+dup_trimmed (const char *value)
+{
+  g_autofree char *key = value != NULL ? g_strstrip (g_strdup (value)) : NULL;
+
+  return key != NULL && *key != '\0' ? g_steal_pointer (&key) : NULL;
+}
+
 char *
 nb_provider_registry_dup_key (NbConfig              *config,
                               const NbProviderSpec  *spec,
                               GHashTable            *keyring_keys,
                               const char           **source)
 {
-  const char *value;
+  char *key;
+  const char *from = NULL;
 
-  if ((value = config_value (config, spec, "apiKey")) != NULL)
-    {
-      if (source)
-        *source = "config";
-      return g_strdup (value);
-    }
-  if (keyring_keys != NULL &&
-      (value = g_hash_table_lookup (keyring_keys, spec->name)) != NULL && *value != '\0')
-    {
-      if (source)
-        *source = "keyring";
-      return g_strdup (value);
-    }
-  if (spec->env_key != NULL && (value = g_getenv (spec->env_key)) != NULL && *value != '\0')
-    {
-      if (source)
-        *source = "environment";
-      return g_strdup (value);
-    }
+  /* Whitespace around a key (a pasted line break, "$'sk-…\n'") is not part
+   * of it; a source with only whitespace has no key. */
+  if ((key = dup_trimmed (config_value (config, spec, "apiKey"))) != NULL)
+    from = "config";
+  else if (keyring_keys != NULL &&
+           (key = dup_trimmed (g_hash_table_lookup (keyring_keys, spec->name))) != NULL)
+    from = "keyring";
+  else if (spec->env_key != NULL && (key = dup_trimmed (g_getenv (spec->env_key))) != NULL)
+    from = "environment";
+
   if (source)
-    *source = NULL;
-  return NULL;
+    *source = from;
+  return key;
 }
 
 /* Whether @spec can take a request: a key, or a local server. The custom
@@ -291,6 +292,7 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
   g_autofree char *base = NULL;
   g_autofree char *hint = NULL;
   g_autofree char *prefix = NULL;
+  const char *key_source = NULL;
   JsonObject *headers;
   NbProvider *provider;
   GType type;
@@ -324,8 +326,30 @@ nb_provider_registry_resolve_with_keys (NbConfig    *config,
       g_str_has_suffix (base, "/v1"))
     base[strlen (base) - 3] = '\0';
 
-  key = nb_provider_registry_dup_key (config, spec, keyring_keys, NULL);
+  key = nb_provider_registry_dup_key (config, spec, keyring_keys, &key_source);
   hint = key_hint (config, spec);
+
+  /* A control character inside a key cannot go into an HTTP header: said
+   * as a configuration error naming where the key came from. */
+  if (key != NULL && nb_config_secret_has_control (key))
+    {
+      const char *path = nb_config_get_path (config);
+      g_autofree char *default_path = NULL;
+      g_autofree char *where = NULL;
+
+      if (path == NULL)
+        path = default_path = nb_config_get_default_path ();
+      if (g_strcmp0 (key_source, "config") == 0)
+        where = g_strdup_printf (_("providers.%s.apiKey in %s"), spec->name, path);
+      else if (g_strcmp0 (key_source, "keyring") == 0)
+        where = g_strdup_printf (_("the keyring entry of %s"), spec->name);
+      else
+        where = g_strdup_printf (_("the environment variable %s"), spec->env_key);
+      g_set_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID,
+                   _("the API key in %s contains a control character (a line break or tab inside the key?)"),
+                   where);
+      return NULL;
+    }
 
   /* A hosted provider without any key can only answer 401: that is a
    * configuration problem, said before anything is sent. A server at an

@@ -159,10 +159,22 @@ nb_workspace_read_file (const char  *path,
                         char       **contents,
                         GError     **error)
 {
+  gsize length = 0;
+
   g_return_val_if_fail (path != NULL, FALSE);
 
   g_atomic_int_inc (&read_count);
-  return nb_file_read_bounded (path, NB_FILE_MAX_WORKSPACE, contents, NULL, error);
+  if (!nb_file_read_bounded (path, NB_FILE_MAX_WORKSPACE, contents, &length, error))
+    return FALSE;
+  /* A NUL would silently cut the text where C strings end. */
+  if (memchr (*contents, '\0', length) != NULL)
+    {
+      g_clear_pointer (contents, g_free);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "%s contains a NUL byte (binary data, not text)", path);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 guint

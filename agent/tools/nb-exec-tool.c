@@ -178,6 +178,13 @@ nb_exec_tool_guard_command (const char *command,
 
   g_return_val_if_fail (command != NULL, NULL);
 
+  /* Every check below (GRegex, case folding) needs UTF-8; a command that
+   * is not (json-glib turns a lone surrogate "\ud800" into such bytes)
+   * is refused rather than let through or crash the split. */
+  if (!g_utf8_validate (command, -1, NULL))
+    return g_strdup ("Error: the command is not valid UTF-8 (a lone surrogate or a broken "
+                     "character?); write it again as plain text");
+
   lower = g_utf8_strdown (command, -1);
   if (matches_deny_pattern (lower))
     return g_strdup ("Error: Command blocked by safety guard (dangerous pattern detected)");
@@ -204,6 +211,8 @@ nb_exec_tool_guard_command (const char *command,
     return g_strdup ("Error: Command blocked by safety guard (path outside working dir)");
 
   words = g_regex_split_simple ("[\\s'\"`;&|<>(){},]+", command, 0, 0);
+  if (words == NULL)
+    return g_strdup ("Error: Command blocked by safety guard (the command cannot be read)");
   for (guint i = 0; words[i] != NULL; i++)
     {
       g_autofree char *word = replace_home_variables (words[i]);
@@ -597,6 +606,14 @@ nb_exec_tool_execute_async (NbTool              *tool,
   if (command == NULL || command[0] == '\0')
     {
       g_task_return_pointer (task, g_strdup ("Error: missing string parameter 'command'"), g_free);
+      return;
+    }
+  if (!g_utf8_validate (command, -1, NULL) ||
+      !g_utf8_validate (nb_json_get_string_or (arguments, "working_dir", ""), -1, NULL))
+    {
+      g_task_return_pointer (task, g_strdup ("Error: the command or working_dir is not valid UTF-8 "
+                                             "(a lone surrogate or a broken character?); "
+                                             "write it again as plain text"), g_free);
       return;
     }
   if ((cwd = resolve_cwd (self, task, nb_json_get_string (arguments, "working_dir"))) == NULL)

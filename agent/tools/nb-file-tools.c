@@ -387,11 +387,31 @@ count_occurrences (const char *haystack,
   return count;
 }
 
-/* Character bigrams of a line, sorted, for a Dice similarity. */
+/* The "did you mean" hint of edit_file runs on the main loop, so its work
+ * is bounded whatever the file: each line is compared by its first
+ * EDIT_HINT_LINE_BYTES bytes only, at most EDIT_HINT_MAX_LINES lines of the
+ * file are searched, and at most EDIT_HINT_MAX_PAIRS line pairs are
+ * compared (with many starting lines, fewer lines of old_text locate the
+ * match). On a 1 MB single-line file or 100 000 short lines this stays
+ * well under a few milliseconds. Lines shown in the diff are cut too. */
+#define EDIT_HINT_LINE_BYTES 256
+#define EDIT_HINT_MAX_LINES  5000
+#define EDIT_HINT_MAX_PAIRS  20000
+#define EDIT_HINT_SHOWN_BYTES 400
+
+static int
+compare_bigrams (gconstpointer a,
+                 gconstpointer b)
+{
+  return (int) *(const guint16 *) a - (int) *(const guint16 *) b;
+}
+
+/* Character bigrams of a line's first EDIT_HINT_LINE_BYTES bytes, sorted,
+ * for a Dice similarity. */
 static GArray *
 line_bigrams (const char *line)
 {
-  g_autofree char *trimmed = g_strstrip (g_strdup (line));
+  g_autofree char *trimmed = g_strstrip (g_strndup (line, EDIT_HINT_LINE_BYTES));
   GArray *bigrams = g_array_new (FALSE, FALSE, sizeof (guint16));
   gsize len = strlen (trimmed);
 
@@ -401,19 +421,8 @@ line_bigrams (const char *line)
 
       g_array_append_val (bigrams, pair);
     }
-  for (gsize i = 1; i < bigrams->len; i++)
-    {
-      guint16 v = g_array_index (bigrams, guint16, i);
-      gsize j = i;
-
-      /* Lines are short; an insertion sort keeps this simple. */
-      while (j > 0 && g_array_index (bigrams, guint16, j - 1) > v)
-        {
-          g_array_index (bigrams, guint16, j) = g_array_index (bigrams, guint16, j - 1);
-          j--;
-        }
-      g_array_index (bigrams, guint16, j) = v;
-    }
+  if (bigrams->len > 1)
+    qsort (bigrams->data, bigrams->len, sizeof (guint16), compare_bigrams);
   return bigrams;
 }
 
@@ -425,12 +434,12 @@ line_similarity (const char *a,
 {
   guint i = 0, j = 0, common = 0;
 
-  if (g_str_equal (a, b))
+  if (strncmp (a, b, EDIT_HINT_LINE_BYTES) == 0)
     return 1.0;
   if (ba->len + bb->len == 0)
     {
-      g_autofree char *ta = g_strstrip (g_strdup (a));
-      g_autofree char *tb = g_strstrip (g_strdup (b));
+      g_autofree char *ta = g_strstrip (g_strndup (a, EDIT_HINT_LINE_BYTES));
+      g_autofree char *tb = g_strstrip (g_strndup (b, EDIT_HINT_LINE_BYTES));
 
       return g_str_equal (ta, tb) ? 1.0 : 0.0;
     }
@@ -447,6 +456,25 @@ line_similarity (const char *a,
         j++;
     }
   return 2.0 * common / (ba->len + bb->len);
+}
+
+/* One line of the diff, cut after EDIT_HINT_SHOWN_BYTES (at a character). */
+static void
+append_diff_line (GString    *out,
+                  char        mark,
+                  const char *line)
+{
+  gsize len = strlen (line);
+
+  g_string_append_c (out, '\n');
+  g_string_append_c (out, mark);
+  if (len <= EDIT_HINT_SHOWN_BYTES)
+    {
+      g_string_append (out, line);
+      return;
+    }
+  g_string_append_len (out, line, g_utf8_find_prev_char (line, line + EDIT_HINT_SHOWN_BYTES + 1) - line);
+  g_string_append_printf (out, "… (%" G_GSIZE_FORMAT " bytes more)", len - EDIT_HINT_SHOWN_BYTES);
 }
 
 /* A line diff of two short line lists (longest common subsequence). */
@@ -468,11 +496,11 @@ append_line_diff (GString     *out,
   while (i < na || j < nb)
     {
       if (i < na && j < nb && g_str_equal (a[i], b[j]))
-        g_string_append_printf (out, "\n %s", a[i]), i++, j++;
+        append_diff_line (out, ' ', a[i]), i++, j++;
       else if (i < na && (j == nb || LCS (i + 1, j) >= LCS (i, j + 1)))
-        g_string_append_printf (out, "\n-%s", a[i++]);
+        append_diff_line (out, '-', a[i++]);
       else
-        g_string_append_printf (out, "\n+%s", b[j++]);
+        append_diff_line (out, '+', b[j++]);
     }
 #undef LCS
 }
@@ -480,20 +508,46 @@ append_line_diff (GString     *out,
 /* The diff shows at most this many lines of the old text. */
 #define EDIT_DIFF_MAX_LINES 200
 
+/* The first @max_lines pieces of @text split at "\n", as g_strsplit()
+ * gives them, without walking the rest of @text. */
+static GStrv
+split_lines_bounded (const char *text,
+                     guint       max_lines)
+{
+  GPtrArray *pieces = g_ptr_array_new ();
+  const char *end = text + strlen (text);
+  const char *p = text;
+
+  for (guint n = 0; n < max_lines; n++)
+    {
+      const char *nl = memchr (p, '\n', end - p);
+
+      if (nl == NULL)
+        {
+          g_ptr_array_add (pieces, g_strdup (p));
+          break;
+        }
+      g_ptr_array_add (pieces, g_strndup (p, nl - p));
+      p = nl + 1;
+    }
+  g_ptr_array_add (pieces, NULL);
+  return (GStrv) g_ptr_array_free (pieces, FALSE);
+}
+
 static char *
 edit_not_found_message (const char *old_text,
                         const char *content,
                         const char *path)
 {
-  g_auto(GStrv) old_lines = g_strsplit (old_text, "\n", -1);
-  g_auto(GStrv) lines = g_strsplit (content, "\n", -1);
+  g_auto(GStrv) old_lines = split_lines_bounded (old_text, EDIT_DIFF_MAX_LINES + 1);
+  g_auto(GStrv) lines = split_lines_bounded (content, EDIT_HINT_MAX_LINES + 1);
   guint n_old = g_strv_length (old_lines);
   guint n_lines = g_strv_length (lines);
   g_autoptr(GPtrArray) old_bigrams = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   g_autoptr(GPtrArray) bigrams = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   double best_ratio = 0.0;
   guint best_start = 0;
-  guint window, n_starts, shown;
+  guint window, n_starts, n_searched, compared, shown;
   GString *out;
 
   /* A trailing newline leaves an empty last piece that is not a line. */
@@ -505,20 +559,22 @@ edit_not_found_message (const char *old_text,
 
   for (guint i = 0; i < window; i++)
     g_ptr_array_add (old_bigrams, line_bigrams (old_lines[i]));
-  for (guint i = 0; i < n_lines; i++)
+  n_searched = MIN (n_lines, EDIT_HINT_MAX_LINES);
+  for (guint i = 0; i < n_searched; i++)
     g_ptr_array_add (bigrams, line_bigrams (lines[i]));
 
-  n_starts = n_lines > window ? n_lines - window + 1 : 1;
+  n_starts = n_searched > window ? n_searched - window + 1 : 1;
+  compared = CLAMP (EDIT_HINT_MAX_PAIRS / n_starts, 1, window);
   for (guint start = 0; start < n_starts; start++)
     {
       double sum = 0.0;
 
-      for (guint k = 0; k < window && start + k < n_lines; k++)
+      for (guint k = 0; k < compared && start + k < n_searched; k++)
         sum += line_similarity (old_lines[k], g_ptr_array_index (old_bigrams, k),
                                 lines[start + k], g_ptr_array_index (bigrams, start + k));
-      if (sum / window > best_ratio)
+      if (sum / compared > best_ratio)
         {
-          best_ratio = sum / window;
+          best_ratio = sum / compared;
           best_start = start;
         }
     }

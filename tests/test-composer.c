@@ -712,10 +712,15 @@ test_real_keys (Fixture       *f,
   wait_for_text (f, "hi there\nx");
   g_assert_cmpuint (f->n_send, ==, 0);
 
-  xdotool ("key Return");
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (f->n_send == 0 && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
+  /* Under Xvfb with no window manager a key press is now and then lost
+   * on a loaded machine: press Enter again if nothing was sent. */
+  for (guint attempt = 0; attempt < 3 && f->n_send == 0; attempt++)
+    {
+      xdotool ("key Return");
+      deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+      while (f->n_send == 0 && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, FALSE);
+    }
   g_assert_cmpuint (f->n_send, ==, 1);
   g_assert_cmpstr (f->sent_text, ==, "hi there\nx");
 #else

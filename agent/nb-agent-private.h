@@ -72,6 +72,9 @@ typedef struct {
   char   *memory_model;
 } NbTurnSettings;
 
+void            nb_turn_split_session_key (const char  *key,
+                                           char       **channel,
+                                           char       **chat_id);
 NbTurnSettings *nb_turn_settings_new  (NbConfig       *config,
                                        NbSession      *session,
                                        guint           max_iterations);

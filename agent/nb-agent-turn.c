@@ -800,25 +800,6 @@ turn_run_tools (GTask *task)
 /* Entry points */
 
 static void
-split_session_key (const char  *key,
-                   char       **channel,
-                   char       **chat_id)
-{
-  const char *colon = strchr (key, ':');
-
-  if (colon != NULL)
-    {
-      *channel = g_strndup (key, colon - key);
-      *chat_id = g_strdup (colon + 1);
-    }
-  else
-    {
-      *channel = g_strdup ("cli");
-      *chat_id = g_strdup (key);
-    }
-}
-
-static void
 run_turn (NbAgent             *self,
           NbSession           *session,
           const char          *input,
@@ -852,7 +833,7 @@ run_turn (NbAgent             *self,
   turn->content = content != NULL ? json_node_copy (content) : NULL;
   turn->sender = g_strdup (sender);
   turn->session_key = g_strdup (nb_session_get_key (session));
-  split_session_key (turn->session_key, &turn->channel, &turn->chat_id);
+  nb_turn_split_session_key (turn->session_key, &turn->channel, &turn->chat_id);
   turn->tool_context.session_key = turn->session_key;
   turn->tool_context.channel = turn->channel;
   turn->tool_context.chat_id = turn->chat_id;

@@ -3,10 +3,13 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "nb-agent-private.h"
 #include "nb-json-util.h"
 
-/* A turn's settings, taken once when it starts (so a configuration change
+/* Where a turn talks (channel and chat id, from the session key) and its
+ * settings, taken once when it starts (so a configuration change
  * during a turn applies to the next one); a conversation's own `model`
  * in its metadata overrides the configured one. */
 
@@ -52,4 +55,25 @@ nb_turn_settings_free (NbTurnSettings *settings)
   g_free (settings->reasoning_effort);
   g_free (settings->memory_model);
   g_free (settings);
+}
+
+/* The channel and chat id of a session key ("desktop:ab12" → "desktop",
+ * "ab12"); a key without a colon is the cli channel's. */
+void
+nb_turn_split_session_key (const char  *key,
+                           char       **channel,
+                           char       **chat_id)
+{
+  const char *colon = strchr (key, ':');
+
+  if (colon != NULL)
+    {
+      *channel = g_strndup (key, colon - key);
+      *chat_id = g_strdup (colon + 1);
+    }
+  else
+    {
+      *channel = g_strdup ("cli");
+      *chat_id = g_strdup (key);
+    }
 }

@@ -634,7 +634,8 @@ test_model_menu (Fixture       *f,
           button = g_ptr_array_index (menus, i);
     }
   g_assert_nonnull (button);
-  g_assert_true (shows_text (button, "e2e-model"));
+  /* Shown once the leaflet knows it is not folded. */
+  WAIT_UNTIL (shows_text (button, "e2e-model") && gtk_widget_get_width (button) > 0);
   click_widget (f, button);
 
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));

@@ -383,7 +383,7 @@ test_turn_with_tool (Fixture       *f,
   JsonObject *request;
 
   queue_tool_call (f, "echo hello-e2e");
-  queue_slow_text (f, "The command printed hello-e2e and nothing else, so the shell works fine today.", 60);
+  queue_slow_text (f, "The command printed hello-e2e and nothing else, so the shell works fine today.", 150);
 
   type_and_send (f, "Run echo for me");
   /* The composer turns into Stop and is empty again. */

@@ -122,6 +122,27 @@ nb_test_wait_result (GAsyncResult **slot,
   return *slot;
 }
 
+/* Drops the last reference to @object and waits (up to 10 s) until it is
+ * finalized: a GTask that ran in a worker thread lets go of its source
+ * object in that thread, a moment after its callback ran here. */
+void
+nb_test_finalize_object_soon (gpointer object)
+{
+  gpointer weak = object;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (G_OBJECT (object), &weak);
+  g_object_unref (object);
+  while (weak != NULL && g_get_monotonic_time () < deadline)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (weak != NULL)
+        g_usleep (1000);
+    }
+  g_assert_null (weak);
+}
+
 JsonObject *
 nb_test_parse_object (const char *text)
 {

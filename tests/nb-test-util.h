@@ -23,6 +23,7 @@ void     nb_test_store_result_cb (GObject      *source,
                                   GAsyncResult *result,
                                   gpointer      user_data);
 /* Waits for the result stored by nb_test_store_result_cb(). */
+void          nb_test_finalize_object_soon (gpointer object);
 GAsyncResult *nb_test_wait_result (GAsyncResult **slot,
                                    guint          timeout_ms);
 

@@ -39,11 +39,11 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_assert_finalize_object (f->read);
-  g_assert_finalize_object (f->write);
-  g_assert_finalize_object (f->edit);
-  g_assert_finalize_object (f->list);
-  g_assert_finalize_object (f->delete);
+  nb_test_finalize_object_soon (f->read);
+  nb_test_finalize_object_soon (f->write);
+  nb_test_finalize_object_soon (f->edit);
+  nb_test_finalize_object_soon (f->list);
+  nb_test_finalize_object_soon (f->delete);
   nb_test_rm_rf (f->root);
   g_free (f->root);
   g_free (f->ws);

@@ -16,6 +16,7 @@
 #include "nb-exec-tool.h"
 #include "nb-json-util.h"
 #include "nb-path-guard.h"
+#include "nb-sandbox.h"
 
 /* Each pipe keeps at most this many bytes; the rest is only counted. At
  * 4 bytes a character this is still more than NB_EXEC_MAX_OUTPUT_CHARS. */
@@ -26,9 +27,10 @@ struct _NbExecTool
 {
   NbTool    parent_instance;
 
-  char     *workspace;
-  gboolean  restrict_to_workspace;
-  guint     timeout_seconds;
+  char           *workspace;
+  gboolean        restrict_to_workspace;
+  guint           timeout_seconds;
+  NbSandboxRules *sandbox;      /* built at the first restricted command */
 };
 
 G_DEFINE_FINAL_TYPE (NbExecTool, nb_exec_tool, NB_TYPE_TOOL)
@@ -524,10 +526,36 @@ caller_cancelled_cb (GCancellable *caller,
   g_cancellable_cancel (ours);
 }
 
+typedef struct
+{
+  int pid_fd;
+  int ruleset_fd;    /* -1 when not sandboxed */
+} ChildSetup;
+
+static void
+child_write_all (int         fd,
+                 const char *text)
+{
+  gsize len = strlen (text);
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, text, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return;
+      text += n;
+      len -= (gsize) n;
+    }
+}
+
 static void
 child_setup (gpointer user_data)
 {
-  int pid_fd = GPOINTER_TO_INT (user_data);
+  const ChildSetup *setup = user_data;
+  int pid_fd = setup->pid_fd;
   pid_t pid;
 
   /* In the child between fork and exec: a new session and process group,
@@ -542,6 +570,52 @@ child_setup (gpointer user_data)
   pid = getpid ();
   while (write (pid_fd, &pid, sizeof pid) < 0 && errno == EINTR)
     ;
+
+  /* Last, so that nothing above needs a right the sandbox withholds. If
+   * the kernel refuses, the command does not run unconfined. */
+  if (setup->ruleset_fd >= 0 && nb_sandbox_enter (setup->ruleset_fd) != 0)
+    {
+      child_write_all (STDERR_FILENO, "nanobot: the kernel refused the sandbox; the command was not run\n");
+      _exit (126);
+    }
+}
+
+/* The ruleset for restricted commands, built once; FALSE (after finishing
+ * @task) when it cannot be. Without Landlock, only the textual guard
+ * stands, as said once on stderr. */
+static gboolean
+ensure_sandbox (NbExecTool *self,
+                GTask      *task)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = NULL;
+
+  if (!self->restrict_to_workspace || self->workspace == NULL || self->workspace[0] == '\0')
+    return TRUE;
+  if (!nb_sandbox_available ())
+    {
+      nb_sandbox_warn_once ();
+      return TRUE;
+    }
+  if (self->sandbox != NULL)
+    return TRUE;
+
+  {
+    g_autofree char *ws_abs = nb_path_guard_expand (NULL, self->workspace);
+
+    g_mkdir_with_parents (ws_abs, 0755);
+    root = nb_path_guard_canonicalize (ws_abs, TRUE, &error);
+  }
+  if (root != NULL)
+    self->sandbox = nb_sandbox_rules_new (root, &error);
+  if (self->sandbox == NULL)
+    {
+      g_task_return_pointer (task, g_strdup_printf ("Error: the command was not run: the workspace "
+                                                    "sandbox could not be set up (%s)", error->message),
+                             g_free);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* The folder the command runs in, or NULL after finishing @task. */
@@ -600,6 +674,7 @@ nb_exec_tool_execute_async (NbTool              *tool,
   pid_t child_pid = 0;
   gssize got;
   RunState *state;
+  ChildSetup *setup;
 
   g_task_set_source_tag (task, nb_exec_tool_execute_async);
 
@@ -626,6 +701,8 @@ nb_exec_tool_execute_async (NbTool              *tool,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
+  if (!ensure_sandbox (self, task))
+    return;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_cwd (launcher, cwd);
@@ -634,7 +711,16 @@ nb_exec_tool_execute_async (NbTool              *tool,
       g_task_return_pointer (task, g_strdup_printf ("Error executing command: %s", error->message), g_free);
       return;
     }
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (pid_pipe[1]), NULL);
+  /* The child has its own copy of this; the launcher frees ours. */
+  setup = g_new0 (ChildSetup, 1);
+  setup->pid_fd = pid_pipe[1];
+  setup->ruleset_fd = -1;
+  if (self->sandbox != NULL)
+    {
+      setup->ruleset_fd = nb_sandbox_rules_get_fd (self->sandbox);
+      g_subprocess_launcher_setenv (launcher, "TMPDIR", nb_sandbox_rules_get_tmp_dir (self->sandbox), TRUE);
+    }
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, setup, g_free);
 
   state = g_new0 (RunState, 1);
   state->out.head = g_byte_array_new ();
@@ -683,6 +769,7 @@ nb_exec_tool_finalize (GObject *object)
   NbExecTool *self = NB_EXEC_TOOL (object);
 
   g_free (self->workspace);
+  g_clear_pointer (&self->sandbox, nb_sandbox_rules_free);
 
   G_OBJECT_CLASS (nb_exec_tool_parent_class)->finalize (object);
 }
@@ -727,6 +814,8 @@ nb_exec_tool_new (const char *workspace,
 
   self->workspace = g_strdup (workspace);
   self->restrict_to_workspace = restrict_to_workspace;
+  if (restrict_to_workspace)
+    nb_sandbox_warn_once ();
   self->timeout_seconds = MAX (timeout_seconds, 1);
   return NB_TOOL (self);
 }

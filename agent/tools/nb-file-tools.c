@@ -3,10 +3,12 @@
 
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
-#include <glib/gstdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "nb-edit-hint.h"
 #include "nb-file-tools.h"
@@ -99,38 +101,6 @@ return_text (GTask *task,
   g_task_return_pointer (task, text, g_free);
 }
 
-/* Returns the resolved path, or NULL after finishing @task with the error. */
-static char *
-resolve_or_return (GTask      *task,
-                   const char *path,
-                   gboolean    follow_last)
-{
-  FileSettings *settings = get_settings (g_task_get_source_object (task));
-  g_autoptr(GError) error = NULL;
-  char *resolved;
-
-  resolved = nb_path_guard_resolve (settings->workspace, settings->restrict_to_workspace,
-                                    path, follow_last, &error);
-  if (resolved == NULL)
-    return_text (task, g_strdup_printf ("Error: %s", error->message));
-  return resolved;
-}
-
-/* Returns TRUE (and finishes @task) when an operation was cancelled or failed. */
-static gboolean
-return_io_error (GTask      *task,
-                 GError     *error,
-                 const char *what)
-{
-  if (error == NULL)
-    return FALSE;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_task_return_error (task, g_error_copy (error));
-  else
-    return_text (task, g_strdup_printf ("Error %s: %s", what, error->message));
-  return TRUE;
-}
-
 #define REQUIRE_STRING(var, name)                                              \
   const char *var = nb_json_get_string (arguments, name);                     \
   if (var == NULL)                                                             \
@@ -139,31 +109,119 @@ return_io_error (GTask      *task,
       return;                                                                  \
     }
 
+/*
+ * Every tool runs its file work in a worker thread through the contained
+ * I/O of nb-path-guard-io.c: the path is checked and then opened beneath a
+ * descriptor of the workspace (openat2), so nothing swapped in between can
+ * lead outside, and no file operation blocks the main loop.
+ */
+
+typedef struct
+{
+  char *workspace;
+  gboolean restricted;
+  char *path;
+  char *text;        /* write_file: content; edit_file: old_text */
+  char *new_text;    /* edit_file */
+} FileJob;
+
+static void
+file_job_free (FileJob *job)
+{
+  g_free (job->workspace);
+  g_free (job->path);
+  g_free (job->text);
+  g_free (job->new_text);
+  g_free (job);
+}
+
+/* Starts @worker in a thread for @task with the tool's settings and @path. */
+static FileJob *
+file_job_start (GTask           *task,
+                const char      *path,
+                GTaskThreadFunc  worker)
+{
+  FileSettings *settings = get_settings (g_task_get_source_object (task));
+  FileJob *job = g_new0 (FileJob, 1);
+
+  job->workspace = g_strdup (settings->workspace);
+  job->restricted = settings->restrict_to_workspace;
+  job->path = g_strdup (path);
+  g_task_set_task_data (task, job, (GDestroyNotify) file_job_free);
+  return job;
+}
+
+/* The texts the model knows (the Python nanobot's) for a refused path. */
+static char *
+describe_error (const GError *error,
+                const char   *path,
+                const char   *io_prefix)
+{
+  if (error->domain == NB_PATH_GUARD_ERROR)
+    switch ((NbPathGuardError) error->code)
+      {
+      case NB_PATH_GUARD_ERROR_OUTSIDE:
+      case NB_PATH_GUARD_ERROR_LOOP:
+      case NB_PATH_GUARD_ERROR_LINKED:
+        return g_strdup_printf ("Error: %s", error->message);
+      case NB_PATH_GUARD_ERROR_NOT_FOUND:
+        return g_strdup_printf ("Error: File not found: %s", path);
+      case NB_PATH_GUARD_ERROR_NOT_REGULAR:
+      case NB_PATH_GUARD_ERROR_IS_DIRECTORY:
+        return g_strdup_printf ("Error: Not a file: %s", path);
+      case NB_PATH_GUARD_ERROR_NOT_DIRECTORY:
+      case NB_PATH_GUARD_ERROR_TOO_LARGE:
+      case NB_PATH_GUARD_ERROR_FAILED:
+      default:
+        break;
+      }
+  return g_strdup_printf ("Error %s: %s", io_prefix, error->message);
+}
+
+static gboolean
+is_text (const char *contents,
+         gsize       length)
+{
+  return memchr (contents, '\0', length) == NULL && g_utf8_validate (contents, length, NULL);
+}
+
+static gboolean
+job_cancelled (GTask *task)
+{
+  return g_task_return_error_if_cancelled (task);
+}
+
 /* read_file */
 
 static void
-read_file_loaded_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+read_file_worker (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
+  FileJob *job = task_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  const char *path = g_task_get_task_data (task);
   gsize length = 0;
 
-  g_assert (G_IS_FILE (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error);
-  if (return_io_error (task, error, "reading file"))
+  if (job_cancelled (task))
     return;
+  if (!nb_path_guard_read (job->workspace, job->restricted, job->path, NB_READ_FILE_MAX_BYTES,
+                           &contents, &length, NULL, &error))
+    {
+      if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_TOO_LARGE))
+        return_text (task, g_strdup_printf ("Error: File too large: %s (%s, at most %d bytes). "
+                                            "Use exec with head, tail or grep to read parts of it.",
+                                            job->path, error->message, NB_READ_FILE_MAX_BYTES));
+      else
+        return_text (task, describe_error (error, job->path, "reading file"));
+      return;
+    }
 
-  if (memchr (contents, '\0', length) != NULL || !g_utf8_validate (contents, length, NULL))
-    return_text (task, g_strdup_printf ("Error reading file: %s is not UTF-8 text", path));
+  if (!is_text (contents, length))
+    return_text (task, g_strdup_printf ("Error reading file: %s is not UTF-8 text", job->path));
   else if (length == 0)
-    return_text (task, g_strdup_printf ("(Empty file: %s)", path));
+    return_text (task, g_strdup_printf ("(Empty file: %s)", job->path));
   else
     return_text (task, g_steal_pointer (&contents));
 }
@@ -177,37 +235,12 @@ nb_read_file_tool_execute_async (NbTool              *tool,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  g_autofree char *resolved = NULL;
-  g_autoptr(GFile) file = NULL;
-  GStatBuf st;
 
   g_task_set_source_tag (task, nb_read_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
-  g_task_set_task_data (task, g_strdup (path), g_free);
 
-  if ((resolved = resolve_or_return (task, path, TRUE)) == NULL)
-    return;
-
-  if (g_stat (resolved, &st) != 0)
-    {
-      return_text (task, g_strdup_printf ("Error: File not found: %s", path));
-      return;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error: Not a file: %s", path));
-      return;
-    }
-  if (st.st_size > NB_READ_FILE_MAX_BYTES)
-    {
-      return_text (task, g_strdup_printf ("Error: File too large: %s (%" G_GINT64_FORMAT " bytes, "
-                                          "at most %d). Use exec with head, tail or grep to read parts of it.",
-                                          path, (gint64) st.st_size, NB_READ_FILE_MAX_BYTES));
-      return;
-    }
-
-  file = g_file_new_for_path (resolved);
-  g_file_load_contents_async (file, cancellable, read_file_loaded_cb, g_steal_pointer (&task));
+  file_job_start (task, path, read_file_worker);
+  g_task_run_in_thread (task, read_file_worker);
 }
 
 static void
@@ -237,37 +270,32 @@ nb_read_file_tool_new (const char *workspace,
 
 /* write_file */
 
-typedef struct
-{
-  char  *resolved;
-  gsize  n_bytes;
-} WriteData;
-
 static void
-write_data_free (WriteData *data)
+write_file_worker (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
 {
-  g_free (data->resolved);
-  g_free (data);
-}
-
-static void
-write_file_done_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
+  FileJob *job = task_data;
   g_autoptr(GError) error = NULL;
-  WriteData *data = g_task_get_task_data (task);
+  g_autofree char *resolved = NULL;
+  gsize n_bytes = strlen (job->text);
 
-  g_assert (G_IS_FILE (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  g_file_replace_contents_finish (G_FILE (source), result, NULL, &error);
-  if (return_io_error (task, error, "writing file"))
+  if (job_cancelled (task))
     return;
+  if (!nb_path_guard_write (job->workspace, job->restricted, job->path, job->text, n_bytes,
+                            &resolved, &error))
+    {
+      if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_IS_DIRECTORY))
+        return_text (task, g_strdup_printf ("Error writing file: %s is a directory", job->path));
+      else if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_NOT_REGULAR))
+        return_text (task, g_strdup_printf ("Error writing file: %s is not a regular file", job->path));
+      else
+        return_text (task, describe_error (error, job->path, "writing file"));
+      return;
+    }
   return_text (task, g_strdup_printf ("Successfully wrote %" G_GSIZE_FORMAT " bytes to %s",
-                                      data->n_bytes, data->resolved));
+                                      n_bytes, resolved));
 }
 
 static void
@@ -279,53 +307,15 @@ nb_write_file_tool_execute_async (NbTool              *tool,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  g_autofree char *resolved = NULL;
-  g_autofree char *parent = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  WriteData *data;
-  GStatBuf st;
+  FileJob *job;
 
   g_task_set_source_tag (task, nb_write_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
   REQUIRE_STRING (content, "content");
 
-  if ((resolved = resolve_or_return (task, path, TRUE)) == NULL)
-    return;
-
-  if (g_file_test (resolved, G_FILE_TEST_IS_DIR))
-    {
-      return_text (task, g_strdup_printf ("Error writing file: %s is a directory", path));
-      return;
-    }
-  /* GIO opens the file it replaces for reading first: a FIFO would
-   * hang that worker thread until someone writes into it. */
-  if (g_stat (resolved, &st) == 0 && !S_ISREG (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error writing file: %s is not a regular file", path));
-      return;
-    }
-
-  parent = g_path_get_dirname (resolved);
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    {
-      int saved_errno = errno;
-
-      return_text (task, g_strdup_printf ("Error writing file: cannot create %s: %s",
-                                          parent, g_strerror (saved_errno)));
-      return;
-    }
-
-  data = g_new0 (WriteData, 1);
-  data->resolved = g_strdup (resolved);
-  data->n_bytes = strlen (content);
-  g_task_set_task_data (task, data, (GDestroyNotify) write_data_free);
-
-  file = g_file_new_for_path (resolved);
-  /* GBytes drops the pointer of an empty copy; GIO wants a non-NULL one. */
-  bytes = data->n_bytes > 0 ? g_bytes_new (content, data->n_bytes) : g_bytes_new_static ("", 0);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_NONE,
-                                       cancellable, write_file_done_cb, g_steal_pointer (&task));
+  job = file_job_start (task, path, write_file_worker);
+  job->text = g_strdup (content);
+  g_task_run_in_thread (task, write_file_worker);
 }
 
 static void
@@ -358,24 +348,6 @@ nb_write_file_tool_new (const char *workspace,
 
 /* edit_file */
 
-typedef struct
-{
-  char *path;
-  char *resolved;
-  char *old_text;
-  char *new_text;
-} EditData;
-
-static void
-edit_data_free (EditData *data)
-{
-  g_free (data->path);
-  g_free (data->resolved);
-  g_free (data->old_text);
-  g_free (data->new_text);
-  g_free (data);
-}
-
 static guint
 count_occurrences (const char *haystack,
                    const char *needle)
@@ -388,97 +360,104 @@ count_occurrences (const char *haystack,
   return count;
 }
 
-static void
-edit_file_written_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+/* The edited text, or NULL with the answer for the model in *reply. */
+static char *
+apply_edit (FileJob     *job,
+            const char  *contents,
+            gsize        length,
+            char       **reply)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  EditData *data = g_task_get_task_data (task);
-
-  g_assert (G_IS_FILE (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  g_file_replace_contents_finish (G_FILE (source), result, NULL, &error);
-  if (return_io_error (task, error, "editing file"))
-    return;
-  return_text (task, g_strdup_printf ("Successfully edited %s", data->resolved));
-}
-
-static void
-edit_file_loaded_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  EditData *data = g_task_get_task_data (task);
-  gsize length = 0;
+  const char *old_text = job->text;
+  const char *new_text = job->new_text;
+  g_autoptr(GString) old_crlf = NULL;
+  g_autoptr(GString) new_crlf = NULL;
   const char *match;
   GString *edited;
   guint count;
 
-  g_assert (G_IS_FILE (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error);
-  if (return_io_error (task, error, "editing file"))
-    return;
-  if (memchr (contents, '\0', length) != NULL || !g_utf8_validate (contents, length, NULL))
-    {
-      return_text (task, g_strdup_printf ("Error editing file: %s is not UTF-8 text", data->path));
-      return;
-    }
-
-  count = count_occurrences (contents, data->old_text);
-  if (count == 0 && strstr (contents, "\r\n") != NULL && strstr (data->old_text, "\r\n") == NULL &&
-      strchr (data->old_text, '\n') != NULL)
+  count = count_occurrences (contents, old_text);
+  if (count == 0 && strstr (contents, "\r\n") != NULL && strstr (old_text, "\r\n") == NULL &&
+      strchr (old_text, '\n') != NULL)
     {
       /* The model writes "\n"; a file with Windows line endings has "\r\n". */
-      g_autoptr(GString) old_crlf = g_string_new (data->old_text);
-      g_autoptr(GString) new_crlf = g_string_new (data->new_text);
-
+      old_crlf = g_string_new (old_text);
+      new_crlf = g_string_new (new_text);
       g_string_replace (old_crlf, "\n", "\r\n", 0);
       g_string_replace (new_crlf, "\r\n", "\n", 0);
       g_string_replace (new_crlf, "\n", "\r\n", 0);
       count = count_occurrences (contents, old_crlf->str);
       if (count > 0)
         {
-          g_free (data->old_text);
-          data->old_text = g_string_free (g_steal_pointer (&old_crlf), FALSE);
-          g_free (data->new_text);
-          data->new_text = g_string_free (g_steal_pointer (&new_crlf), FALSE);
+          old_text = old_crlf->str;
+          new_text = new_crlf->str;
         }
     }
   if (count == 0)
     {
-      return_text (task, nb_edit_hint_message (data->old_text, contents, data->path));
-      return;
+      *reply = nb_edit_hint_message (job->text, contents, job->path);
+      return NULL;
     }
   if (count > 1)
     {
-      return_text (task, g_strdup_printf ("Warning: old_text appears %u times. "
-                                          "Please provide more context to make it unique.", count));
+      *reply = g_strdup_printf ("Warning: old_text appears %u times. "
+                                "Please provide more context to make it unique.", count);
+      return NULL;
+    }
+
+  match = strstr (contents, old_text);
+  edited = g_string_sized_new (length + strlen (new_text));
+  g_string_append_len (edited, contents, match - contents);
+  g_string_append (edited, new_text);
+  g_string_append (edited, match + strlen (old_text));
+  return g_string_free (edited, FALSE);
+}
+
+static void
+edit_file_worker (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  FileJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *edited = NULL;
+  g_autofree char *resolved = NULL;
+  char *reply = NULL;
+  gsize length = 0;
+
+  if (job_cancelled (task))
+    return;
+  if (!nb_path_guard_read (job->workspace, job->restricted, job->path, NB_READ_FILE_MAX_BYTES,
+                           &contents, &length, NULL, &error))
+    {
+      if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_TOO_LARGE))
+        return_text (task, g_strdup_printf ("Error: File too large to edit: %s", job->path));
+      else
+        return_text (task, describe_error (error, job->path, "editing file"));
+      return;
+    }
+  if (!is_text (contents, length))
+    {
+      return_text (task, g_strdup_printf ("Error editing file: %s is not UTF-8 text", job->path));
       return;
     }
 
-  match = strstr (contents, data->old_text);
-  edited = g_string_sized_new (length + strlen (data->new_text));
-  g_string_append_len (edited, contents, match - contents);
-  g_string_append (edited, data->new_text);
-  g_string_append (edited, match + strlen (data->old_text));
-
-  {
-    g_autoptr(GBytes) bytes = g_string_free_to_bytes (edited);
-    GCancellable *cancellable = g_task_get_cancellable (task);
-
-    g_file_replace_contents_bytes_async (G_FILE (source), bytes, NULL, FALSE, G_FILE_CREATE_NONE,
-                                         cancellable, edit_file_written_cb, g_steal_pointer (&task));
-  }
+  edited = apply_edit (job, contents, length, &reply);
+  if (edited == NULL)
+    {
+      return_text (task, reply);
+      return;
+    }
+  if (job_cancelled (task))
+    return;
+  if (!nb_path_guard_write (job->workspace, job->restricted, job->path, edited, strlen (edited),
+                            &resolved, &error))
+    {
+      return_text (task, describe_error (error, job->path, "editing file"));
+      return;
+    }
+  return_text (task, g_strdup_printf ("Successfully edited %s", resolved));
 }
 
 static void
@@ -490,48 +469,23 @@ nb_edit_file_tool_execute_async (NbTool              *tool,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  g_autofree char *resolved = NULL;
-  g_autoptr(GFile) file = NULL;
-  EditData *data;
-  GStatBuf st;
+  FileJob *job;
 
   g_task_set_source_tag (task, nb_edit_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
   REQUIRE_STRING (old_text, "old_text");
   REQUIRE_STRING (new_text, "new_text");
 
-  if ((resolved = resolve_or_return (task, path, TRUE)) == NULL)
-    return;
-  if (g_stat (resolved, &st) != 0)
-    {
-      return_text (task, g_strdup_printf ("Error: File not found: %s", path));
-      return;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error: Not a file: %s", path));
-      return;
-    }
   if (old_text[0] == '\0')
     {
       return_text (task, g_strdup ("Error: old_text is empty. Give the exact text to replace."));
       return;
     }
-  if (st.st_size > NB_READ_FILE_MAX_BYTES)
-    {
-      return_text (task, g_strdup_printf ("Error: File too large to edit: %s", path));
-      return;
-    }
 
-  data = g_new0 (EditData, 1);
-  data->path = g_strdup (path);
-  data->resolved = g_strdup (resolved);
-  data->old_text = g_strdup (old_text);
-  data->new_text = g_strdup (new_text);
-  g_task_set_task_data (task, data, (GDestroyNotify) edit_data_free);
-
-  file = g_file_new_for_path (resolved);
-  g_file_load_contents_async (file, cancellable, edit_file_loaded_cb, g_steal_pointer (&task));
+  job = file_job_start (task, path, edit_file_worker);
+  job->text = g_strdup (old_text);
+  job->new_text = g_strdup (new_text);
+  g_task_run_in_thread (task, edit_file_worker);
 }
 
 static void
@@ -566,21 +520,6 @@ nb_edit_file_tool_new (const char *workspace,
 
 /* list_dir */
 
-typedef struct
-{
-  char      *path;
-  GPtrArray *entries;  /* "📁 name" / "📄 name" */
-  guint      total;
-} ListData;
-
-static void
-list_data_free (ListData *data)
-{
-  g_free (data->path);
-  g_ptr_array_unref (data->entries);
-  g_free (data);
-}
-
 static int
 compare_entries (gconstpointer a,
                  gconstpointer b)
@@ -593,82 +532,76 @@ compare_entries (gconstpointer a,
 }
 
 static void
-list_dir_next_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+list_dir_worker (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
+  FileJob *job = task_data;
   g_autoptr(GError) error = NULL;
-  GFileEnumerator *enumerator = G_FILE_ENUMERATOR (source);
-  ListData *data = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  GList *infos;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_free);
+  struct dirent *entry;
   GString *out;
+  guint total = 0;
+  DIR *dir;
+  int fd;
 
-  g_assert (G_IS_FILE_ENUMERATOR (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  infos = g_file_enumerator_next_files_finish (enumerator, result, &error);
-  if (return_io_error (task, error, "listing directory"))
+  if (job_cancelled (task))
     return;
-
-  if (infos != NULL)
+  fd = nb_path_guard_open (job->workspace, job->restricted, job->path, O_RDONLY | O_DIRECTORY,
+                           NULL, &error);
+  if (fd < 0)
     {
-      for (GList *l = infos; l != NULL; l = l->next)
-        {
-          GFileInfo *info = l->data;
-          gboolean is_dir = g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY;
-
-          data->total++;
-          g_ptr_array_add (data->entries, g_strdup_printf ("%s %s", is_dir ? "📁" : "📄",
-                                                           g_file_info_get_name (info)));
-        }
-      g_list_free_full (infos, g_object_unref);
-      g_file_enumerator_next_files_async (enumerator, 100, G_PRIORITY_DEFAULT,
-                                          cancellable, list_dir_next_cb, g_steal_pointer (&task));
+      if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_NOT_FOUND))
+        return_text (task, g_strdup_printf ("Error: Directory not found: %s", job->path));
+      else if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_NOT_DIRECTORY))
+        return_text (task, g_strdup_printf ("Error: Not a directory: %s", job->path));
+      else
+        return_text (task, describe_error (error, job->path, "listing directory"));
       return;
     }
 
-  if (data->entries->len == 0)
+  dir = fdopendir (fd);
+  if (dir == NULL)
     {
-      return_text (task, g_strdup_printf ("Directory %s is empty", data->path));
+      int saved_errno = errno;
+
+      close (fd);
+      return_text (task, g_strdup_printf ("Error listing directory: %s", g_strerror (saved_errno)));
+      return;
+    }
+  while ((entry = readdir (dir)) != NULL)
+    {
+      gboolean is_dir = entry->d_type == DT_DIR;
+      struct stat st;
+
+      if (g_str_equal (entry->d_name, ".") || g_str_equal (entry->d_name, ".."))
+        continue;
+      if (entry->d_type == DT_UNKNOWN && fstatat (dirfd (dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        is_dir = S_ISDIR (st.st_mode);
+      total++;
+      g_ptr_array_add (entries, g_strdup_printf ("%s %s", is_dir ? "📁" : "📄", entry->d_name));
+    }
+  closedir (dir);
+
+  if (entries->len == 0)
+    {
+      return_text (task, g_strdup_printf ("Directory %s is empty", job->path));
       return;
     }
 
-  g_ptr_array_sort (data->entries, compare_entries);
+  g_ptr_array_sort (entries, compare_entries);
   out = g_string_new (NULL);
-  for (guint i = 0; i < data->entries->len && i < NB_LIST_DIR_MAX_ENTRIES; i++)
+  for (guint i = 0; i < entries->len && i < NB_LIST_DIR_MAX_ENTRIES; i++)
     {
       if (i > 0)
         g_string_append_c (out, '\n');
-      g_string_append (out, g_ptr_array_index (data->entries, i));
+      g_string_append (out, g_ptr_array_index (entries, i));
     }
-  if (data->total > NB_LIST_DIR_MAX_ENTRIES)
+  if (total > NB_LIST_DIR_MAX_ENTRIES)
     g_string_append_printf (out, "\n\n(truncated, showing first %d of %u entries)",
-                            NB_LIST_DIR_MAX_ENTRIES, data->total);
+                            NB_LIST_DIR_MAX_ENTRIES, total);
   return_text (task, g_string_free (out, FALSE));
-}
-
-static void
-list_dir_enumerated_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFileEnumerator) enumerator = NULL;
-  GCancellable *cancellable = g_task_get_cancellable (task);
-
-  g_assert (G_IS_FILE (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  enumerator = g_file_enumerate_children_finish (G_FILE (source), result, &error);
-  if (return_io_error (task, error, "listing directory"))
-    return;
-  g_file_enumerator_next_files_async (enumerator, 100, G_PRIORITY_DEFAULT,
-                                      cancellable, list_dir_next_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -680,37 +613,12 @@ nb_list_dir_tool_execute_async (NbTool              *tool,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  g_autofree char *resolved = NULL;
-  g_autoptr(GFile) file = NULL;
-  ListData *data;
-  GStatBuf st;
 
   g_task_set_source_tag (task, nb_list_dir_tool_execute_async);
   REQUIRE_STRING (path, "path");
 
-  if ((resolved = resolve_or_return (task, path, TRUE)) == NULL)
-    return;
-  if (g_stat (resolved, &st) != 0)
-    {
-      return_text (task, g_strdup_printf ("Error: Directory not found: %s", path));
-      return;
-    }
-  if (!S_ISDIR (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error: Not a directory: %s", path));
-      return;
-    }
-
-  data = g_new0 (ListData, 1);
-  data->path = g_strdup (path);
-  data->entries = g_ptr_array_new_with_free_func (g_free);
-  g_task_set_task_data (task, data, (GDestroyNotify) list_data_free);
-
-  file = g_file_new_for_path (resolved);
-  g_file_enumerate_children_async (file,
-                                   G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                   G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, cancellable,
-                                   list_dir_enumerated_cb, g_steal_pointer (&task));
+  file_job_start (task, path, list_dir_worker);
+  g_task_run_in_thread (task, list_dir_worker);
 }
 
 static void
@@ -740,21 +648,27 @@ nb_list_dir_tool_new (const char *workspace,
 /* delete_file */
 
 static void
-delete_file_done_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+delete_file_worker (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
+  FileJob *job = task_data;
   g_autoptr(GError) error = NULL;
 
-  g_assert (G_IS_FILE (source));
-  g_assert (G_IS_ASYNC_RESULT (result));
-  g_assert (G_IS_TASK (task));
-
-  g_file_delete_finish (G_FILE (source), result, &error);
-  if (return_io_error (task, error, "deleting file"))
+  if (job_cancelled (task))
     return;
-  return_text (task, g_strdup_printf ("Successfully deleted %s", (const char *) g_task_get_task_data (task)));
+  /* The link itself is deleted, never what it points to; its parents are
+   * resolved, so a symlinked folder cannot lead outside. */
+  if (!nb_path_guard_unlink (job->workspace, job->restricted, job->path, NULL, &error))
+    {
+      if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_OUTSIDE))
+        return_text (task, g_strdup_printf ("Error: %s", error->message));
+      else
+        return_text (task, describe_error (error, job->path, "deleting file"));
+      return;
+    }
+  return_text (task, g_strdup_printf ("Successfully deleted %s", job->path));
 }
 
 static void
@@ -766,45 +680,12 @@ nb_delete_file_tool_execute_async (NbTool              *tool,
                                    gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  FileSettings *settings = get_settings (tool);
-  g_autofree char *resolved = NULL;
-  g_autoptr(GFile) file = NULL;
-  GStatBuf st;
 
   g_task_set_source_tag (task, nb_delete_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
-  g_task_set_task_data (task, g_strdup (path), g_free);
 
-  /* The link itself is deleted, never what it points to; its parents are
-   * resolved, so a symlinked folder cannot lead outside. */
-  if ((resolved = resolve_or_return (task, path, FALSE)) == NULL)
-    return;
-
-  if (g_lstat (resolved, &st) != 0)
-    {
-      return_text (task, g_strdup_printf ("Error: File not found: %s", path));
-      return;
-    }
-  if (S_ISDIR (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error: Not a file: %s", path));
-      return;
-    }
-  if (S_ISLNK (st.st_mode) && settings->restrict_to_workspace)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *target = nb_path_guard_resolve (settings->workspace, TRUE, path, TRUE, &error);
-
-      if (target == NULL)
-        {
-          return_text (task, g_strdup_printf ("Error: %s is a symbolic link pointing outside "
-                                              "allowed directory %s", path, settings->workspace));
-          return;
-        }
-    }
-
-  file = g_file_new_for_path (resolved);
-  g_file_delete_async (file, G_PRIORITY_DEFAULT, cancellable, delete_file_done_cb, g_steal_pointer (&task));
+  file_job_start (task, path, delete_file_worker);
+  g_task_run_in_thread (task, delete_file_worker);
 }
 
 static void

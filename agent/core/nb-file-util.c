@@ -187,3 +187,88 @@ nb_file_read_bounded_finish (GAsyncResult  *result,
     *length = size - 1;
   return TRUE;
 }
+
+typedef struct
+{
+  GFile  *file;
+  GBytes *bytes;
+} ReplaceData;
+
+static void
+replace_data_free (ReplaceData *data)
+{
+  g_object_unref (data->file);
+  g_bytes_unref (data->bytes);
+  g_free (data);
+}
+
+static void
+replace_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ReplaceData *data = task_data;
+  g_autoptr(GFile) parent = g_file_get_parent (data->file);
+  g_autoptr(GError) error = NULL;
+
+  if (parent != NULL &&
+      !g_file_make_directory_with_parents (parent, cancellable, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_clear_error (&error);
+
+  if (!g_file_replace_contents (data->file,
+                                g_bytes_get_data (data->bytes, NULL),
+                                g_bytes_get_size (data->bytes),
+                                NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL,
+                                cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * nb_file_replace_private_async:
+ * @file: the file to replace
+ * @bytes: its new contents
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * In a worker thread: makes the missing parent folders, then writes @bytes
+ * to a temporary file (mode 0600) renamed over @file.
+ */
+void
+nb_file_replace_private_async (GFile               *file,
+                               GBytes              *bytes,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReplaceData *data;
+
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (bytes != NULL);
+
+  task = g_task_new (file, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nb_file_replace_private_async);
+  data = g_new0 (ReplaceData, 1);
+  data->file = g_object_ref (file);
+  data->bytes = g_bytes_ref (bytes);
+  g_task_set_task_data (task, data, (GDestroyNotify) replace_data_free);
+  g_task_run_in_thread (task, replace_thread);
+}
+
+gboolean
+nb_file_replace_private_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

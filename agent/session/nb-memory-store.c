@@ -461,7 +461,7 @@ record_written_cb (GObject      *object,
   NbMemoryStore *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+  if (!nb_file_replace_private_finish (result, &error))
     {
       g_prefix_error (&error, "Could not write %s: ", self->record_path);
       finish_task (task, error);
@@ -479,7 +479,6 @@ write_record (GTask *task)
   g_autoptr(JsonObject) record = json_object_new ();
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(GFile) file = g_file_new_for_path (self->record_path);
-  g_autoptr(GFile) parent = g_file_get_parent (file);
   g_autoptr(GBytes) bytes = NULL;
   char *text;
 
@@ -489,9 +488,7 @@ write_record (GTask *task)
   text = json_to_string (root, FALSE);
   bytes = g_bytes_new_take (text, strlen (text));
 
-  g_file_make_directory_with_parents (parent, NULL, NULL);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                       NULL, record_written_cb, task);
+  nb_file_replace_private_async (file, bytes, NULL, record_written_cb, task);
 }
 
 static void
@@ -503,7 +500,7 @@ memory_replaced_cb (GObject      *object,
   NbMemoryStore *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (!g_file_replace_contents_finish (G_FILE (object), result, NULL, &error))
+  if (!nb_file_replace_private_finish (result, &error))
     {
       g_prefix_error (&error, "Could not write %s: ", self->memory_path);
       finish_task (task, error);
@@ -587,12 +584,9 @@ chat_done_cb (GObject      *object,
     {
       g_autoptr(GFile) file = g_file_new_for_path (self->memory_path);
       g_autoptr(GBytes) bytes = g_bytes_new (c->memory_update, strlen (c->memory_update));
-      g_autoptr(GFile) parent = g_file_get_parent (file);
 
-      g_file_make_directory_with_parents (parent, NULL, NULL);
-      /* GIO writes a temporary file and renames it over MEMORY.md. */
-      g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                           NULL, memory_replaced_cb, task);
+      /* A temporary file renamed over MEMORY.md, in a worker thread. */
+      nb_file_replace_private_async (file, bytes, NULL, memory_replaced_cb, task);
     }
   else
     write_record (task);

@@ -280,6 +280,14 @@ trashed_cb (GObject      *source,
       return;
     }
 
+  /* The turn lock beside it has no more use; best effort. */
+  {
+    g_autofree char *lock_path = nb_session_store_get_lock_path (self->store, data->key);
+    g_autoptr(GFile) lock = g_file_new_for_path (lock_path);
+
+    g_file_delete_async (lock, G_PRIORITY_LOW, NULL, NULL, NULL);
+  }
+
   /* Gone from the model now, not when the file monitor tells. */
   if (self->conversations != NULL)
     nb_conversation_list_refresh_path (self->conversations, data->path);

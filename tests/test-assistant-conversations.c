@@ -318,6 +318,7 @@ test_running_and_trash (Fixture       *f,
   g_autoptr(GAsyncResult) trash_result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (f->sessions, "desktop_test.jsonl", NULL);
+  g_autofree char *lock = g_build_filename (f->sessions, "desktop_test.lock", NULL);
   g_autofree char *trashed = g_build_filename (trash_root, "data", "Trash", "files", "desktop_test.jsonl", NULL);
   g_autofree char *trashed_text = NULL;
   g_autofree char *reply = NULL;
@@ -325,6 +326,7 @@ test_running_and_trash (Fixture       *f,
   NbFakeResponse *slow;
 
   run_turn (f, session, "first", "one");
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
   wait_until (has_test_item, f);
   item = lookup (f, "desktop:test");
   g_assert_false (nb_conversation_get_running (item));
@@ -355,10 +357,17 @@ test_running_and_trash (Fixture       *f,
   g_assert_nonnull (strstr (trashed_text, "a long story"));
   wait_until (test_item_gone, f);
 
-  /* Nothing writes the file again. */
+  /* Nothing writes the file again, and its turn lock went with it. */
   for (guint i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (g_file_test (lock, G_FILE_TEST_EXISTS) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+  }
 }
 
 int

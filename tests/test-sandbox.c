@@ -9,8 +9,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <glib/gstdio.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "nb-exec-tool.h"
@@ -436,6 +442,75 @@ test_files_write_keeps_mode (FileFixture   *f,
   g_assert_cmpstr (contents, ==, "#!/bin/sh\necho hi\n");
 }
 
+/* Without Landlock and openat2 */
+
+/* What a container's seccomp policy does to system calls it does not know:
+ * landlock_create_ruleset and openat2 fail with ENOSYS. */
+static void
+filter_out_landlock_and_openat2 (void)
+{
+  struct sock_filter filter[] = {
+#ifdef __x86_64__
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_create_ruleset, 2, 0),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 1, 0),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  struct sock_fprog program = { G_N_ELEMENTS (filter), filter };
+
+  g_assert_cmpint (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), ==, 0);
+  g_assert_cmpint (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program), ==, 0);
+}
+
+static void
+test_fallback (Fixture       *f,
+               gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *plain = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *read = NULL;
+      g_autofree char *inside = NULL;
+      g_autoptr(NbTool) exec = NULL;
+      g_autoptr(NbTool) read_tool = NULL;
+      g_autofree char *inside_path = g_build_filename (f->ws, "in.txt", NULL);
+
+      filter_out_landlock_and_openat2 ();
+      g_assert_false (nb_sandbox_available ());
+      g_assert_nonnull (strstr (nb_sandbox_status_text (), "Not enforced by the kernel"));
+
+      /* The warning comes once, however many exec tools there are. */
+      exec = nb_exec_tool_new (f->ws, TRUE, 60);
+      g_clear_object (&exec);
+      exec = nb_exec_tool_new (f->ws, TRUE, 60);
+
+      /* The textual guard still stands in front. */
+      plain = g_strdup_printf ("{\"command\": \"cat %s\"}", f->secret);
+      out = nb_tools_test_run (exec, plain);
+      g_assert_true (g_str_has_prefix (out, "Error: Command blocked by safety guard"));
+
+      /* File tools check the path, then open it with plain openat. */
+      read_tool = nb_read_file_tool_new (f->ws, TRUE);
+      read = nb_tools_test_run (read_tool, "{\"path\": \"../secret.txt\"}");
+      g_assert_true (g_str_has_prefix (read, "Error: Path ../secret.txt is outside allowed directory"));
+      nb_test_write_file (inside_path, "inside\n");
+      inside = nb_tools_test_run (read_tool, "{\"path\": \"in.txt\"}");
+      g_assert_cmpstr (inside, ==, "inside\n");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, 0);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*nanobot: Not enforced by the kernel: *");
+  g_test_trap_assert_stderr_unmatched ("*Not enforced by the kernel*Not enforced by the kernel*");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -457,6 +532,7 @@ main (int   argc,
   EXEC_TEST ("private-tmp", test_private_tmp, 0);
   EXEC_TEST ("make-and-git", test_build_still_works, 0);
   EXEC_TEST ("unrestricted", test_unrestricted_unconfined, 1);
+  EXEC_TEST ("fallback-without-landlock", test_fallback, 1);
 #undef EXEC_TEST
 
   g_test_add ("/sandbox/1-files/hard-link", FileFixture, NULL,

@@ -117,6 +117,7 @@ test_escape_computed_path (Fixture       *f,
   out = run (f, command);
   assert_secret_kept (f, out);
   g_assert_nonnull (strstr (out, "Permission denied"));
+  g_assert_nonnull (strstr (out, "Note: commands run in a sandbox"));
 }
 
 static void

@@ -263,6 +263,7 @@ typedef struct
   guint         timeout_seconds;
   guint         pending;         /* reads and the wait still running */
   gboolean      finished;
+  gboolean      sandboxed;
   Capture       out;
   Capture       err;
 } RunState;
@@ -350,7 +351,15 @@ format_output (RunState *state)
     }
 
   /* Unlike the Python nanobot, the exit code is always reported, after any
-   * cut: a silent success and a silent failure must read differently. */
+   * cut: a silent success and a silent failure must read differently. A
+   * refusal by the sandbox gets a word of explanation, so that the model
+   * does not try the same thing another way. */
+  if (state->sandboxed && code != 0 &&
+      (strstr (err, "Permission denied") != NULL || strstr (err, "Operation not permitted") != NULL ||
+       strstr (err, "PermissionError") != NULL))
+    return g_strdup_printf ("%s\n\nExit code: %d\n\nNote: commands run in a sandbox: they can write only "
+                            "inside the workspace and $TMPDIR, and read only there and in the system "
+                            "folders; everything else is refused by the kernel.", joined, code);
   return g_strdup_printf ("%s\n\nExit code: %d", joined, code);
 }
 
@@ -727,6 +736,7 @@ nb_exec_tool_execute_async (NbTool              *tool,
   state->err.head = g_byte_array_new ();
   state->cancellable = g_cancellable_new ();
   state->timeout_seconds = self->timeout_seconds;
+  state->sandboxed = self->sandbox != NULL;
   g_task_set_task_data (task, state, (GDestroyNotify) run_state_free);
 
   state->process = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c", command, NULL);

@@ -10,6 +10,7 @@
 #include "nb-assistant-private.h"
 #include "nb-http-provider.h"
 #include "nb-json-util.h"
+#include "nb-memory-backoff.h"
 #include "nb-provider-registry.h"
 #include "nb-skills.h"
 #include "nb-slash-commands.h"
@@ -367,4 +368,35 @@ nb_assistant_answer_command (GTask          *task_in,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, reply, g_free);
+}
+
+/* Memory notices */
+
+static void
+consolidation_failed_cb (NbMemoryStore *memory,
+                         NbSession     *session,
+                         const char    *message,
+                         NbAssistant   *self)
+{
+  g_autofree char *text = NULL;
+
+  g_assert (NB_IS_ASSISTANT (self));
+
+  /* Translators: %s is the error, %u the number of turns (5) */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "memory consolidation failed: %s. The conversation is kept; "
+                                       "it is tried again after at most %u more turn",
+                                       "memory consolidation failed: %s. The conversation is kept; "
+                                       "it is tried again after at most %u more turns",
+                                       NB_MEMORY_BACKOFF_TURNS),
+                          message, NB_MEMORY_BACKOFF_TURNS);
+  nb_assistant_warn (self, text);
+}
+
+/* See nb-assistant-private.h. */
+void
+nb_assistant_watch_memory (NbAssistant *self)
+{
+  g_signal_connect_object (self->memory, "consolidation-failed",
+                           G_CALLBACK (consolidation_failed_cb), self, 0);
 }

@@ -87,5 +87,7 @@ void nb_assistant_answer_command (GTask          *task,
                                   NbSession      *session,
                                   NbSlashCommand  command,
                                   const char     *input);
+/* Turns NbMemoryStore::consolidation-failed into a warning. */
+void nb_assistant_watch_memory   (NbAssistant    *self);
 
 G_END_DECLS

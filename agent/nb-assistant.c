@@ -292,6 +292,7 @@ nb_assistant_new_for_sessions (NbConfig   *config,
   self->agent = nb_agent_new (NULL, config, self->tools, self->context);
   nb_agent_set_session_store (self->agent, self->store);
   nb_agent_set_memory_store (self->agent, self->memory);
+  nb_assistant_watch_memory (self);
 
   g_signal_connect_object (config, "changed", G_CALLBACK (config_changed_cb), self, 0);
   watch_config_file (self);

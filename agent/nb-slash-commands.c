@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 
+#include "nb-memory-backoff.h"
 #include "nb-slash-commands.h"
 
 /* In the order /help lists them, as the Python nanobot does. */
@@ -193,6 +194,7 @@ archived_cb (GObject      *object,
         }
     }
 
+  nb_memory_backoff_clear (command->session);
   nb_session_clear (command->session);
   if (command->store != NULL)
     {

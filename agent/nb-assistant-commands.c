@@ -107,17 +107,15 @@ build_status (NbAssistant  *self,
       g_autofree char *in = format_count (usage.input_tokens);
       g_autofree char *out = format_count (usage.output_tokens);
       g_autofree char *cached = format_count (usage.cache_read_tokens);
+      g_autofree char *written = format_count (usage.cache_write_tokens);
       /* Translators: the context used, the window, the share in percent */
       g_string_append_printf (text, _("Context: %s of %s tokens (%d %%)"), used, window_text,
                               (int) MIN (context_tokens * 100 / MAX (context_window, 1), 999));
       g_string_append_c (text, '\n');
-      if (usage.input_tokens > 0)
-        g_string_append_printf (text, _("Last turn: %s tokens in, %s out, %s from the cache (%d %%)"),
-                                in, out, cached,
-                                (int) MIN (usage.cache_read_tokens * 100 / usage.input_tokens, 100));
-      else
-        g_string_append_printf (text, _("Last turn: %s tokens in, %s out, %s from the cache"),
-                                in, out, cached);
+      /* Servers count differently (OpenAI's prompt tokens include the
+       * cached ones, Anthropic's do not): the figures as reported. */
+      g_string_append_printf (text, _("Last turn: %s tokens in, %s out; cache: %s read, %s written"),
+                              in, out, cached, written);
     }
   else
     g_string_append_printf (text, _("Context: no turn yet (window %s tokens)"), window_text);

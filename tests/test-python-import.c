@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "nb-conversation-list.h"
 #include "nb-python-import.h"
 #include "nb-session-store.h"
 #include "nb-test-util.h"
@@ -307,6 +308,26 @@ test_layouts (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (nb_session_get_n_messages (session), ==, 2);
   g_assert_cmpstr (nb_message_get_role (nb_session_get_message (session, 0)), ==, "user");
+
+  /* The sidebar lists it from its metadata: the title, and two messages
+   * (the provider_state record is none). */
+  {
+    g_autoptr(NbConversationList) list = nb_conversation_list_new (f->sessions);
+    g_autoptr(GAsyncResult) loaded = NULL;
+    NbConversation *conversation;
+
+    nb_conversation_list_load_async (list, NULL, nb_test_store_result_cb, &loaded);
+    nb_test_wait_result (&loaded, 10000);
+    g_assert_true (nb_conversation_list_load_finish (list, loaded, &error));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 5);
+    conversation = nb_conversation_list_lookup (list, "cli:direct");
+    g_assert_nonnull (conversation);
+    g_assert_cmpstr (nb_conversation_get_title (conversation), ==, "Wie spät ist es?");
+    g_assert_cmpuint (nb_conversation_get_message_count (conversation), ==, 2);
+    conversation = nb_conversation_list_lookup (list, "telegram:12/3");
+    g_assert_nonnull (conversation);
+    g_assert_cmpuint (nb_conversation_get_message_count (conversation), ==, 1);
+  }
 
   /* Again: everything is there already. */
   g_clear_pointer (&result, nb_python_import_result_free);

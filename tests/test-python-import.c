@@ -365,13 +365,13 @@ test_dry_run_async (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
-/* `nanobot --import-python [DIR]` */
+/* `nanobot ARGS…` */
 static int
-run_import (Fixture     *f,
-            const char  *data_home,
-            const char  *dir,
-            char       **out,
-            char       **err)
+run_nanobot (Fixture             *f,
+             const char          *data_home,
+             const char * const  *args,
+             char               **out,
+             char               **err)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -380,16 +380,18 @@ run_import (Fixture     *f,
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
   g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
   g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
-  if (dir != NULL)
-    process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NANOBOT_BIN"), "--import-python", dir, NULL);
-  else
-    process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("NANOBOT_BIN"), "--import-python", NULL);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("NANOBOT_BIN"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, nb_test_store_result_cb, &result);
   nb_test_wait_result (&result, 60000);
@@ -397,6 +399,19 @@ run_import (Fixture     *f,
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
+}
+
+/* `nanobot --import-python [DIR]` */
+static int
+run_import (Fixture     *f,
+            const char  *data_home,
+            const char  *dir,
+            char       **out,
+            char       **err)
+{
+  const char *args[] = { "--import-python", dir, NULL };
+
+  return run_nanobot (f, data_home, args, out, err);
 }
 
 static void
@@ -441,6 +456,21 @@ test_command_line (Fixture       *f,
   g_assert_nonnull (strstr (err, "/nonexistent/.nanobot: no such folder"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+
+  /* Bad usage: two folders, or with -m. */
+  {
+    const char *two[] = { "--import-python", f->python, f->root, NULL };
+    const char *with_message[] = { "--import-python", "-m", "hi", NULL };
+
+    g_assert_cmpint (run_nanobot (f, data_home, two, &out, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "takes one folder"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_nanobot (f, data_home, with_message, &out, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "cannot be combined with --message"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
 
   /* Our sessions folder cannot be made: each file fails, status 1. */
   blocked_home = g_build_filename (f->root, "blocked", NULL);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "nb-assistant.h"
+#include "nb-conversation.h"
 #include "nb-conversation-list.h"
 #include "nb-python-import.h"
 #include "nb-session-store.h"
@@ -365,6 +367,67 @@ test_dry_run_async (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  gboolean   *changed)
+{
+  *changed = TRUE;
+}
+
+/* The assistant's entry point, for the onboarding: into its sessions
+ * folder, and the conversations model shows them. */
+static void
+test_assistant (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *workspace = g_build_filename (f->root, "ours", "workspace", NULL);
+  g_autoptr(NbConfig) config = nb_config_new ();
+  g_autoptr(NbAssistant) assistant = NULL;
+  g_autoptr(GAsyncResult) async_result = NULL;
+  g_autoptr(NbPythonImportResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *conversations;
+  gboolean changed = FALSE;
+  gint64 deadline;
+
+  nb_config_set_string (config, "agents.defaults.workspace", workspace);
+  assistant = nb_assistant_new_for_sessions (config, f->sessions);
+  conversations = nb_assistant_get_conversations (assistant);
+  g_signal_connect (conversations, "items-changed", G_CALLBACK (items_changed_cb), &changed);
+
+  /* Asking first copies nothing. */
+  nb_assistant_import_python_async (assistant, f->python, NB_PYTHON_IMPORT_FLAGS_DRY_RUN, NULL,
+                                    nb_test_store_result_cb, &async_result);
+  nb_test_wait_result (&async_result, 10000);
+  result = nb_assistant_import_python_finish (assistant, async_result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_imported, ==, 5);
+  {
+    g_autofree char *copy = g_build_filename (f->sessions, "cli_direct.jsonl", NULL);
+
+    g_assert_false (g_file_test (copy, G_FILE_TEST_EXISTS));
+  }
+  g_clear_object (&async_result);
+  g_clear_pointer (&result, nb_python_import_result_free);
+
+  nb_assistant_import_python_async (assistant, f->python, NB_PYTHON_IMPORT_FLAGS_NONE, NULL,
+                                    nb_test_store_result_cb, &async_result);
+  nb_test_wait_result (&async_result, 10000);
+  result = nb_assistant_import_python_finish (assistant, async_result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (result->n_imported, ==, 5);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_list_model_get_n_items (conversations) < 5 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (changed);
+  g_assert_cmpuint (g_list_model_get_n_items (conversations), ==, 5);
+  g_signal_handlers_disconnect_by_data (conversations, &changed);
+}
+
 /* `nanobot ARGS…` */
 static int
 run_nanobot (Fixture             *f,
@@ -493,6 +556,7 @@ main (int   argc,
   ADD ("/python-import/layouts", test_layouts);
   ADD ("/python-import/dry-run-async", test_dry_run_async);
   ADD ("/python-import/command-line", test_command_line);
+  ADD ("/python-import/assistant", test_assistant);
 #undef ADD
 
   return g_test_run ();

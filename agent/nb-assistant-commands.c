@@ -121,7 +121,9 @@ build_status (NbAssistant  *self,
     g_string_append_printf (text, _("Context: no turn yet (window %s tokens)"), window_text);
 
   g_string_append_c (text, '\n');
-  g_string_append_printf (text, _("Session: %s, %s messages"), nb_session_get_key (session), n_messages);
+  g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "Session: %s, %s message", "Session: %s, %s messages",
+                                             nb_session_get_n_messages (session)),
+                          nb_session_get_key (session), n_messages);
 
   append_mcp_servers (self, text);
   return g_string_free (text, FALSE);

@@ -3,12 +3,11 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "nb-memory-backoff.h"
@@ -26,7 +25,6 @@ static const NbSlashCommandInfo commands[] = {
   { "/skill", N_("list the enabled skills"), NB_SLASH_COMMAND_SKILL, NULL },
   { "/help", N_("show these commands"), NB_SLASH_COMMAND_HELP, NULL },
 };
-
 
 /**
  * nb_slash_command_parse_args:

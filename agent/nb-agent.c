@@ -229,7 +229,8 @@ nb_agent_init (NbAgent *self)
   g_queue_init (&self->queue);
 }
 
-/* A background consolidation moved last_consolidated: save that. */
+/* A background consolidation moved last_consolidated, or recorded that
+ * it failed (nb-memory-backoff.h): save that. */
 static void
 consolidated_cb (NbMemoryStore *memory,
                  NbSession     *session,
@@ -238,7 +239,7 @@ consolidated_cb (NbMemoryStore *memory,
 {
   g_autoptr(GError) error = NULL;
 
-  if (success && self->store != NULL && !nb_session_store_append (self->store, session, &error))
+  if (self->store != NULL && !nb_session_store_append (self->store, session, &error))
     g_message ("Could not save session %s: %s", nb_session_get_key (session), error->message);
 }
 

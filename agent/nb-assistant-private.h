@@ -80,4 +80,14 @@ void nb_assistant_turn_lock_then (GTask               *task,
                                   NbSession           *session,
                                   NbAssistantTurnFunc  run);
 
+/* nb-assistant-commands.c: answers /status, /model, /history and /skill
+ * for @session without the model. Takes @task (a run task). */
+#include "nb-slash-commands.h"
+void nb_assistant_answer_command (GTask          *task,
+                                  NbSession      *session,
+                                  NbSlashCommand  command,
+                                  const char     *input);
+/* Turns NbMemoryStore::consolidation-failed into a warning. */
+void nb_assistant_watch_memory   (NbAssistant    *self);
+
 G_END_DECLS

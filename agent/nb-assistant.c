@@ -292,6 +292,7 @@ nb_assistant_new_for_sessions (NbConfig   *config,
   self->agent = nb_agent_new (NULL, config, self->tools, self->context);
   nb_agent_set_session_store (self->agent, self->store);
   nb_agent_set_memory_store (self->agent, self->memory);
+  nb_assistant_watch_memory (self);
 
   g_signal_connect_object (config, "changed", G_CALLBACK (config_changed_cb), self, 0);
   watch_config_file (self);
@@ -811,8 +812,9 @@ run_step_after_provider (GTask *task)
  * @input: what the user typed
  * @cancellable: (nullable): stops the turn
  *
- * Answers @input: `/help`, `/stop` and `/new` are answered here without
- * the model (`/new` archives the session into memory and starts afresh);
+ * Answers @input: `/help`, `/stop`, `/new`, `/status`, `/model [name]`,
+ * `/history [n]` and `/skill` are answered here without the model (`/new`
+ * archives the session into memory and starts afresh);
  * anything else is an agent turn, whose progress comes as the agent's
  * signals. The first turn resolves the provider and starts the MCP
  * servers; after a configuration change the next turn resolves again.
@@ -929,6 +931,13 @@ nb_assistant_run_task_start (GTask *task_in)
         return_reply (task, _("Stopped."));
       else
         return_reply (task, _("Nothing is running."));
+      return;
+
+    case NB_SLASH_COMMAND_STATUS:
+    case NB_SLASH_COMMAND_MODEL:
+    case NB_SLASH_COMMAND_HISTORY:
+    case NB_SLASH_COMMAND_SKILL:
+      nb_assistant_answer_command (g_steal_pointer (&task), session, data->command, data->input);
       return;
 
     case NB_SLASH_COMMAND_NEW:

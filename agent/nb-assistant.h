@@ -143,4 +143,17 @@ gboolean          nb_assistant_trash_conversation_finish (NbAssistant          *
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
+/* Importing the Python nanobot's conversations (nb-assistant-import.c),
+ * e.g. for the first-run onboarding; see nb-python-import.h. */
+#include "nb-python-import.h"
+void                  nb_assistant_import_python_async  (NbAssistant          *self,
+                                                         const char           *python_dir,
+                                                         NbPythonImportFlags   flags,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+NbPythonImportResult *nb_assistant_import_python_finish (NbAssistant          *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
 G_END_DECLS

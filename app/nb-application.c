@@ -9,6 +9,7 @@
 #include "nb-assistant.h"
 #include "nb-config.h"
 #include "nb-headless.h"
+#include "nb-import-cli.h"
 #include "nb-preferences-window.h"
 #include "nb-window.h"
 
@@ -39,6 +40,8 @@ static const GOptionEntry main_entries[] = {
     N_("Open the quick prompt"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  { "import-python", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Copy the Python nanobot’s conversations from the folder given after it (default ~/.nanobot) and exit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, NULL },
   { NULL }
 };
@@ -56,6 +59,32 @@ nb_application_handle_local_options (GApplication *app,
   const char **remaining = NULL;
 
   self->options_parsed = TRUE;
+
+  /* `--import-python [DIR]`: the one word after the options is DIR. */
+  if (g_variant_dict_contains (options, "import-python"))
+    {
+      const char *python_dir = NULL;
+      int status;
+
+      g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&s", &remaining);
+      if (remaining != NULL && remaining[0] != NULL && remaining[1] != NULL)
+        {
+          g_printerr (_("nanobot: unexpected argument “%s”; --import-python takes one folder\n"), remaining[1]);
+          g_free (remaining);
+          return 2;
+        }
+      if (g_variant_dict_contains (options, "message"))
+        {
+          g_printerr ("nanobot: %s\n", _("--import-python cannot be combined with --message"));
+          g_free (remaining);
+          return 2;
+        }
+      if (remaining != NULL)
+        python_dir = remaining[0];
+      status = nb_import_cli_run (python_dir);
+      g_free (remaining);
+      return status;
+    }
 
   /* Words after the options: most likely a message that was not quoted,
    * which would otherwise lose all but its first word. */

@@ -7,6 +7,7 @@
 #include "nb-conversation.h"
 #include "nb-fake-llm.h"
 #include "nb-memory-store.h"
+#include "nb-slash-commands.h"
 #include "nb-test-util.h"
 #include "nb-workspace-private.h"
 
@@ -499,9 +500,14 @@ test_new_failure (Fixture       *f,
   queue_text (f, "I would rather not.");
   reply = run (f, "/new", NULL, &error);
   g_assert_null (reply);
-  g_assert_error (error, NB_MEMORY_ERROR, NB_MEMORY_ERROR_NO_TOOL_CALL);
-  g_assert_nonnull (strstr (error->message, "kept"));
-  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 2);
+  /* The new session starts all the same; the old one is kept aside, and
+   * the error says that memory was not updated (issue 11). */
+  g_assert_error (error, NB_SLASH_COMMAND_ERROR, NB_SLASH_COMMAND_ERROR_MEMORY_NOT_UPDATED);
+  g_assert_nonnull (strstr (error->message, "memory was not updated"));
+  g_assert_nonnull (strstr (error->message, "did not call save_memory"));
+  g_assert_nonnull (strstr (error->message, "kept in "));
+  g_assert_nonnull (strstr (error->message, ".archived-"));
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 0);
 }
 
 static void

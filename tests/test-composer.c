@@ -542,8 +542,8 @@ test_completion (Fixture       *f,
   /* "/" offers every command, with its help. */
   nb_composer_set_text (f->composer, "/");
   g_assert_true (gtk_revealer_get_reveal_child (f->composer->completion_revealer));
-  g_assert_cmpuint (visible_commands (f, names), ==, 3);
-  g_assert_cmpstr (names->str, ==, "/new /stop /help ");
+  g_assert_cmpuint (visible_commands (f, names), ==, 7);
+  g_assert_cmpstr (names->str, ==, "/new /stop /status /model /history /skill /help ");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (gtk_widget_get_first_child (GTK_WIDGET (f->composer->completion_list))),
                    ==, "save this conversation to memory and start a new one");
   g_assert_cmpstr (selected_command (f), ==, "/new");
@@ -567,6 +567,8 @@ test_completion (Fixture       *f,
 
   /* Typing narrows; Tab completes. */
   nb_composer_set_text (f->composer, "/S");
+  g_assert_cmpuint (visible_commands (f, NULL), ==, 3);
+  nb_composer_set_text (f->composer, "/Sto");
   g_assert_cmpuint (visible_commands (f, NULL), ==, 1);
   g_assert_cmpstr (selected_command (f), ==, "/stop");
   g_assert_true (press (f, GDK_KEY_Tab, 0));

@@ -124,6 +124,9 @@ test_new (Fixture       *f,
   g_assert_cmpuint (strlen (file), ==, (gsize) (strchr (file, '\n') - file) + 1);
 }
 
+/* The consolidation fails: the conversation is kept whole beside the
+ * new, empty session (renamed, never deleted), and the error says that
+ * memory was not updated and where the old conversation is. */
 static void
 test_new_failure_keeps_session (Fixture       *f,
                                 gconstpointer  data)
@@ -132,18 +135,79 @@ test_new_failure_keeps_session (Fixture       *f,
   g_autofree char *reply = NULL;
   g_autofree char *before = nb_test_read_file (f->session_path);
   g_autofree char *after = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *history = NULL;
+  const char *path;
 
   script (f->provider, REPLY_ERROR, NULL);
   reply = run_new (f, &error);
   g_assert_null (reply);
+  g_assert_error (error, NB_SLASH_COMMAND_ERROR, NB_SLASH_COMMAND_ERROR_MEMORY_NOT_UPDATED);
+  g_assert_nonnull (strstr (error->message, "memory was not updated"));
+  g_assert_nonnull (strstr (error->message, "HTTP 500"));
+  path = strstr (error->message, f->session_path);
+  g_assert_nonnull (path);
+  kept = g_strndup (path, strcspn (path, " "));
+  if (g_str_has_suffix (kept, "."))
+    kept[strlen (kept) - 1] = '\0';
+  g_assert_true (g_str_has_prefix (kept, f->session_path));
+  g_assert_true (g_str_has_prefix (kept + strlen (f->session_path), ".archived-"));
+
+  /* Byte for byte aside; memory untouched; the session starts afresh. */
+  after = nb_test_read_file (kept);
+  g_assert_cmpstr (after, ==, before);
+  history = nb_test_read_file (f->history_path);
+  g_assert_cmpstr (history, ==, "");
+  g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 0);
+  g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 0);
+  g_clear_pointer (&after, g_free);
+  after = nb_test_read_file (f->session_path);
+  g_assert_null (strstr (after, "line 0"));
+}
+
+/* Without a file to keep aside (no store), the session stays as it was. */
+static void
+test_new_failure_without_store (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  script (f->provider, REPLY_ERROR, NULL);
+  nb_slash_command_new_async (f->memory, NULL, f->session, NB_PROVIDER (f->provider), "m", 50,
+                              NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 5000);
+  reply = nb_slash_command_new_finish (result, &error);
+  g_assert_null (reply);
   g_assert_error (error, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_SERVER);
   g_assert_nonnull (strstr (error->message, "kept"));
-  g_assert_nonnull (strstr (error->message, "HTTP 500"));
-
   g_assert_cmpuint (nb_session_get_n_messages (f->session), ==, 6);
   g_assert_cmpuint (nb_session_get_last_consolidated (f->session), ==, 2);
-  after = nb_test_read_file (f->session_path);
-  g_assert_cmpstr (after, ==, before);
+}
+
+static void
+test_parse_args (void)
+{
+  g_autofree char *args = NULL;
+
+  g_assert_cmpint (nb_slash_command_parse_args ("/model  gpt-4.1 ", &args), ==, NB_SLASH_COMMAND_MODEL);
+  g_assert_cmpstr (args, ==, "gpt-4.1");
+  g_clear_pointer (&args, g_free);
+  g_assert_cmpint (nb_slash_command_parse_args ("/History", &args), ==, NB_SLASH_COMMAND_HISTORY);
+  g_assert_cmpstr (args, ==, "");
+  g_clear_pointer (&args, g_free);
+  g_assert_cmpint (nb_slash_command_parse_args ("/history 5", &args), ==, NB_SLASH_COMMAND_HISTORY);
+  g_assert_cmpstr (args, ==, "5");
+  g_clear_pointer (&args, g_free);
+  g_assert_cmpint (nb_slash_command_parse ("/status"), ==, NB_SLASH_COMMAND_STATUS);
+  g_assert_cmpint (nb_slash_command_parse ("/skill"), ==, NB_SLASH_COMMAND_SKILL);
+  /* Commands without arguments stand alone; unknown words are text. */
+  g_assert_cmpint (nb_slash_command_parse_args ("/status please", &args), ==, NB_SLASH_COMMAND_NONE);
+  g_assert_null (args);
+  g_assert_cmpint (nb_slash_command_parse ("/skills"), ==, NB_SLASH_COMMAND_NONE);
+  g_assert_cmpint (nb_slash_command_parse ("/modelx"), ==, NB_SLASH_COMMAND_NONE);
+  g_assert_cmpint (nb_slash_command_parse ("/"), ==, NB_SLASH_COMMAND_NONE);
 }
 
 int
@@ -153,9 +217,11 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/slash-commands/parse", test_parse);
+  g_test_add_func ("/slash-commands/parse-args", test_parse_args);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/slash-commands/new", test_new);
   ADD ("/slash-commands/new-failure-keeps-session", test_new_failure_keeps_session);
+  ADD ("/slash-commands/new-failure-without-store", test_new_failure_without_store);
 #undef ADD
 
   return g_test_run ();

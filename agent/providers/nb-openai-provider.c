@@ -69,8 +69,11 @@ nb_openai_provider_build_request (NbHttpProvider       *self,
 
           if (value == NULL)
             continue;
-          /* "name" on a tool result is not part of the API; some servers reject it. */
-          if (g_str_equal (message_members[j], "name") && g_str_equal (role, "tool"))
+          /* A tool result names its tool, as the Python nanobot sends it
+           * (servers that check it, such as Mistral's, want it; the others
+           * ignore it); an empty or mistyped name is left out. */
+          if (g_str_equal (message_members[j], "name") && g_str_equal (role, "tool") &&
+              (nb_json_get_string (message, "name") == NULL || *nb_json_get_string (message, "name") == '\0'))
             continue;
           json_builder_set_member_name (builder, message_members[j]);
           json_builder_add_value (builder, json_node_copy (value));

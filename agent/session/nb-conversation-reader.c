@@ -210,6 +210,23 @@ looks_like_metadata (const char *line,
   return (gsize) (end - p) >= strlen ("\"metadata\"") && memcmp (p, "\"metadata\"", strlen ("\"metadata\"")) == 0;
 }
 
+/* Any record: metadata, or another `_type` such as today's Python
+ * nanobot's provider_state, which the loader passes over too. */
+static gboolean
+looks_like_record (const char *line,
+                   gsize       length)
+{
+  const char *end = line + length;
+  const char *p = memmem (line, MIN (length, METADATA_KEY_WITHIN), "\"_type\"", strlen ("\"_type\""));
+
+  if (p == NULL)
+    return FALSE;
+  p += strlen ("\"_type\"");
+  while (p < end && g_ascii_isspace (*p))
+    p++;
+  return p < end && *p == ':';
+}
+
 static JsonObject *
 parse_object (JsonParser *parser,
               const char *line,
@@ -361,6 +378,8 @@ scan_tail (Scan       *scan,
           scan->tail_record = g_steal_pointer (&object);
           return TRUE;
         }
+      if (looks_like_record (line, line_length))
+        continue;
       /* A last line without its newline may be a write in progress: it
        * counts only once it parses. */
       if (unterminated || (scan->last_timestamp == NULL && tries < TIMESTAMP_TRIES))
@@ -396,7 +415,7 @@ count_lines (const char *buffer,
       pos += line_length + 1;
       if (line_length == 0 || nb_session_store_is_blank (line, line_length))
         continue;
-      if (looks_like_metadata (line, line_length))
+      if (looks_like_record (line, line_length))
         continue;
       count++;
     }

@@ -7,6 +7,7 @@
 
 #include "nb-file-util.h"
 #include "nb-json-util.h"
+#include "nb-memory-backoff.h"
 #include "nb-memory-store.h"
 #include "nb-utf8.h"
 
@@ -48,6 +49,7 @@ G_DEFINE_QUARK (nb-memory-error-quark, nb_memory_error)
 
 enum {
   CONSOLIDATED,
+  CONSOLIDATION_FAILED,
   N_SIGNALS
 };
 
@@ -134,6 +136,23 @@ nb_memory_store_class_init (NbMemoryStoreClass *klass)
                                         G_SIGNAL_RUN_LAST,
                                         0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 2, NB_TYPE_SESSION, G_TYPE_BOOLEAN);
+
+  /**
+   * NbMemoryStore::consolidation-failed:
+   * @session: the session
+   * @message: why, untranslated (the error's message)
+   *
+   * A background consolidation failed for the first time since the
+   * session's last success; the next ones back off
+   * (nb-memory-backoff.h) and fail silently until one succeeds.
+   * Emitted before ::consolidated.
+   */
+  signals[CONSOLIDATION_FAILED] = g_signal_new ("consolidation-failed",
+                                                G_TYPE_FROM_CLASS (klass),
+                                                G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL,
+                                                G_TYPE_NONE, 2, NB_TYPE_SESSION,
+                                                G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -813,7 +832,13 @@ background_done_cb (GObject      *object,
   gboolean ok = nb_memory_store_consolidate_finish (self, result, &error);
 
   if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("Memory consolidation of %s failed: %s", nb_session_get_key (session), error->message);
+    {
+      g_message ("Memory consolidation of %s failed: %s", nb_session_get_key (session), error->message);
+      if (nb_memory_backoff_record_failure (session, error->message))
+        g_signal_emit (self, signals[CONSOLIDATION_FAILED], 0, session, error->message);
+    }
+  else if (ok)
+    nb_memory_backoff_clear (session);
   g_signal_emit (self, signals[CONSOLIDATED], 0, session, ok);
 }
 
@@ -830,7 +855,8 @@ nb_memory_store_maybe_consolidate (NbMemoryStore *self,
   g_return_val_if_fail (NB_IS_PROVIDER (provider), FALSE);
 
   if (!nb_memory_store_needs_consolidation (session, memory_window) ||
-      nb_memory_store_is_consolidating (self, session))
+      nb_memory_store_is_consolidating (self, session) ||
+      nb_memory_backoff_active (session, memory_window))
     return FALSE;
 
   nb_memory_store_consolidate_async (self, session, provider, model, memory_window, FALSE,

@@ -56,12 +56,19 @@ static void
 take_object (Parsed     *parsed,
              JsonObject *object)
 {
-  if (g_strcmp0 (nb_json_get_string_or (object, "_type", NULL), "metadata") == 0)
+  const char *type = nb_json_get_string_or (object, "_type", NULL);
+
+  if (g_strcmp0 (type, "metadata") == 0)
     {
       g_clear_pointer (&parsed->metadata, json_object_unref);
       parsed->metadata = json_object_ref (object);
       parsed->metadata_lines++;
     }
+  /* Other records are no messages: today's Python nanobot writes a
+   * provider's private state as `{"_type": "provider_state", …}` (a
+   * session imported from it has one), which no provider here reads. */
+  else if (type != NULL)
+    return;
   else
     {
       NbMessage *message = nb_message_new_from_json (object);

@@ -104,7 +104,7 @@ build_status (NbAssistant  *self,
   if (nb_assistant_get_last_usage (self, session, &usage, &context_tokens, NULL) && context_tokens > 0)
     {
       g_autofree char *used = format_count (context_tokens);
-      g_autofree char *in = format_count (usage.input_tokens);
+      g_autofree char *in = format_count (usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens);
       g_autofree char *out = format_count (usage.output_tokens);
       g_autofree char *cached = format_count (usage.cache_read_tokens);
       g_autofree char *written = format_count (usage.cache_write_tokens);
@@ -112,8 +112,7 @@ build_status (NbAssistant  *self,
       g_string_append_printf (text, _("Context: %s of %s tokens (%d %%)"), used, window_text,
                               (int) MIN (context_tokens * 100 / MAX (context_window, 1), 999));
       g_string_append_c (text, '\n');
-      /* Servers count differently (OpenAI's prompt tokens include the
-       * cached ones, Anthropic's do not): the figures as reported. */
+      /* The whole prompt, then how much of it the cache served or took. */
       g_string_append_printf (text, _("Last turn: %s tokens in, %s out; cache: %s read, %s written"),
                               in, out, cached, written);
     }

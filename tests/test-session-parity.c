@@ -210,7 +210,7 @@ test_commands (Fixture       *f,
   run (f, &r, "Hi there");
   g_assert_cmpint (r.status, ==, 0);
   run (f, &r, "/status");
-  g_assert_nonnull (strstr (r.out, "Context: 1803 of 128000 tokens (1 %)"));
+  g_assert_nonnull (strstr (r.out, "Context: 1003 of 128000 tokens (0 %)"));
   g_assert_nonnull (strstr (r.out, "Last turn: 1000 tokens in, 3 out; cache: 800 read, 0 written"));
   g_assert_nonnull (strstr (r.out, "Session: cli:direct, 2 messages"));
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "nb-slash-commands.h"
 #include "nb-window-private.h"
 
 /*
@@ -173,7 +174,14 @@ run_done_cb (GObject      *source,
   turn->running = FALSE;
   g_clear_object (&turn->cancellable);
 
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, NB_SLASH_COMMAND_ERROR, NB_SLASH_COMMAND_ERROR_MEMORY_NOT_UPDATED))
+    {
+      /* /new did start afresh (the old conversation was archived); only
+       * the memory was not updated: say so, but nothing is given back. */
+      if (g_strcmp0 (turn->key, self->key) == 0)
+        show_reply (self, error->message);
+    }
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       if (!turn->started)
         {

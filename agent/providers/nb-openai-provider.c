@@ -144,6 +144,9 @@ read_usage (NbProviderStream *stream,
     stream->usage.cache_read_tokens = nb_json_get_int (details, "cached_tokens");
   else if (json_object_has_member (usage, "prompt_cache_hit_tokens"))
     stream->usage.cache_read_tokens = nb_json_get_int (usage, "prompt_cache_hit_tokens");
+  /* Their prompt tokens include the cache hits; NbUsage counts them apart. */
+  stream->usage.cache_read_tokens = CLAMP (stream->usage.cache_read_tokens, 0, MAX (stream->usage.input_tokens, 0));
+  stream->usage.input_tokens -= stream->usage.cache_read_tokens;
 }
 
 static char *

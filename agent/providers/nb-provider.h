@@ -81,6 +81,10 @@ NbToolCall *nb_tool_call_new  (const char *id,
                                const char *arguments_json);
 void        nb_tool_call_free (NbToolCall *call);
 
+/* Prompt tokens are split as Anthropic reports them: input_tokens are those
+ * neither read from nor written to the prompt cache, so the whole prompt is
+ * the sum of the first and the last two. (OpenAI-compatible servers count
+ * the cache hits inside their prompt tokens; the provider subtracts them.) */
 typedef struct {
   gint64 input_tokens;
   gint64 output_tokens;

@@ -143,4 +143,15 @@ gboolean          nb_assistant_trash_conversation_finish (NbAssistant          *
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
+/* Tool permissions (nb-assistant-permissions.c) */
+typedef struct _NbApprovalQueue NbApprovalQueue;
+typedef struct _NbToolApprover NbToolApprover;
+typedef struct _NbPermissions NbPermissions;
+
+NbPermissions    *nb_assistant_get_permissions           (NbAssistant          *self);
+void              nb_assistant_set_approver              (NbAssistant          *self,
+                                                          NbToolApprover       *approver,
+                                                          int                   absent_default);
+NbApprovalQueue  *nb_assistant_get_approval_queue        (NbAssistant          *self);
+
 G_END_DECLS

@@ -363,6 +363,7 @@ static void
 nb_approval_card_dispose (GObject *object)
 {
   NbApprovalCard *self = NB_APPROVAL_CARD (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -371,6 +372,9 @@ nb_approval_card_dispose (GObject *object)
   g_clear_object (&self->queue);
   g_clear_object (&self->approval);
   gtk_widget_dispose_template (GTK_WIDGET (self), NB_TYPE_APPROVAL_CARD);
+  /* The template's children without a name are not disposed with it. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (nb_approval_card_parent_class)->dispose (object);
 }

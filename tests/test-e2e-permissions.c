@@ -592,6 +592,26 @@ test_write_diff (Fixture       *f,
   g_assert_true (shows_text (card, "+ quinces"));
   g_assert_true (shows_text (card, "+1 −1 lines"));
   g_assert_true (shows_text (card, "  apples"));
+  /* The removed line comes first, and the whole diff is on screen. */
+  {
+    g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+    const char *text = NULL;
+
+    collect (card, "GtkLabel", labels);
+    for (guint i = 0; i < labels->len; i++)
+      if (strstr (gtk_label_get_text (GTK_LABEL (g_ptr_array_index (labels, i))), "quinces") != NULL)
+        {
+          GtkWidget *label = g_ptr_array_index (labels, i);
+          int natural;
+
+          text = gtk_label_get_text (GTK_LABEL (label));
+          gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
+          wait_still (f, label);
+          g_assert_cmpint (gtk_widget_get_height (gtk_widget_get_parent (gtk_widget_get_parent (label))), >=, natural);
+        }
+    g_assert_nonnull (text);
+    g_assert_true (strstr (text, "- pears") < strstr (text, "+ quinces"));
+  }
 
   if (g_getenv ("NB_SCREENSHOT_DIFF") != NULL)
     {
@@ -673,6 +693,14 @@ main (int   argc,
     g_setenv ("ADW_DEBUG_COLOR_SCHEME", "prefer-dark", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* What NbApplication loads from its resource base path. */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/io/github/nanobot/Nanobot/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
   app = adw_application_new (APPLICATION_ID ".E2ePermissions", G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, &error);

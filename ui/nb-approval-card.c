@@ -272,6 +272,8 @@ always_toggled_cb (NbApprovalCard *self)
 {
   gboolean active = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->always_button));
 
+  /* Hidden, a revealer would still take the card's spacing. */
+  gtk_widget_set_visible (self->always_revealer, active);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->always_revealer), active);
   if (active)
     {
@@ -285,6 +287,7 @@ deny_toggled_cb (NbApprovalCard *self)
 {
   gboolean active = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->deny_button));
 
+  gtk_widget_set_visible (self->deny_revealer, active);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->deny_revealer), active);
   if (active)
     {

@@ -21,6 +21,7 @@
  */
 
 #define CONTEXT_LINES 3
+#define MAX_SHOWN_LINES 400
 #define MAX_TABLE (4 * 1000 * 1000)
 
 typedef enum { KEEP, DEL, ADD } Op;
@@ -102,15 +103,16 @@ diff_middle (GArray      *edits,
           g_array_append_val (edits, ((Edit) { KEEP, a[i] }));
           i++, j++;
         }
-      else if (j < m && (i == n || T (i, j + 1) >= T (i + 1, j)))
+      else if (i < n && (j == m || T (i + 1, j) >= T (i, j + 1)))
         {
-          g_array_append_val (edits, ((Edit) { ADD, b[j] }));
-          j++;
+          /* Removed lines before the added ones, as diff shows them. */
+          g_array_append_val (edits, ((Edit) { DEL, a[i] }));
+          i++;
         }
       else
         {
-          g_array_append_val (edits, ((Edit) { DEL, a[i] }));
-          i++;
+          g_array_append_val (edits, ((Edit) { ADD, b[j] }));
+          j++;
         }
     }
 #undef T
@@ -140,7 +142,7 @@ nb_approval_diff_lines (const char *old_text,
   g_autoptr(GArray) edits = g_array_new (FALSE, FALSE, sizeof (Edit));
   g_autofree gboolean *shown = NULL;
   GString *out = g_string_new (NULL);
-  guint n_added = 0, n_removed = 0;
+  guint n_added = 0, n_removed = 0, n_shown = 0;
   gboolean skipped = FALSE;
 
   while (start < n && start < m && g_str_equal (a[start], b[start]))
@@ -172,10 +174,18 @@ nb_approval_diff_lines (const char *old_text,
           skipped = TRUE;
           continue;
         }
+      if (n_shown == MAX_SHOWN_LINES)
+        {
+          n_shown++;
+          g_string_append (out, "<span alpha=\"60%\">⋯</span>\n");
+        }
+      if (n_shown > MAX_SHOWN_LINES)
+        continue;
       if (skipped && out->len > 0)
         g_string_append (out, "<span alpha=\"60%\">⋯</span>\n");
       skipped = FALSE;
       append_line (out, edit->op, edit->line, dark);
+      n_shown++;
     }
   if (out->len > 0)
     g_string_truncate (out, out->len - 1);

@@ -10,6 +10,7 @@
 #include "nb-approval-queue.h"
 #include "nb-chat-view.h"
 #include "nb-composer.h"
+#include "nb-permissions-page.h"
 #include "nb-fake-llm.h"
 #include "nb-test-util.h"
 #include "nb-window.h"
@@ -647,6 +648,115 @@ test_stop_while_waiting (Fixture       *f,
   g_assert_false (sidebar_marks_waiting (f));
 }
 
+static GtkWidget *
+find_labelled (GtkWidget  *root,
+               const char *type_name,
+               const char *tooltip)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect (root, type_name, found);
+  for (guint i = 0; i < found->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (found, i)), tooltip) == 0)
+      return g_ptr_array_index (found, i);
+  return NULL;
+}
+
+static gboolean
+config_has (Fixture    *f,
+            const char *text)
+{
+  g_autofree char *config = nb_test_read_file (f->config_path);
+
+  return strstr (config, text) != NULL;
+}
+
+static const char *
+first_rule_tool (Fixture *f)
+{
+  static char tool[64];
+  g_autofree char *text = nb_test_read_file (f->config_path);
+  g_autoptr(JsonObject) config = nb_test_parse_object (text);
+  JsonObject *tools = json_object_get_object_member (config, "tools");
+  JsonObject *permissions = json_object_has_member (tools, "permissions")
+                            ? json_object_get_object_member (tools, "permissions") : NULL;
+  JsonArray *rules = permissions != NULL && json_object_has_member (permissions, "rules")
+                     ? json_object_get_array_member (permissions, "rules") : NULL;
+
+  if (rules == NULL || json_array_get_length (rules) == 0)
+    return NULL;
+  g_strlcpy (tool, json_object_get_string_member (json_array_get_object_element (rules, 0), "tool"), sizeof tool);
+  return tool;
+}
+
+/* Preferences → Permissions: rules from config.json, reordered and deleted
+ * there; the default; conversation grants revoked. */
+static void
+test_preferences_page (Fixture       *f,
+                       gconstpointer  data)
+{
+  NbPermissions *permissions = nb_assistant_get_permissions (f->assistant);
+  g_autoptr(JsonObject) initial = nb_test_parse_object ("{\"rules\":["
+                                                        "{\"tool\":\"exec\",\"command\":\"git status*\",\"decision\":\"allow\"},"
+                                                        "{\"tool\":\"write_file\",\"path\":\"notes/**\",\"decision\":\"allow\"}]}");
+  g_autoptr(JsonObject) grant = nb_test_parse_object ("{\"tool\":\"exec\",\"command\":\"make*\"}");
+  g_autoptr(GError) error = NULL;
+  AdwPreferencesWindow *window;
+  GtkWidget *page;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  GtkWidget *revoke;
+
+  g_assert_true (nb_permissions_save (permissions, initial, &error));
+  g_assert_no_error (error);
+  nb_permissions_grant (permissions, "desktop:abc", grant);
+
+  window = ADW_PREFERENCES_WINDOW (adw_preferences_window_new ());
+  page = nb_permissions_page_new (permissions);
+  adw_preferences_window_add (window, ADW_PREFERENCES_PAGE (page));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (page));
+
+  collect (page, "AdwExpanderRow", rows);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_true (shows_text (page, "git status*"));
+  g_assert_true (shows_text (page, "notes/**"));
+  g_assert_true (shows_text (page, "desktop:abc"));
+
+  /* Move the first rule down: the file's order changes. */
+  /* (The rows are closed: their buttons are not realized, so "clicked"
+   * is emitted, as a click would.) */
+  g_signal_emit_by_name (find_labelled (g_ptr_array_index (rows, 0), "GtkButton", "Move Down"), "clicked");
+  WAIT_UNTIL (g_strcmp0 (first_rule_tool (f), "write_file") == 0);
+  /* Delete what is now the first. */
+  g_ptr_array_set_size (rows, 0);
+  WAIT_UNTIL ((g_ptr_array_set_size (rows, 0), collect (page, "AdwExpanderRow", rows), rows->len == 2 &&
+               shows_text (g_ptr_array_index (rows, 0), "write_file")));
+  g_signal_emit_by_name (find_labelled (g_ptr_array_index (rows, 0), "GtkButton", "Delete Rule"), "clicked");
+  WAIT_UNTIL (!config_has (f, "write_file"));
+  g_assert_true (config_has (f, "git status*"));
+  WAIT_UNTIL ((g_ptr_array_set_size (rows, 0), collect (page, "AdwExpanderRow", rows), rows->len == 1));
+
+  /* The default. */
+  {
+    g_autoptr(GPtrArray) combos = g_ptr_array_new ();
+
+    /* The first is the default's; the others are the rules' decisions. */
+    collect (page, "AdwComboRow", combos);
+    adw_combo_row_set_selected (ADW_COMBO_ROW (g_ptr_array_index (combos, 0)), 3);
+  }
+  WAIT_UNTIL (config_has (f, "\"default\" : \"deny\""));
+  g_assert_true (config_has (f, "\"apiKey\" : \"sk-e2e\""));
+
+  /* Revoke the grant. */
+  revoke = find_button (page, "Revoke");
+  g_assert_nonnull (revoke);
+  g_signal_emit_by_name (revoke, "clicked");
+  g_assert_cmpuint (json_array_get_length (nb_permissions_get_grants (permissions)), ==, 0);
+  WAIT_UNTIL (!shows_text (page, "desktop:abc"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_screenshot (Fixture       *f,
                  gconstpointer  data)
@@ -712,6 +822,8 @@ main (int   argc,
   g_test_add ("/e2e-permissions/always-allow", Fixture, NULL, fixture_setup, test_always_allow, fixture_teardown);
   g_test_add ("/e2e-permissions/write-diff", Fixture, NULL, fixture_setup, test_write_diff, fixture_teardown);
   g_test_add ("/e2e-permissions/stop-while-waiting", Fixture, NULL, fixture_setup, test_stop_while_waiting,
+              fixture_teardown);
+  g_test_add ("/e2e-permissions/preferences-page", Fixture, NULL, fixture_setup, test_preferences_page,
               fixture_teardown);
   g_test_add ("/e2e-permissions/screenshot", Fixture, NULL, fixture_setup, test_screenshot, fixture_teardown);
 

@@ -201,7 +201,7 @@ nb_conversation_row_init (NbConversationRow *self)
   gtk_widget_set_tooltip_text (self->waiting_icon, _("Waiting for your approval"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->waiting_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Waiting for your approval"), -1);
-  gtk_box_insert_child_after (GTK_BOX (self->box), self->waiting_icon, self->spinner);
+  gtk_box_insert_child_after (GTK_BOX (self->box), self->waiting_icon, self->pin_icon);
 
   self->signals = g_signal_group_new (NB_TYPE_CONVERSATION);
   g_signal_group_connect_swapped (self->signals, "notify::title", G_CALLBACK (conversation_notify_cb), self);

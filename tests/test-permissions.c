@@ -9,6 +9,7 @@
 #include "nb-config.h"
 #include "nb-permissions.h"
 #include "nb-scripted-provider.h"
+#include "nb-session-store.h"
 #include "nb-test-tool.h"
 #include "nb-test-util.h"
 #include "nb-tool-policy.h"
@@ -423,7 +424,13 @@ test_deny_reason (Fixture       *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *reply = NULL;
+  g_autofree char *sessions = g_build_filename (f->dir, "sessions", NULL);
+  g_autoptr(NbSessionStore) store = nb_session_store_new (sessions);
   JsonObject *stored;
+
+  /* The session file, with the decision, stays readable by the Python
+   * nanobot's loader. */
+  nb_agent_set_session_store (f->agent, store);
 
   nb_scripted_provider_add_calls (f->provider, NULL, "c1", "exec", "{\"command\":\"rm -rf build\"}", NULL);
   nb_scripted_provider_add_reply (f->provider, "OK, I will not.");
@@ -443,6 +450,27 @@ test_deny_reason (Fixture       *f,
                    ==, "deny");
   /* The model sees the reason in the next request. */
   g_assert_nonnull (strstr (g_ptr_array_index (f->provider->requests, 1), "keep the build folder"));
+
+  {
+    g_autofree char *path = nb_session_store_get_path (store, "desktop:perm");
+    g_autofree char *script = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "python-session-loader.py", NULL);
+    g_autofree char *text = nb_test_read_file (path);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) loaded = NULL;
+
+    g_assert_nonnull (strstr (text, "\"permission\":{\"decision\":\"deny\",\"by\":\"user\""));
+    process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                "python3", script, path, NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_get_successful (process));
+    loaded = nb_test_parse_object (out);
+    g_assert_cmpint (json_object_get_int_member (loaded, "n_messages"), ==, 4);
+  }
 }
 
 /* Stop while a call waits: the approval goes away, the call is cancelled. */

@@ -757,6 +757,44 @@ test_preferences_page (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A sub-agent's call has no tool card in the conversation: its question
+ * floats over the conversation that started the sub-agent. */
+static void
+test_subagent_card (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonObject) arguments = nb_test_parse_object ("{\"command\":\"ls -la\"}");
+  g_autoptr(JsonObject) rule = nb_test_parse_object ("{\"tool\":\"exec\",\"command\":\"ls*\",\"decision\":\"allow\"}");
+  NbToolApprovalInfo info = {
+    .call_id = "call_sub",
+    .tool_name = "exec",
+    .arguments = arguments,
+    .agent_label = "tidy the notes",
+    .command = "ls -la",
+    .working_dir = f->workspace,
+    .workspace = f->workspace,
+    .suggested_rule = rule,
+  };
+  g_autoptr(NbToolApproval) approval = NULL;
+  GtkWidget *card;
+
+  /* A conversation with something in it (an empty one shows no list). */
+  queue_text (f, "I started a sub-agent.");
+  type_and_send (f, "Tidy my notes in the background");
+  WAIT_UNTIL (shows_text (chat_of (f), "I started a sub-agent."));
+  info.session_key = nb_session_get_key (nb_window_get_session (f->window));
+  approval = nb_tool_approval_new (&info);
+  nb_tool_approver_request (NB_TOOL_APPROVER (nb_assistant_get_approval_queue (f->assistant)), approval);
+  WAIT_UNTIL ((card = find_card (f)) != NULL);
+  g_assert_true (shows_text (card, "Asked by the sub-agent “tidy the notes”"));
+  g_assert_true (shows_text (card, "ls -la"));
+  g_assert_true (shows_text (card, "Not sandboxed"));
+  click_widget (f, find_button (card, "Allow Once"));
+  WAIT_UNTIL (!nb_tool_approval_is_pending (approval));
+  g_assert_cmpint (nb_tool_approval_get_answer (approval), ==, NB_APPROVAL_ALLOW_ONCE);
+  WAIT_UNTIL (find_card (f) == NULL);
+}
+
 static void
 test_screenshot (Fixture       *f,
                  gconstpointer  data)
@@ -823,6 +861,7 @@ main (int   argc,
   g_test_add ("/e2e-permissions/write-diff", Fixture, NULL, fixture_setup, test_write_diff, fixture_teardown);
   g_test_add ("/e2e-permissions/stop-while-waiting", Fixture, NULL, fixture_setup, test_stop_while_waiting,
               fixture_teardown);
+  g_test_add ("/e2e-permissions/subagent-card", Fixture, NULL, fixture_setup, test_subagent_card, fixture_teardown);
   g_test_add ("/e2e-permissions/preferences-page", Fixture, NULL, fixture_setup, test_preferences_page,
               fixture_teardown);
   g_test_add ("/e2e-permissions/screenshot", Fixture, NULL, fixture_setup, test_screenshot, fixture_teardown);

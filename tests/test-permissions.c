@@ -10,6 +10,7 @@
 #include "nb-permissions.h"
 #include "nb-scripted-provider.h"
 #include "nb-session-store.h"
+#include "nb-spawn-tool.h"
 #include "nb-test-tool.h"
 #include "nb-test-util.h"
 #include "nb-tool-policy.h"
@@ -617,6 +618,74 @@ test_rules_decide (Fixture       *f,
                                                   "by"), ==, "rule");
 }
 
+/* Read-only calls a rule asks about wait together, and Allow All answers
+ * them at once. */
+static void
+test_allow_all (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "look", "{}", "c2", "look", "{}", "c3", "look", "{}", NULL);
+  nb_scripted_provider_add_reply (f->provider, "Seen.");
+
+  nb_agent_run_async (f->agent, f->session, "go", f->cancellable, nb_test_store_result_cb, &result);
+  wait_for_approvals (f, 3);
+  g_assert_cmpuint (nb_approval_queue_count_session (f->queue, "desktop:perm"), ==, 3);
+  g_assert_cmpuint (nb_approval_queue_answer_session (f->queue, "desktop:perm", NB_APPROVAL_ALLOW_ONCE), ==, 3);
+  nb_test_wait_result (&result, 10000);
+  g_free (nb_agent_run_finish (f->agent, result, NULL));
+  g_assert_cmpuint (f->look->n_calls, ==, 3);
+  g_assert_cmpuint (f->look->max_running, ==, 3);
+}
+
+/* A sub-agent's calls go through the same permissions, asked in the
+ * conversation that started it and attributed to the sub-agent. */
+static void
+test_subagent (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(NbTool) spawn = nb_spawn_tool_new ();
+  NbToolApproval *item;
+  gint64 deadline;
+
+  nb_tool_registry_add (f->tools, spawn);
+  nb_scripted_provider_add_calls (f->provider, NULL, "p1", "spawn", "{\"task\":\"tidy the notes\",\"label\":\"tidy\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "please");
+  nb_scripted_provider_add_calls (f->provider, NULL, "s1", "exec", "{\"command\":\"ls notes\"}", NULL);
+  nb_scripted_provider_set_match (f->provider, "# Sub-agent");
+  nb_scripted_provider_add_reply (f->provider, "Tidied.");
+  nb_scripted_provider_set_match (f->provider, "# Sub-agent");
+  nb_scripted_provider_add_reply (f->provider, "Started.");
+  nb_scripted_provider_set_match (f->provider, "please");
+  nb_scripted_provider_add_reply (f->provider, "All tidy.");
+  nb_scripted_provider_set_match (f->provider, "[Subagent");
+
+  nb_agent_run_async (f->agent, f->session, "please tidy", f->cancellable, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  g_free (nb_agent_run_finish (f->agent, result, NULL));
+  wait_for_approvals (f, 1);
+  item = approval (f, 0);
+  g_assert_cmpstr (nb_tool_approval_get_tool_name (item), ==, "exec");
+  g_assert_cmpstr (nb_tool_approval_get_agent_label (item), ==, "tidy");
+  g_assert_cmpstr (nb_tool_approval_get_session_key (item), ==, "desktop:perm");
+  g_assert_cmpuint (f->exec->n_calls, ==, 0);
+  nb_tool_approval_answer (item, NB_APPROVAL_ALLOW_ONCE, NULL, NULL);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (nb_agent_is_busy (f->agent))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (f->exec->n_calls, ==, 1);
+  /* The sub-agent's result came back to the conversation. */
+  (void) nb_scripted_provider_find_request (f->provider, "Tidied.");
+  g_assert_cmpstr (json_object_get_string_member (nb_message_get_json (nb_session_get_message (f->session, nb_session_get_n_messages (f->session) - 1)), "content"), ==, "All tidy.");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -642,6 +711,11 @@ main (int   argc,
               "{\"default\":\"deny\",\"rules\":[{\"tool\":\"exec\",\"command\":\"git status*\",\"decision\":\"allow\"},"
               "{\"tool\":\"write_file\",\"path\":\"notes/**\",\"decision\":\"deny\"}]}",
               fixture_setup, test_rules_decide, fixture_teardown);
+
+  g_test_add ("/permissions/allow-all", Fixture,
+              "{\"rules\":[{\"tool\":\"look\",\"decision\":\"ask\"}]}",
+              fixture_setup, test_allow_all, fixture_teardown);
+  g_test_add ("/permissions/subagent", Fixture, NULL, fixture_setup, test_subagent, fixture_teardown);
 
   return g_test_run ();
 }

@@ -249,8 +249,15 @@ answer (NbApprovalCard   *self,
 {
   g_autoptr(NbToolApproval) approval = NULL;
 
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
   if (self->approval == NULL)
     return;
+  /* The card goes away with the answer: the keyboard goes back to the
+   * message field rather than nowhere. */
+  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.focus-composer", NULL);
   approval = g_object_ref (self->approval);
   nb_tool_approval_answer (approval, answer, reason, rule);
 }

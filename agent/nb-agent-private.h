@@ -35,6 +35,11 @@ struct _NbAgent
   GQueue            queue;        /* GTask, turns waiting for their session */
   guint             queue_idle_id;
   GHashTable       *subagents;    /* id → subagent */
+
+  /* nb-agent-permissions.c */
+  NbPermissions    *permissions;  /* NULL: every call runs */
+  char             *agent_label;  /* a sub-agent's label */
+  char             *origin_key;   /* a sub-agent's calling session */
 };
 
 enum {
@@ -110,5 +115,22 @@ char       *nb_agent_spawn              (NbAgent             *self,
                                          const char          *task,
                                          const char          *label,
                                          GError             **error);
+
+/* nb-agent-permissions.c: a call checked against the permissions, then
+ * run by the registry; @audit is the decision to keep with the result. */
+void        nb_agent_execute_call_async  (NbAgent             *self,
+                                          const NbToolCall    *call,
+                                          const NbToolContext *context,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+char       *nb_agent_execute_call_finish (NbAgent             *self,
+                                          GAsyncResult        *result,
+                                          JsonObject         **audit,
+                                          GError             **error);
+void        nb_agent_inherit_permissions (NbAgent             *child,
+                                          NbAgent             *parent,
+                                          const char          *label,
+                                          const char          *origin_key);
 
 G_END_DECLS

@@ -188,6 +188,9 @@ nb_agent_spawn (NbAgent             *self,
   subagent->child = nb_agent_new (self->provider, self->config, tools, NULL);
   nb_agent_set_system_prompt (subagent->child, prompt);
   nb_agent_set_max_iterations (subagent->child, NB_AGENT_SUBAGENT_MAX_ITERATIONS);
+  /* Its calls are asked about in the conversation that started it. */
+  nb_agent_inherit_permissions (subagent->child, self, subagent->label,
+                                nb_session_get_key (subagent->origin));
   g_hash_table_insert (self->subagents, subagent->id, subagent);
 
   closure = g_new0 (SubagentClosure, 1);

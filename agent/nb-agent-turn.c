@@ -42,6 +42,7 @@ typedef struct {
   NbToolCall *call;      /* borrowed from Turn.response */
   NbTool     *tool;      /* NULL when the call cannot run */
   char       *result;
+  JsonObject *audit;     /* the permission decision, kept with the result */
   gboolean    side_effects;
   gboolean    started;
   gboolean    done;
@@ -94,6 +95,7 @@ static void
 call_state_free (CallState *state)
 {
   g_free (state->result);
+  g_clear_pointer (&state->audit, json_object_unref);
   g_free (state);
 }
 
@@ -403,6 +405,7 @@ turn_flush_results (Turn *turn)
     {
       CallState *state = g_ptr_array_index (turn->calls, turn->n_appended);
       g_autoptr(JsonObject) message = NULL;
+      g_autoptr(JsonObject) extra = NULL;
 
       if (!state->done)
         break;
@@ -410,7 +413,10 @@ turn_flush_results (Turn *turn)
       message = make_message ("tool", state->result);
       json_object_set_string_member (message, "tool_call_id", state->call->id != NULL ? state->call->id : "");
       json_object_set_string_member (message, "name", state->call->name != NULL ? state->call->name : "");
-      turn_append (turn, message, NULL);
+      /* Stored with the result, never sent to the model. */
+      if (state->audit != NULL)
+        json_object_set_object_member ((extra = json_object_new ()), "permission", json_object_ref (state->audit));
+      turn_append (turn, message, extra);
       turn->n_appended++;
     }
 }
@@ -705,7 +711,8 @@ tool_cb (GObject      *source,
   g_autoptr(GTask) task = closure->task;
   Turn *turn = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = nb_tool_registry_execute_finish (NB_TOOL_REGISTRY (source), result, &error);
+  g_autoptr(JsonObject) audit = NULL;
+  g_autofree char *text = nb_agent_execute_call_finish (NB_AGENT (source), result, &audit, &error);
   CallState *state;
 
   if (turn->state != TURN_TOOLS || turn->iteration != closure->iteration)
@@ -718,6 +725,7 @@ tool_cb (GObject      *source,
   g_free (closure);
 
   state->done = TRUE;
+  state->audit = g_steal_pointer (&audit);
   /* Output of processes, MCP servers and web pages: valid UTF-8 before it is
    * shown, stored or sent back (issue 9, item 4). */
   nb_utf8_ensure_valid (&text);
@@ -755,8 +763,9 @@ turn_start_call (GTask     *task,
   closure->task = g_object_ref (task);
   closure->index = index;
   closure->iteration = turn->iteration;
-  nb_tool_registry_execute_async (turn->agent->tools, state->call, &turn->tool_context,
-                                  g_task_get_cancellable (task), tool_cb, closure);
+  /* nb-agent-permissions.c: may wait for the user's approval first. */
+  nb_agent_execute_call_async (turn->agent, state->call, &turn->tool_context,
+                               g_task_get_cancellable (task), tool_cb, closure);
 }
 
 /* Starts what may start, in the order the model wrote the calls, so that

@@ -45,6 +45,7 @@ nb_agent_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->memory);
   g_clear_object (&self->config);
+  g_clear_object (&self->permissions);
 
   G_OBJECT_CLASS (nb_agent_parent_class)->dispose (object);
 }
@@ -59,6 +60,8 @@ nb_agent_finalize (GObject *object)
   g_clear_pointer (&self->turns, g_hash_table_unref);
   g_clear_pointer (&self->subagents, g_hash_table_unref);
   g_free (self->system_prompt);
+  g_free (self->agent_label);
+  g_free (self->origin_key);
 
   G_OBJECT_CLASS (nb_agent_parent_class)->finalize (object);
 }

@@ -68,4 +68,11 @@ void              nb_agent_run_with_content_async (NbAgent             *self,
                                                    GAsyncReadyCallback  callback,
                                                    gpointer             user_data);
 
+/* Tool permissions (nb-agent-permissions.c) */
+typedef struct _NbPermissions NbPermissions;
+
+void              nb_agent_set_permissions        (NbAgent             *self,
+                                                   NbPermissions       *permissions);
+NbPermissions    *nb_agent_get_permissions        (NbAgent             *self);
+
 G_END_DECLS

@@ -155,5 +155,15 @@ void                  nb_assistant_import_python_async  (NbAssistant          *s
 NbPythonImportResult *nb_assistant_import_python_finish (NbAssistant          *self,
                                                          GAsyncResult         *result,
                                                          GError              **error);
+/* Tool permissions (nb-assistant-permissions.c) */
+typedef struct _NbApprovalQueue NbApprovalQueue;
+typedef struct _NbToolApprover NbToolApprover;
+typedef struct _NbPermissions NbPermissions;
+
+NbPermissions    *nb_assistant_get_permissions           (NbAssistant          *self);
+void              nb_assistant_set_approver              (NbAssistant          *self,
+                                                          NbToolApprover       *approver,
+                                                          int                   absent_default);
+NbApprovalQueue  *nb_assistant_get_approval_queue        (NbAssistant          *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include "nb-application.h"
 #include "nb-assistant.h"
+#include "nb-permissions-page.h"
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-import-cli.h"
@@ -290,6 +291,11 @@ preferences_action (GSimpleAction *action,
   GtkApplication *app = GTK_APPLICATION (user_data);
   GtkWindow *window = gtk_application_get_active_window (app);
   NbPreferencesWindow *preferences = nb_preferences_window_new (window);
+
+  /* Preferences → Permissions (until the Preferences window places it). */
+  if (NB_APPLICATION (app)->assistant != NULL)
+    adw_preferences_window_add (ADW_PREFERENCES_WINDOW (preferences),
+                                ADW_PREFERENCES_PAGE (nb_permissions_page_new (nb_assistant_get_permissions (NB_APPLICATION (app)->assistant))));
 
   gtk_window_present (GTK_WINDOW (preferences));
 }

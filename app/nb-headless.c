@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -13,6 +14,8 @@
 #include "nb-http.h"
 #include "nb-http-provider.h"
 #include "nb-json-util.h"
+#include "nb-tool-policy.h"
+#include "nb-tty-approver.h"
 
 /*
  * `nanobot -m TEXT`: one request to the NbAssistant, printed. The reply
@@ -359,6 +362,14 @@ nb_headless_run (const char *config_path,
   self.message = message;
   self.at_line_start = TRUE;
   self.status = 1;
+
+  /* Tool permissions: ask on the terminal, or deny without one; with no
+   * tools.permissions every call runs, as in the Python nanobot. */
+  {
+    g_autoptr(NbTtyApprover) approver = nb_tty_approver_new (STDIN_FILENO, STDERR_FILENO);
+
+    nb_assistant_set_approver (self.assistant, NB_TOOL_APPROVER (approver), NB_PERMISSION_ALLOW);
+  }
 
   agent = nb_assistant_get_agent (self.assistant);
   g_signal_connect (agent, "text-delta", G_CALLBACK (text_delta_cb), &self);

@@ -43,6 +43,7 @@ struct _NbFakeLlm
   GPtrArray  *writers;    /* Writer still running */
   guint       n_connections;
   guint       n_unscripted;
+  char       *models_body; /* answers GET …/models without the queue */
 };
 
 static void
@@ -210,6 +211,14 @@ handler_cb (SoupServer        *server,
     request->json = json_node_copy (json_parser_get_root (parser));
   g_ptr_array_add (self->requests, request);
 
+  if (self->models_body != NULL && g_str_has_suffix (path, "/models"))
+    {
+      soup_server_message_set_status (message, 200, NULL);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
+                                        self->models_body, strlen (self->models_body));
+      return;
+    }
+
   response = g_queue_pop_head (&self->queue);
   if (response == NULL)
     {
@@ -306,6 +315,7 @@ nb_fake_llm_free (NbFakeLlm *self)
   g_queue_clear_full (&self->queue, (GDestroyNotify) response_free);
   g_ptr_array_unref (self->requests);
   g_free (self->url);
+  g_free (self->models_body);
   g_free (self);
 }
 
@@ -531,4 +541,14 @@ nb_fake_llm_ollama_text_stream (const char *text)
                         "\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\","
                         "\"total_duration\":1000,\"prompt_eval_count\":12,\"eval_count\":5}\n");
   return g_string_free (out, FALSE);
+}
+
+/* Answers every GET …/models with @body (the window asks again after each
+ * configuration change), leaving the queue to the chat requests. */
+void
+nb_fake_llm_set_models_body (NbFakeLlm  *self,
+                             const char *body)
+{
+  g_free (self->models_body);
+  self->models_body = g_strdup (body);
 }

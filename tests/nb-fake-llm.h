@@ -98,6 +98,9 @@ char                 *nb_fake_llm_openai_text_stream    (const char *text);
 char                 *nb_fake_llm_anthropic_text_stream (const char *text);
 char                 *nb_fake_llm_ollama_text_stream    (const char *text);
 
+void                  nb_fake_llm_set_models_body    (NbFakeLlm      *self,
+                                                      const char     *body);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbFakeLlm, nb_fake_llm_free)
 
 G_END_DECLS

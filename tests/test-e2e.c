@@ -298,7 +298,9 @@ fixture_setup (Fixture       *f,
   config_path = g_build_filename (f->home, "config.json", NULL);
   config_text = g_strdup_printf ("{\"agents\":{\"defaults\":{\"model\":\"e2e-model\",\"provider\":\"custom\","
                                  "\"workspace\":\"%s/workspace\"}},"
-                                 "\"providers\":{\"custom\":{\"apiKey\":\"sk-e2e\",\"apiBase\":\"%s\"}}}",
+                                 "\"providers\":{\"custom\":{\"apiKey\":\"sk-e2e\",\"apiBase\":\"%s\"}},"
+                                 /* Approval cards are test-e2e-permissions.c's. */
+                                 "\"tools\":{\"permissions\":{\"default\":\"allow\"}}}",
                                  f->home, nb_fake_llm_get_url (f->fake));
   nb_test_write_file (config_path, config_text);
   config = nb_config_load (config_path, &error);

@@ -10,6 +10,8 @@
 #include "nb-markdown-view.h"
 #include "nb-notice-message.h"
 #include "nb-tool-card.h"
+#include "nb-approval-card.h"
+#include "nb-chat-view.h"
 
 /* One assistant message: its reasoning (collapsed), its text as markdown
  * (the parsed document is cached on the message), one NbToolCard per tool
@@ -33,6 +35,7 @@ struct _NbAssistantMessage
   NbChatPage *page;         /* unowned: the page owns the list this row is in */
   NbMessage *message;
   gboolean can_regenerate;
+  NbApprovalQueue *approvals; /* unowned: the view's, while bound */
 };
 
 G_DEFINE_FINAL_TYPE (NbAssistantMessage, nb_assistant_message, GTK_TYPE_WIDGET)
@@ -129,7 +132,12 @@ nth_tool (NbAssistantMessage *self,
   if (child != NULL && G_TYPE_CHECK_INSTANCE_TYPE (child, type))
     return child;
 
-  widget = type == NB_TYPE_TOOL_CARD ? nb_tool_card_new () : nb_notice_message_new ();
+  if (type == NB_TYPE_TOOL_CARD)
+    widget = nb_tool_card_new ();
+  else if (type == NB_TYPE_APPROVAL_CARD)
+    widget = nb_approval_card_new ();
+  else
+    widget = nb_notice_message_new ();
   gtk_box_insert_child_after (GTK_BOX (self->tools_box), widget, prev);
   if (child != NULL)
     gtk_box_remove (GTK_BOX (self->tools_box), child);
@@ -168,6 +176,16 @@ bind_tools (NbAssistantMessage *self)
           document = nb_chat_cached_document (self->message, slot, content, FALSE);
           nb_notice_message_set (NB_NOTICE_MESSAGE (notice), "mail-unread-symbolic", _("Message"), NULL, document);
         }
+      else if (self->approvals != NULL &&
+               nb_approval_queue_lookup (self->approvals, nb_json_get_string (call, "id")) != NULL)
+        {
+          /* Waiting for the user: the question instead of the card. */
+          GtkWidget *card = nth_tool (self, shown++, NB_TYPE_APPROVAL_CARD);
+
+          nb_approval_card_set_approval (NB_APPROVAL_CARD (card),
+                                         nb_approval_queue_lookup (self->approvals, nb_json_get_string (call, "id")),
+                                         self->approvals);
+        }
       else
         {
           GtkWidget *card = nth_tool (self, shown++, NB_TYPE_TOOL_CARD);
@@ -194,6 +212,16 @@ on_result_added (NbChatPage         *page,
     if (NB_IS_TOOL_CARD (child) && gtk_widget_get_visible (child) &&
         g_strcmp0 (nb_tool_card_get_call_id (NB_TOOL_CARD (child)), call_id) == 0)
       nb_tool_card_set_result (NB_TOOL_CARD (child), nb_chat_page_lookup_result (page, call_id));
+}
+
+static void
+on_approvals_changed (GListModel         *approvals,
+                      guint               position,
+                      guint               removed,
+                      guint               added,
+                      NbAssistantMessage *self)
+{
+  bind_tools (self);
 }
 
 static void
@@ -297,6 +325,9 @@ nb_assistant_message_bind (NbAssistantMessage *self,
     {
       g_signal_connect (page, "result-added", G_CALLBACK (on_result_added), self);
       g_signal_connect (page, "state-changed", G_CALLBACK (on_state_changed), self);
+      self->approvals = nb_chat_view_get_approval_queue (nb_chat_page_get_view (page));
+      if (self->approvals != NULL)
+        g_signal_connect (self->approvals, "items-changed", G_CALLBACK (on_approvals_changed), self);
     }
 }
 
@@ -309,6 +340,9 @@ nb_assistant_message_unbind (NbAssistantMessage *self)
     g_signal_handlers_disconnect_by_data (self->message, self);
   if (self->page != NULL)
     g_signal_handlers_disconnect_by_data (self->page, self);
+  if (self->approvals != NULL)
+    g_signal_handlers_disconnect_by_data (self->approvals, self);
+  self->approvals = NULL;
   g_clear_object (&self->message);
   self->page = NULL;
 }

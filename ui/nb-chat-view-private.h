@@ -66,4 +66,7 @@ void        nb_chat_view_emit_fork_switch   (NbChatView *self,
 void        nb_chat_copy_text               (GtkWidget  *widget,
                                              const char *text);
 
+/* nb-chat-view.c, for nb-chat-view-approvals.c */
+GtkOverlay *nb_chat_view_get_overlay       (NbChatView *self);
+
 G_END_DECLS

@@ -370,3 +370,11 @@ nb_chat_copy_text (GtkWidget  *widget,
 {
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text != NULL ? text : "");
 }
+
+/* Where nb-chat-view-approvals.c puts the questions of sub-agents. */
+GtkOverlay *
+nb_chat_view_get_overlay (NbChatView *self)
+{
+  g_return_val_if_fail (NB_IS_CHAT_VIEW (self), NULL);
+  return GTK_OVERLAY (self->overlay);
+}

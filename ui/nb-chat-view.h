@@ -25,4 +25,11 @@ void        nb_chat_view_set_fork_info    (NbChatView *self,
 void        nb_chat_view_scroll_to_bottom (NbChatView *self);
 gboolean    nb_chat_view_get_following    (NbChatView *self);
 
+/* Approval cards (nb-chat-view-approvals.c) */
+typedef struct _NbApprovalQueue NbApprovalQueue;
+
+void             nb_chat_view_set_approval_queue (NbChatView      *self,
+                                                  NbApprovalQueue *queue);
+NbApprovalQueue *nb_chat_view_get_approval_queue (NbChatView      *self);
+
 G_END_DECLS

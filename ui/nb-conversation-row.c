@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "nb-approval-queue.h"
 #include "nb-conversation-row.h"
 
 /* A fork is indented this much per level (two levels at most). */
@@ -25,6 +26,9 @@ struct _NbConversationRow
 
   NbConversation *conversation;
   GSignalGroup   *signals;
+
+  GtkWidget      *waiting_icon;
+  NbApprovalQueue *approvals;
 };
 
 G_DEFINE_FINAL_TYPE (NbConversationRow, nb_conversation_row, GTK_TYPE_WIDGET)
@@ -91,6 +95,15 @@ update (NbConversationRow *self)
     return;
   running = nb_conversation_get_running (self->conversation);
   set_title (self, nb_conversation_get_title (self->conversation));
+  /* Waiting for the user's approval shows instead of the spinner. */
+  if (self->approvals != NULL &&
+      nb_approval_queue_count_session (self->approvals, nb_conversation_get_key (self->conversation)) > 0)
+    {
+      gtk_widget_set_visible (self->waiting_icon, TRUE);
+      running = FALSE;
+    }
+  else
+    gtk_widget_set_visible (self->waiting_icon, FALSE);
   gtk_widget_set_visible (self->spinner, running);
   gtk_spinner_set_spinning (GTK_SPINNER (self->spinner), running);
   gtk_widget_set_visible (self->pin_icon, !running && nb_conversation_get_pinned (self->conversation));
@@ -146,6 +159,9 @@ nb_conversation_row_dispose (GObject *object)
     g_signal_group_set_target (self->signals, NULL);
   g_clear_object (&self->signals);
   g_clear_object (&self->conversation);
+  if (self->approvals != NULL)
+    g_signal_handlers_disconnect_by_data (self->approvals, self);
+  g_clear_object (&self->approvals);
   gtk_widget_dispose_template (GTK_WIDGET (self), NB_TYPE_CONVERSATION_ROW);
 
   G_OBJECT_CLASS (nb_conversation_row_parent_class)->dispose (object);
@@ -178,6 +194,14 @@ nb_conversation_row_init (NbConversationRow *self)
   GtkGesture *long_press;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->waiting_icon = gtk_image_new_from_icon_name ("dialog-question-symbolic");
+  gtk_widget_set_visible (self->waiting_icon, FALSE);
+  gtk_widget_add_css_class (self->waiting_icon, "accent");
+  gtk_widget_set_tooltip_text (self->waiting_icon, _("Waiting for your approval"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->waiting_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Waiting for your approval"), -1);
+  gtk_box_insert_child_after (GTK_BOX (self->box), self->waiting_icon, self->pin_icon);
 
   self->signals = g_signal_group_new (NB_TYPE_CONVERSATION);
   g_signal_group_connect_swapped (self->signals, "notify::title", G_CALLBACK (conversation_notify_cb), self);
@@ -261,6 +285,7 @@ nb_conversation_row_set_hit (NbConversationRow       *self,
   gtk_label_set_text (self->snippet_label, snippet != NULL ? snippet : "");
   gtk_widget_set_visible (GTK_WIDGET (self->snippet_label), snippet != NULL);
   gtk_widget_set_visible (self->spinner, FALSE);
+  gtk_widget_set_visible (self->waiting_icon, FALSE);
   gtk_widget_set_visible (self->pin_icon, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->channel_label), FALSE);
 }
@@ -272,4 +297,34 @@ nb_conversation_row_popup_menu (NbConversationRow *self)
 
   if (self->conversation != NULL)
     gtk_menu_button_popup (self->menu_button);
+}
+
+static void
+approvals_changed_cb (NbConversationRow *self,
+                      const char        *session_key)
+{
+  if (self->conversation != NULL && g_strcmp0 (session_key, nb_conversation_get_key (self->conversation)) == 0)
+    update (self);
+}
+
+/**
+ * nb_conversation_row_set_approval_queue:
+ * @queue: (nullable): the approvals of the assistant
+ *
+ * Marks the conversation while a tool call of it waits for the user.
+ */
+void
+nb_conversation_row_set_approval_queue (NbConversationRow *self,
+                                        NbApprovalQueue   *queue)
+{
+  g_return_if_fail (NB_IS_CONVERSATION_ROW (self));
+
+  if (self->approvals == queue)
+    return;
+  if (self->approvals != NULL)
+    g_signal_handlers_disconnect_by_data (self->approvals, self);
+  g_set_object (&self->approvals, queue);
+  if (queue != NULL)
+    g_signal_connect_swapped (queue, "session-changed", G_CALLBACK (approvals_changed_cb), self);
+  update (self);
 }

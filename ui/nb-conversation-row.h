@@ -30,4 +30,10 @@ void            nb_conversation_row_popup_menu       (NbConversationRow       *s
 /* The text shown for a conversation without a title. */
 const char     *nb_conversation_row_untitled         (void);
 
+/* nb-conversation-row.c: marks a conversation whose tool calls wait. */
+typedef struct _NbApprovalQueue NbApprovalQueue;
+
+void            nb_conversation_row_set_approval_queue (NbConversationRow *self,
+                                                        NbApprovalQueue   *queue);
+
 G_END_DECLS

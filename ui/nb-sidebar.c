@@ -343,6 +343,10 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   guint position = gtk_list_item_get_position (list_item);
   guint depth = position < self->depths->len ? g_array_index (self->depths, guint, position) : 0;
 
+  /* A conversation waiting for a tool approval is marked. */
+  if (self->assistant != NULL)
+    nb_conversation_row_set_approval_queue (NB_CONVERSATION_ROW (gtk_list_item_get_child (list_item)),
+                                            nb_assistant_get_approval_queue (self->assistant));
   nb_conversation_row_set_conversation (NB_CONVERSATION_ROW (gtk_list_item_get_child (list_item)),
                                         gtk_list_item_get_item (list_item), depth);
 }

@@ -38,6 +38,7 @@ struct _NbToolCard
   GtkWidget *result_expander;
   GtkWidget *result_label;
   GtkWidget *result_more_button;
+  GtkWidget *audit_label;   /* the permission decision, when one was made */
 
   NbMessage *message;
   JsonObject *call;
@@ -326,6 +327,79 @@ update_duration (NbToolCard *self)
   gtk_label_set_text (GTK_LABEL (self->duration_label), text != NULL ? text : "");
 }
 
+/* "Allowed once by you at 16:42", "Denied by the rule exec “rm*”"… from
+ * the "permission" record stored with the result (NbPermissions). */
+static char *
+audit_text (JsonObject *audit)
+{
+  const char *decision = nb_json_get_string (audit, "decision");
+  const char *by = nb_json_get_string (audit, "by");
+  const char *answer = nb_json_get_string (audit, "answer");
+  const char *reason = nb_json_get_string (audit, "reason");
+  const char *agent = nb_json_get_string (audit, "agent");
+  JsonObject *rule = nb_json_get_object (audit, "rule");
+  gboolean allowed = g_strcmp0 (decision, "allow") == 0;
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) at = nb_json_get_string (audit, "at") != NULL
+                            ? g_date_time_new_from_iso8601 (nb_json_get_string (audit, "at"), local) : NULL;
+  g_autofree char *time = at != NULL ? g_date_time_format (at, "%H:%M") : g_strdup ("");
+  g_autofree char *text = NULL;
+  g_autofree char *pattern = NULL;
+
+  if (rule != NULL)
+    {
+      const char *what = nb_json_get_string (rule, "command");
+
+      if (what == NULL)
+        what = nb_json_get_string (rule, "path");
+      pattern = what != NULL ? g_strdup_printf ("%s “%s”", nb_json_get_string_or (rule, "tool", "*"), what)
+                             : g_strdup (nb_json_get_string_or (rule, "tool", "*"));
+    }
+
+  if (g_strcmp0 (by, "user") == 0 && allowed && g_strcmp0 (answer, "conversation") == 0)
+    text = g_strdup_printf (_("Allowed by you for this conversation at %s"), time);
+  else if (g_strcmp0 (by, "user") == 0 && allowed && g_strcmp0 (answer, "always") == 0)
+    text = g_strdup_printf (_("Allowed by you at %s; rule saved: %s"), time, pattern != NULL ? pattern : "");
+  else if (g_strcmp0 (by, "user") == 0 && allowed)
+    text = g_strdup_printf (_("Allowed once by you at %s"), time);
+  else if (g_strcmp0 (by, "user") == 0 && reason != NULL)
+    text = g_strdup_printf (_("Denied by you at %s: %s"), time, reason);
+  else if (g_strcmp0 (by, "user") == 0)
+    text = g_strdup_printf (_("Denied by you at %s"), time);
+  else if (g_strcmp0 (by, "conversation") == 0)
+    text = g_strdup (_("Allowed for this conversation"));
+  else if (g_strcmp0 (by, "rule") == 0)
+    text = g_strdup_printf (allowed ? _("Allowed by the rule %s") : _("Denied by the rule %s"),
+                            pattern != NULL ? pattern : "");
+  else if (g_strcmp0 (by, "default") == 0)
+    text = g_strdup (allowed ? _("Allowed by the default permission") : _("Denied by the default permission"));
+  else
+    text = g_strdup (_("Denied: nobody could be asked"));
+
+  if (agent != NULL)
+    {
+      g_autofree char *with_agent = g_strdup_printf (_("%s (sub-agent “%s”)"), text, agent);
+
+      return g_steal_pointer (&with_agent);
+    }
+  return g_steal_pointer (&text);
+}
+
+static void
+update_audit (NbToolCard *self)
+{
+  JsonObject *audit = self->result != NULL
+                      ? nb_json_get_object (nb_message_get_json (self->result), "permission") : NULL;
+  g_autofree char *text = audit != NULL ? audit_text (audit) : NULL;
+
+  gtk_label_set_text (GTK_LABEL (self->audit_label), text != NULL ? text : "");
+  gtk_widget_set_visible (self->audit_label, text != NULL);
+  if (audit != NULL && g_strcmp0 (nb_json_get_string (audit, "decision"), "deny") == 0)
+    gtk_widget_add_css_class (self->audit_label, "warning");
+  else
+    gtk_widget_remove_css_class (self->audit_label, "warning");
+}
+
 static void
 update_state (NbToolCard *self)
 {
@@ -350,6 +424,7 @@ update_state (NbToolCard *self)
   if (self->result != NULL)
     set_label_text (self->result_label, self->result_more_button, text != NULL ? text : "", FALSE, FALSE);
   update_duration (self);
+  update_audit (self);
 }
 
 static void
@@ -379,6 +454,7 @@ nb_tool_card_dispose (GObject *object)
 {
   NbToolCard *self = NB_TOOL_CARD (object);
 
+  g_clear_pointer (&self->audit_label, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), NB_TYPE_TOOL_CARD);
   g_clear_object (&self->message);
   g_clear_object (&self->result);
@@ -431,6 +507,15 @@ static void
 nb_tool_card_init (NbToolCard *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->audit_label = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->audit_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->audit_label), TRUE);
+  gtk_widget_add_css_class (self->audit_label, "caption");
+  gtk_widget_add_css_class (self->audit_label, "dim-label");
+  gtk_widget_add_css_class (self->audit_label, "nb-tool-audit");
+  gtk_widget_set_visible (self->audit_label, FALSE);
+  gtk_widget_insert_before (self->audit_label, GTK_WIDGET (self), NULL);
 }
 
 GtkWidget *

@@ -694,6 +694,8 @@ nb_window_constructed (GObject *object)
   g_signal_connect_object (self->chat_view, "fork-switch",
                            G_CALLBACK (fork_switch_cb), self, G_CONNECT_SWAPPED);
 
+  /* Tool calls that need approval are asked in the chat (cards). */
+  nb_chat_view_set_approval_queue (self->chat_view, nb_assistant_get_approval_queue (self->assistant));
   nb_sidebar_set_assistant (self->sidebar, self->assistant);
   nb_window_update_model_label (self);
   open_initial_conversation (self);

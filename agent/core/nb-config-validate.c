@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-config-private.h"
+#include "nb-tool-policy.h"
 
 /*
  * Checking a loaded config.json: the type of every known key, with the
@@ -28,6 +29,8 @@ typedef enum {
   KIND_URL,          /* a string or null: empty, or an http(s) URL with a host */
   KIND_SECRET,       /* a string or null without control characters inside
                       * (surrounding whitespace is trimmed where it is used) */
+  KIND_PERMISSION,   /* "ask", "allow", "deny" or null */
+  KIND_PERMISSION_RULES, /* a list of rules (nb_tool_policy_check_rule()) */
 } ValueKind;
 
 typedef struct {
@@ -76,6 +79,9 @@ static const KnownKey known_keys[] = {
   { "tools.mcpServers.*.type", KIND_STRING },
   { "tools.mcpServers.*.headers", KIND_HEADER_MAP },
   { "tools.mcpServers.*.toolTimeout", KIND_INT, 1 },
+  { "tools.permissions", KIND_OBJECT },
+  { "tools.permissions.default", KIND_PERMISSION },
+  { "tools.permissions.rules", KIND_PERMISSION_RULES },
 };
 
 /*
@@ -374,6 +380,38 @@ validate_value (Validation     *v,
               return invalid (v, item_raw, item_shown, _("must be on one line"));
           }
       }
+      return TRUE;
+
+    case KIND_PERMISSION:
+      if (JSON_NODE_HOLDS_NULL (node))
+        return TRUE;
+      {
+        NbPermission permission;
+
+        if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+            !nb_permission_from_string (json_node_get_string (node), &permission))
+          return invalid (v, raw_path, shown, _("must be “ask”, “allow” or “deny”"));
+      }
+      return TRUE;
+
+    case KIND_PERMISSION_RULES:
+      if (JSON_NODE_HOLDS_NULL (node))
+        return TRUE;
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        return invalid (v, raw_path, shown, _("must be a list of rules"));
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+        {
+          JsonNode *item = json_array_get_element (json_node_get_array (node), i);
+          g_autofree char *item_raw = g_strdup_printf ("%s[%u]", raw_path, i);
+          g_autofree char *item_shown = g_strdup_printf ("%s[%u]", shown, i);
+          g_autofree char *problem = NULL;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            return invalid (v, item_raw, item_shown, _("must be an object"));
+          problem = nb_tool_policy_check_rule (json_node_get_object (item));
+          if (problem != NULL)
+            return invalid (v, item_raw, item_shown, problem);
+        }
       return TRUE;
 
     default:

@@ -80,4 +80,8 @@ void nb_assistant_turn_lock_then (GTask               *task,
                                   NbSession           *session,
                                   NbAssistantTurnFunc  run);
 
+/* nb-assistant-cron.c: the cron service (nothing read yet) and the `cron`
+ * tool, made with the assistant. */
+void nb_assistant_cron_init (NbAssistant *self);
+
 G_END_DECLS

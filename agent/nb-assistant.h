@@ -143,4 +143,22 @@ gboolean          nb_assistant_trash_conversation_finish (NbAssistant          *
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
+/* Scheduled jobs and the heartbeat (nb-assistant-cron.c). The assistant
+ * has the `cron` tool and the jobs of cron/jobs.json beside the sessions
+ * folder; they run only after nb_assistant_start_scheduler(). */
+typedef struct _NbCronService NbCronService;
+typedef struct _NbHeartbeat NbHeartbeat;
+
+NbCronService    *nb_assistant_get_cron_service          (NbAssistant          *self);
+NbHeartbeat      *nb_assistant_get_heartbeat             (NbAssistant          *self);
+void              nb_assistant_start_scheduler           (NbAssistant          *self);
+void              nb_assistant_stop_scheduler            (NbAssistant          *self);
+void              nb_assistant_run_due_jobs_async        (NbAssistant          *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+int               nb_assistant_run_due_jobs_finish       (NbAssistant          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
+
 G_END_DECLS

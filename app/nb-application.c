@@ -10,6 +10,7 @@
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-preferences-window.h"
+#include "nb-run-due-jobs.h"
 #include "nb-window.h"
 
 struct _NbApplication
@@ -35,6 +36,8 @@ static const GOptionEntry main_entries[] = {
     N_("Session key for --message (default cli:direct)"), N_("KEY") },
   { "config", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Use another configuration file"), N_("FILE") },
+  { "run-due-jobs", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the scheduled jobs that are due and exit (for a systemd timer)"), NULL },
   { "quick-prompt", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Open the quick prompt"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -103,6 +106,9 @@ nb_application_handle_local_options (GApplication *app,
       return nb_headless_run (self->config_path, message,
                               session != NULL ? session : "cli:direct");
     }
+
+  if (g_variant_dict_contains (options, "run-due-jobs"))
+    return nb_run_due_jobs (self->config_path);
 
   if (g_variant_dict_contains (options, "session"))
     {

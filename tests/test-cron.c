@@ -232,7 +232,7 @@ static void
 gone_cb (gpointer  data,
          GObject  *where_the_object_was)
 {
-  *(gboolean *) data = TRUE;
+  g_atomic_int_set ((gint *) data, TRUE);
 }
 
 static void
@@ -245,7 +245,14 @@ fixture_teardown (Fixture       *f,
   nb_cron_service_stop (f->service);
   g_object_weak_ref (G_OBJECT (f->service), gone_cb, &gone);
   g_clear_object (&f->service);
-  nb_test_wait_for (&gone, 10000);
+  /* The last reference may go in a worker thread (a GTask's), which
+   * does not wake the main loop: poll. */
+  for (int i = 0; i < 20000 && !g_atomic_int_get (&gone); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_true (gone);
   nb_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->path);

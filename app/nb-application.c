@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-application.h"
+#include "nb-application-cron.h"
 #include "nb-assistant.h"
 #include "nb-config.h"
 #include "nb-headless.h"
@@ -205,6 +206,8 @@ nb_application_close (NbApplication *self)
     }
 
   if (self->assistant != NULL)
+    nb_assistant_stop_scheduler (self->assistant);
+  if (self->assistant != NULL)
     nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, g_object_ref (self));
   else
     {
@@ -319,6 +322,7 @@ nb_application_get_assistant (NbApplication *self)
           config = nb_config_new ();
         }
       self->assistant = nb_assistant_new (config);
+      nb_application_cron_setup (GTK_APPLICATION (self), self->assistant);
     }
   return self->assistant;
 }

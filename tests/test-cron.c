@@ -604,6 +604,61 @@ test_run_due (Fixture       *f,
   g_assert_nonnull (strstr (text, "\"lastStatus\" : \"ok\""));
 }
 
+static void
+test_python_file (Fixture       *f,
+                  gconstpointer  data)
+{
+  /* As the Python nanobot writes it, and a snake_case job. */
+  static const char text[] =
+    "{\"version\": 1, \"jobs\": [{\"id\": \"ab12cd34\", \"name\": \"daily\", \"enabled\": true,"
+    " \"schedule\": {\"kind\": \"cron\", \"atMs\": null, \"everyMs\": null, \"expr\": \"0 9 * * *\", \"tz\": \"UTC\"},"
+    " \"payload\": {\"kind\": \"agent_turn\", \"message\": \"hi\", \"deliver\": false, \"channel\": null,"
+    "  \"to\": null, \"channelMeta\": {}, \"sessionKey\": \"telegram:123\", \"originChannel\": \"telegram\","
+    "  \"originChatId\": \"123\", \"originMetadata\": {\"thread\": 7}},"
+    " \"state\": {\"nextRunAtMs\": 4102444800000, \"lastRunAtMs\": null, \"lastStatus\": null, \"lastError\": null,"
+    "  \"runHistory\": [{\"runAtMs\": 1, \"status\": \"ok\", \"durationMs\": 5, \"error\": null}]},"
+    " \"createdAtMs\": 1, \"updatedAtMs\": 2, \"deleteAfterRun\": false},"
+    " {\"id\": \"snake001\", \"name\": \"s\", \"schedule\": {\"kind\": \"every\", \"every_ms\": 60000},"
+    "  \"payload\": {\"message\": \"m\", \"session_key\": \"cli:direct\"},"
+    "  \"state\": {\"next_run_at_ms\": 4102444800000}, \"delete_after_run\": true}]}";
+  g_autofree char *saved = NULL;
+  NbCronJob *daily, *snake;
+  JsonObject *root, *job, *payload, *state;
+
+  make_folder (f);
+  nb_test_write_file (f->path, text);
+  load (f->service);
+  g_assert_null (nb_cron_service_get_error_message (f->service));
+  daily = nb_cron_service_lookup (f->service, "ab12cd34");
+  g_assert_cmpint (nb_cron_job_get_kind (daily), ==, NB_CRON_SCHEDULE_CRON);
+  g_assert_cmpstr (nb_cron_job_get_tz (daily), ==, "UTC");
+  g_assert_cmpstr (nb_cron_job_get_origin_key (daily), ==, "telegram:123");
+  g_assert_cmpint (nb_cron_job_get_next_run_ms (daily), ==, G_GINT64_CONSTANT (4102444800000));
+  g_assert_cmpint (nb_cron_job_get_last_run_ms (daily), ==, -1);
+  snake = nb_cron_service_lookup (f->service, "snake001");
+  g_assert_cmpint (nb_cron_job_get_every_ms (snake), ==, 60000);
+  g_assert_cmpstr (nb_cron_job_get_origin_key (snake), ==, "cli:direct");
+  g_assert_true (nb_cron_job_get_delete_after_run (snake));
+  g_assert_cmpint (nb_cron_job_get_next_run_ms (snake), ==, G_GINT64_CONSTANT (4102444800000));
+
+  /* Written back: what the Python nanobot keeps is still there. */
+  g_assert_true (nb_cron_service_set_enabled (f->service, "snake001", FALSE));
+  flush (f->service);
+  saved = nb_test_read_file (f->path);
+  root = nb_test_parse_object (saved);
+  job = json_array_get_object_element (json_object_get_array_member (root, "jobs"), 0);
+  payload = json_object_get_object_member (job, "payload");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (payload, "originMetadata"), "thread"), ==, 7);
+  g_assert_cmpstr (json_object_get_string_member (payload, "originChannel"), ==, "telegram");
+  state = json_object_get_object_member (job, "state");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (state, "runHistory")), ==, 1);
+  g_assert_true (json_object_get_null_member (state, "lastRunAtMs"));
+  job = json_array_get_object_element (json_object_get_array_member (root, "jobs"), 1);
+  g_assert_false (json_object_get_boolean_member (job, "enabled"));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (job, "schedule"), "everyMs"), ==, 60000);
+  json_object_unref (root);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -619,6 +674,7 @@ main (int   argc,
   ADD ("/cron/external-edit", test_external_edit);
   ADD ("/cron/malformed", test_malformed);
   ADD ("/cron/run-due", test_run_due);
+  ADD ("/cron/python-file", test_python_file);
 #undef ADD
 
   return g_test_run ();

@@ -338,22 +338,118 @@ nb_cron_job_record_run (NbCronJob  *self,
     json_array_remove_element (self->run_history, 0);
 }
 
-const char *nb_cron_job_get_id (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->id; }
-const char *nb_cron_job_get_name (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->name; }
-const char *nb_cron_job_get_message (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->message; }
-gboolean nb_cron_job_get_enabled (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), FALSE); return self->enabled; }
-NbCronScheduleKind nb_cron_job_get_kind (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), 0); return self->kind; }
-gint64 nb_cron_job_get_at_ms (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), -1); return self->at_ms; }
-gint64 nb_cron_job_get_every_ms (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), -1); return self->every_ms; }
-const char *nb_cron_job_get_expr (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->expr; }
-const char *nb_cron_job_get_tz (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->tz; }
-const char *nb_cron_job_get_origin_key (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->origin_key; }
-gboolean nb_cron_job_get_delete_after_run (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), FALSE); return self->delete_after_run; }
-gint64 nb_cron_job_get_next_run_ms (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), -1); return self->next_run_ms; }
-gint64 nb_cron_job_get_last_run_ms (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), -1); return self->last_run_ms; }
-const char *nb_cron_job_get_last_status (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->last_status; }
-const char *nb_cron_job_get_last_error (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->last_error; }
-const char *nb_cron_job_get_last_result (NbCronJob *self) { g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL); return self->last_result; }
+const char *
+nb_cron_job_get_id (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->id;
+}
+
+const char *
+nb_cron_job_get_name (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->name;
+}
+
+const char *
+nb_cron_job_get_message (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->message;
+}
+
+gboolean
+nb_cron_job_get_enabled (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), FALSE);
+  return self->enabled;
+}
+
+NbCronScheduleKind
+nb_cron_job_get_kind (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), 0);
+  return self->kind;
+}
+
+gint64
+nb_cron_job_get_at_ms (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), -1);
+  return self->at_ms;
+}
+
+gint64
+nb_cron_job_get_every_ms (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), -1);
+  return self->every_ms;
+}
+
+const char *
+nb_cron_job_get_expr (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->expr;
+}
+
+const char *
+nb_cron_job_get_tz (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->tz;
+}
+
+const char *
+nb_cron_job_get_origin_key (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->origin_key;
+}
+
+gboolean
+nb_cron_job_get_delete_after_run (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), FALSE);
+  return self->delete_after_run;
+}
+
+gint64
+nb_cron_job_get_next_run_ms (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), -1);
+  return self->next_run_ms;
+}
+
+gint64
+nb_cron_job_get_last_run_ms (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), -1);
+  return self->last_run_ms;
+}
+
+const char *
+nb_cron_job_get_last_status (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->last_status;
+}
+
+const char *
+nb_cron_job_get_last_error (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->last_error;
+}
+
+const char *
+nb_cron_job_get_last_result (NbCronJob *self)
+{
+  g_return_val_if_fail (NB_IS_CRON_JOB (self), NULL);
+  return self->last_result;
+}
+
 
 char *
 nb_cron_job_dup_session_key (NbCronJob *self)

@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "nb-application.h"
-#include "nb-application-cron.h"
+#include "nb-cron-notifier.h"
 #include "nb-assistant.h"
 #include "nb-config.h"
 #include "nb-headless.h"
@@ -322,7 +322,7 @@ nb_application_get_assistant (NbApplication *self)
           config = nb_config_new ();
         }
       self->assistant = nb_assistant_new (config);
-      nb_application_cron_setup (GTK_APPLICATION (self), self->assistant);
+      nb_cron_notifier_setup (GTK_APPLICATION (self), self->assistant);
     }
   return self->assistant;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb-cron-notifier.h"
 #include "nb-cron-service.h"
 #include "nb-job-row.h"
 #include "nb-jobs-window.h"
@@ -322,6 +323,80 @@ test_empty_and_error (Fixture       *f,
   nb_cron_service_stop (f->service);
 }
 
+typedef struct {
+  guint  n;
+  char  *id;
+  char  *title;
+  char  *body;
+  char  *key;
+} Sent;
+
+static void
+record_send (GApplication *app,
+             const char   *id,
+             const char   *title,
+             const char   *body,
+             const char   *key,
+             gpointer      data)
+{
+  Sent *sent = data;
+
+  sent->n++;
+  g_free (sent->id);
+  g_free (sent->title);
+  g_free (sent->body);
+  g_free (sent->key);
+  sent->id = g_strdup (id);
+  sent->title = g_strdup (title);
+  sent->body = g_strdup (body);
+  sent->key = g_strdup (key);
+}
+
+static void
+test_notify (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GtkApplication) app = gtk_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  Sent sent = { 0 };
+  GtkWidget *window;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  nb_cron_notifier_set_send_func (record_send, &sent);
+  nb_cron_notifier_watch (app, G_OBJECT (f->service), NULL);
+  WAIT_FOR ((nb_cron_service_load_async (f->service, NULL, NULL, NULL), nb_cron_service_is_loaded (f->service)));
+
+  /* Nobody is looking at Nanobot: a notification that opens the
+   * conversation the job came from. */
+  g_assert_true (nb_cron_notifier_should_notify (app));
+  g_assert_true (nb_cron_service_run_now (f->service, "water001"));
+  g_assert_cmpuint (sent.n, ==, 1);
+  g_assert_cmpstr (sent.id, ==, "cron-water001");
+  g_assert_cmpstr (sent.title, ==, "Water the plants");
+  g_assert_cmpstr (sent.body, ==, "Done, all well.");
+  g_assert_cmpstr (sent.key, ==, "desktop:a");
+
+  /* A window of the app that is active: none. */
+  window = gtk_window_new ();
+  gtk_window_set_application (GTK_WINDOW (window), app);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate (300);
+  if (gtk_window_is_active (GTK_WINDOW (window)))
+    {
+      g_assert_false (nb_cron_notifier_should_notify (app));
+      g_assert_true (nb_cron_service_run_now (f->service, "water001"));
+      g_assert_cmpuint (sent.n, ==, 1);
+    }
+  else
+    g_test_message ("no window manager gave the window focus: the active case is not checked");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  nb_cron_notifier_set_send_func (NULL, NULL);
+  g_free (sent.id);
+  g_free (sent.title);
+  g_free (sent.body);
+  g_free (sent.key);
+}
+
 static void
 test_screenshot (Fixture       *f,
                  gconstpointer  data)
@@ -358,6 +433,7 @@ main (int   argc,
   g_test_add ("/jobs-window/rows", Fixture, NULL, fixture_setup, test_rows, fixture_teardown);
   g_test_add ("/jobs-window/delete-undo", Fixture, NULL, fixture_setup, test_delete_undo, fixture_teardown);
   g_test_add ("/jobs-window/empty-and-error", Fixture, "empty", fixture_setup, test_empty_and_error, fixture_teardown);
+  g_test_add ("/jobs-window/notify", Fixture, NULL, fixture_setup, test_notify, fixture_teardown);
   g_test_add ("/jobs-window/screenshot", Fixture, NULL, fixture_setup, test_screenshot, fixture_teardown);
 
   return g_test_run ();

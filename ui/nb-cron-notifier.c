@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "nb-application"
+#define G_LOG_DOMAIN "nb-cron-notifier"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "nb-application-cron.h"
+#include "nb-cron-notifier.h"
 #include "nb-cron-service.h"
 #include "nb-heartbeat.h"
 #include "nb-jobs-window.h"
@@ -26,7 +26,7 @@
 #define NOTIFY_BODY_MAX 300
 
 gboolean
-nb_application_cron_should_notify (GtkApplication *app)
+nb_cron_notifier_should_notify (GtkApplication *app)
 {
   for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
     if (gtk_window_is_active (l->data))
@@ -47,6 +47,17 @@ shorten (const char *text)
   return g_strdup_printf ("%.*s…", (int) (end - text), text);
 }
 
+static NbCronSendFunc send_func;
+static gpointer send_data;
+
+void
+nb_cron_notifier_set_send_func (NbCronSendFunc func,
+                                gpointer       data)
+{
+  send_func = func;
+  send_data = data;
+}
+
 static void
 notify (GtkApplication *app,
         const char     *id,
@@ -54,9 +65,15 @@ notify (GtkApplication *app,
         const char     *body,
         const char     *key)
 {
-  g_autoptr(GNotification) notification = g_notification_new (title);
+  g_autoptr(GNotification) notification = NULL;
   g_autofree char *shown = shorten (body != NULL ? body : "");
 
+  if (send_func != NULL)
+    {
+      send_func (G_APPLICATION (app), id, title, shown, key, send_data);
+      return;
+    }
+  notification = g_notification_new (title);
   g_notification_set_body (notification, shown);
   if (key != NULL)
     g_notification_set_default_action_and_target (notification, "app.open-conversation", "s", key);
@@ -76,7 +93,7 @@ job_finished_cb (NbCronService  *service,
   g_autofree char *own_key = nb_cron_job_dup_session_key (job);
   const char *key = nb_cron_job_get_origin_key (job) != NULL ? nb_cron_job_get_origin_key (job) : own_key;
 
-  if (!nb_application_cron_should_notify (app))
+  if (!nb_cron_notifier_should_notify (app))
     return;
   if (error != NULL)
     /* Translators: %s is the name of a scheduled job */
@@ -93,7 +110,7 @@ heartbeat_report_cb (NbHeartbeat    *heartbeat,
                      const char     *text,
                      GtkApplication *app)
 {
-  if (nb_application_cron_should_notify (app))
+  if (nb_cron_notifier_should_notify (app))
     notify (app, "heartbeat", _("Heartbeat"), text, "heartbeat");
 }
 
@@ -160,17 +177,28 @@ static const GActionEntry cron_actions[] = {
 };
 
 void
-nb_application_cron_setup (GtkApplication *app,
-                           NbAssistant    *assistant)
+nb_cron_notifier_watch (GtkApplication *app,
+                        GObject        *service,
+                        GObject        *heartbeat)
+{
+  g_return_if_fail (GTK_IS_APPLICATION (app));
+
+  if (service != NULL)
+    g_signal_connect_object (service, "job-finished", G_CALLBACK (job_finished_cb), app, 0);
+  if (heartbeat != NULL)
+    g_signal_connect_object (heartbeat, "report", G_CALLBACK (heartbeat_report_cb), app, 0);
+}
+
+void
+nb_cron_notifier_setup (GtkApplication *app,
+                        NbAssistant    *assistant)
 {
   g_return_if_fail (GTK_IS_APPLICATION (app));
   g_return_if_fail (NB_IS_ASSISTANT (assistant));
 
   g_object_set_data_full (G_OBJECT (app), "nb-cron-assistant", g_object_ref (assistant), g_object_unref);
   g_action_map_add_action_entries (G_ACTION_MAP (app), cron_actions, G_N_ELEMENTS (cron_actions), app);
-  g_signal_connect_object (nb_assistant_get_cron_service (assistant), "job-finished",
-                           G_CALLBACK (job_finished_cb), app, 0);
-  g_signal_connect_object (nb_assistant_get_heartbeat (assistant), "report",
-                           G_CALLBACK (heartbeat_report_cb), app, 0);
+  nb_cron_notifier_watch (app, G_OBJECT (nb_assistant_get_cron_service (assistant)),
+                          G_OBJECT (nb_assistant_get_heartbeat (assistant)));
   nb_assistant_start_scheduler (assistant);
 }

@@ -519,6 +519,35 @@ test_external_edit (Fixture       *f,
   wait_until_n_items (f->service, 1);
   g_assert_null (nb_cron_service_lookup (f->service, "other001"));
   g_assert_cmpint (f->armed, ==, f->now + 5000);
+
+  /* The schedule edited, its next run not: it follows the new schedule. */
+  {
+    static const char format[] =
+      "{\"version\":1,\"jobs\":[{\"id\":\"other002\",\"name\":\"second\","
+      "\"schedule\":{\"kind\":\"every\",\"everyMs\":%d},\"payload\":{\"message\":\"y\"},"
+      "\"state\":{\"nextRunAtMs\":%" G_GINT64_FORMAT "}}]}";
+    g_autofree char *before = g_strdup_printf (format, 5000, f->now + 5000);
+    g_autofree char *after = g_strdup_printf (format, 7000, f->now + 5000);
+    gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+    nb_test_write_file (f->path, before);
+    while (nb_cron_job_get_next_run_ms (nb_cron_service_lookup (f->service, "other002")) != f->now + 5000 ||
+           g_list_model_get_n_items (G_LIST_MODEL (f->service)) != 1)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+    f->now += 1000;
+    nb_test_write_file (f->path, after);
+    while (nb_cron_job_get_every_ms (nb_cron_service_lookup (f->service, "other002")) != 7000)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+  }
+  g_assert_cmpint (f->armed, ==, f->now + 7000);
 }
 
 static void

@@ -342,6 +342,14 @@ normalize (NbCronService *self,
     job->next_run_ms = nb_cron_job_compute_next (job, now);
 }
 
+static gboolean
+same_schedule (NbCronJob *a,
+               NbCronJob *b)
+{
+  return a->kind == b->kind && a->at_ms == b->at_ms && a->every_ms == b->every_ms &&
+         g_strcmp0 (a->expr, b->expr) == 0 && g_strcmp0 (a->tz, b->tz) == 0;
+}
+
 void
 nb_cron_service_replace_jobs (NbCronService *self,
                               GPtrArray     *jobs)
@@ -355,8 +363,19 @@ nb_cron_service_replace_jobs (NbCronService *self,
       NbCronJob *job = jobs->pdata[i];
 
       /* A running job's next run was set when it started. */
-      if (!g_hash_table_contains (self->running, job->id))
-        normalize (self, job, now);
+      if (g_hash_table_contains (self->running, job->id))
+        continue;
+      /* Someone changed the schedule (in an editor) but not the next
+       * run: the next run follows the new schedule, from now. */
+      for (guint j = 0; j < old->len; j++)
+        {
+          NbCronJob *before = old->pdata[j];
+
+          if (g_str_equal (before->id, job->id) && job->enabled && !same_schedule (before, job) &&
+              job->next_run_ms == before->next_run_ms)
+            job->next_run_ms = nb_cron_job_compute_next (job, now);
+        }
+      normalize (self, job, now);
     }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old->len, jobs->len);
 }

@@ -32,10 +32,38 @@
 #define MAX_JOBS_FILE (4 * 1024 * 1024)
 
 typedef struct {
-  char      *text;     /* NULL: no file */
-  GPtrArray *jobs;     /* NULL when it did not parse */
-  char      *problem;  /* why not, translated */
+  char      *text;       /* NULL: no file */
+  GPtrArray *jobs;       /* NULL when it did not parse */
+  char      *problem;    /* why not, translated */
+  gboolean   unchanged;  /* the text this process knows: not parsed */
 } LoadResult;
+
+typedef struct {
+  char *path;
+  char *known;  /* what the file held as far as we know */
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  g_free (data->path);
+  g_free (data->known);
+  g_free (data);
+}
+
+static GTask *
+load_task_new (NbCronService       *self,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, g_object_ref (self));
+  LoadData *data = g_new0 (LoadData, 1);
+
+  data->path = g_strdup (self->path);
+  data->known = g_strdup (self->disk_text);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  return task;
+}
 
 static void
 load_result_free (LoadResult *result)
@@ -99,7 +127,8 @@ load_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  const char *path = task_data;
+  LoadData *data = task_data;
+  const char *path = data->path;
   LoadResult *result = g_new0 (LoadResult, 1);
   g_autoptr(GError) error = NULL;
   gsize length;
@@ -110,6 +139,13 @@ load_thread (GTask        *task,
         result->jobs = g_ptr_array_new_with_free_func (g_object_unref);
       else
         result->problem = g_strdup (error->message);
+      g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
+      return;
+    }
+  /* Our own write, or a file already read (and backed up if broken). */
+  if (data->known != NULL && g_str_equal (result->text, data->known))
+    {
+      result->unchanged = TRUE;
       g_task_return_pointer (task, result, (GDestroyNotify) load_result_free);
       return;
     }
@@ -170,21 +206,18 @@ first_load_cb (GObject      *source,
 
   self->loading = FALSE;
   self->loaded = TRUE;
-  if (result != NULL)
-    {
-      apply_load (self, result);
-      load_result_free (result);
-    }
+  if (result != NULL && !result->unchanged)
+    apply_load (self, result);
+  g_clear_pointer (&result, load_result_free);
   nb_cron_service_loaded (self);
 }
 
 void
 nb_cron_store_load (NbCronService *self)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, first_load_cb, g_object_ref (self));
+  g_autoptr(GTask) task = load_task_new (self, NULL, first_load_cb);
 
   self->loading = TRUE;
-  g_task_set_task_data (task, g_strdup (self->path), g_free);
   g_task_run_in_thread (task, load_thread);
 }
 
@@ -206,7 +239,7 @@ reload_cb (GObject      *source,
       g_clear_pointer (&result, load_result_free);
       return;
     }
-  if (result != NULL && self->monitor != NULL && !self->saving && !self->dirty)
+  if (result != NULL && self->monitor != NULL && !self->saving && !self->dirty && !result->unchanged)
     {
       /* Our own write, or nothing new. */
       if (g_strcmp0 (result->text, self->disk_text) != 0 ||
@@ -236,8 +269,7 @@ reload (NbCronService *self)
   if (self->saving || self->dirty)
     return;  /* the end of the save reads it again */
   self->reloading = TRUE;
-  task = g_task_new (NULL, self->cancellable, reload_cb, g_object_ref (self));
-  g_task_set_task_data (task, g_strdup (self->path), g_free);
+  task = load_task_new (self, self->cancellable, reload_cb);
   g_task_run_in_thread (task, load_thread);
 }
 

@@ -7,7 +7,8 @@
 G_BEGIN_DECLS
 
 /* NbCronService is nb-cron-service.c (the list, the timer, runs) and
- * nb-cron-store.c (reading, writing and watching jobs.json). */
+ * nb-cron-service-edit.c (changes) and nb-cron-store.c (reading, writing
+ * and watching jobs.json). */
 struct _NbCronService
 {
   GObject         parent_instance;
@@ -61,5 +62,19 @@ void     nb_cron_service_set_error     (NbCronService *self,
                                         const char    *message);
 void     nb_cron_service_loaded        (NbCronService *self);
 void     nb_cron_service_rearm         (NbCronService *self);
+gint     nb_cron_service_job_index     (NbCronService *self,
+                                        const char    *id);
+/* Announces a change of @job as items-changed of its position. */
+void     nb_cron_service_job_changed   (NbCronService *self,
+                                        NbCronJob     *job);
+/* Gives a job read from the file (or put back) its next run. */
+void     nb_cron_service_normalize     (NbCronService *self,
+                                        NbCronJob     *job,
+                                        gint64         now);
+/* Starts a run of @job; @scheduled: it was due (else "run now"). */
+void     nb_cron_service_start_run     (NbCronService *self,
+                                        NbCronJob     *job,
+                                        gint64         now,
+                                        gboolean       scheduled);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nb-assistant.h"
 #include "nb-cron-notifier.h"
 #include "nb-cron-service.h"
 #include "nb-job-row.h"
@@ -356,7 +357,7 @@ static void
 test_notify (Fixture       *f,
              gconstpointer  data)
 {
-  g_autoptr(GtkApplication) app = gtk_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_autoptr(GtkApplication) app = gtk_application_new ("io.github.nanobot.TestJobsNotify", G_APPLICATION_NON_UNIQUE);
   Sent sent = { 0 };
   GtkWidget *window;
 
@@ -398,6 +399,54 @@ test_notify (Fixture       *f,
 }
 
 static void
+test_app_action (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GtkApplication) app = gtk_application_new ("io.github.nanobot.TestJobsAction", G_APPLICATION_NON_UNIQUE);
+  g_autoptr(NbConfig) config = nb_config_new ();
+  g_autofree char *sessions = g_build_filename (f->dir, "sessions", NULL);
+  g_autoptr(NbAssistant) assistant = NULL;
+  g_autoptr(GBytes) menu = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *jobs = NULL;
+
+  /* The main menu has the item. */
+  menu = g_resources_lookup_data ("/io/github/nanobot/Nanobot/nb-window.ui", 0, NULL);
+  g_assert_nonnull (strstr (g_bytes_get_data (menu, NULL), "<attribute name=\"action\">app.scheduled-jobs</attribute>"));
+
+  /* The application's set-up: the action opens the window on the
+   * assistant's jobs (cron/ beside the sessions: the fixture's file), and
+   * the scheduler runs. */
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  assistant = nb_assistant_new_for_sessions (config, sessions);
+  g_assert_cmpstr (nb_cron_service_get_path (nb_assistant_get_cron_service (assistant)), ==, f->path);
+  nb_cron_notifier_setup (app, assistant);
+  g_assert_true (nb_cron_service_is_started (nb_assistant_get_cron_service (assistant)));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "scheduled-jobs", NULL);
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (NB_IS_JOBS_WINDOW (l->data))
+      jobs = l->data;
+  g_assert_nonnull (jobs);
+  g_assert_cmpstr (gtk_window_get_title (jobs), ==, "Scheduled Jobs");
+  WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (nb_assistant_get_cron_service (assistant))) == 3);
+
+  /* Once: a second activation raises the same window. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "scheduled-jobs", NULL);
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (app)), ==, 1);
+  gtk_window_destroy (jobs);
+
+  nb_assistant_stop_scheduler (assistant);
+  nb_assistant_close_async (assistant, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 20000);
+  g_assert_true (nb_assistant_close_finish (assistant, result, NULL));
+  g_clear_object (&result);
+  g_object_set_data (G_OBJECT (app), "nb-cron-assistant", NULL);
+  iterate (100);
+}
+
+static void
 test_screenshot (Fixture       *f,
                  gconstpointer  data)
 {
@@ -434,6 +483,7 @@ main (int   argc,
   g_test_add ("/jobs-window/delete-undo", Fixture, NULL, fixture_setup, test_delete_undo, fixture_teardown);
   g_test_add ("/jobs-window/empty-and-error", Fixture, "empty", fixture_setup, test_empty_and_error, fixture_teardown);
   g_test_add ("/jobs-window/notify", Fixture, NULL, fixture_setup, test_notify, fixture_teardown);
+  g_test_add ("/jobs-window/app-action", Fixture, NULL, fixture_setup, test_app_action, fixture_teardown);
   g_test_add ("/jobs-window/screenshot", Fixture, NULL, fixture_setup, test_screenshot, fixture_teardown);
 
   return g_test_run ();

@@ -7,6 +7,7 @@
 
 #include "nb-application.h"
 #include "nb-cron-notifier.h"
+#include "nb-cron-service.h"
 #include "nb-assistant.h"
 #include "nb-config.h"
 #include "nb-headless.h"
@@ -185,6 +186,18 @@ assistant_closed_cb (GObject      *source,
 }
 
 static void
+jobs_flushed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  NbApplication *self = user_data;
+
+  nb_cron_service_flush_finish (NB_CRON_SERVICE (source), result, NULL);
+  /* Takes the reference. */
+  nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, self);
+}
+
+static void
 nb_application_close (NbApplication *self)
 {
   GList *windows;
@@ -206,9 +219,13 @@ nb_application_close (NbApplication *self)
     }
 
   if (self->assistant != NULL)
-    nb_assistant_stop_scheduler (self->assistant);
-  if (self->assistant != NULL)
-    nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, g_object_ref (self));
+    {
+      /* No job starts any more, and the jobs' state is on disk before
+       * the assistant closes. */
+      nb_assistant_stop_scheduler (self->assistant);
+      nb_cron_service_flush_async (nb_assistant_get_cron_service (self->assistant), NULL,
+                                   jobs_flushed_cb, g_object_ref (self));
+    }
   else
     {
       g_application_release (G_APPLICATION (self));

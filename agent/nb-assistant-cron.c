@@ -194,7 +194,7 @@ job_turn_cb (GObject      *source,
           g_autofree char *due = local_time (nb_cron_run_get_due_ms (job_run->run));
 
           /* Translators: a heading over a scheduled job's result in the chat */
-          heading = g_strdup_printf (_("Scheduled job “%s” (late: it was due at %s, while Nanobot was not running)"),
+          heading = g_strdup_printf (_("Scheduled job “%s” (late: it was due at %s)"),
                                      nb_cron_job_get_name (job_run->job), due);
         }
       else
@@ -233,7 +233,7 @@ job_session_cb (GObject      *source,
       g_autofree char *due = local_time (nb_cron_run_get_due_ms (job_run->run));
 
       input = g_strdup_printf ("[Scheduled job \"%s\". This run is late: it was due at %s, "
-                               "while Nanobot was not running. Say so in your answer.]\n\n%s",
+                               "while Nanobot was not running or the computer was asleep. Say so in your answer.]\n\n%s",
                                nb_cron_job_get_name (job_run->job), due, nb_cron_job_get_message (job_run->job));
     }
   else

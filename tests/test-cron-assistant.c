@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "nb-assistant.h"
 #include "nb-cron-service.h"
@@ -511,6 +514,29 @@ test_run_due_jobs (Fixture       *f,
   g_assert_nonnull (strstr (after, "\"lastStatus\" : \"ok\""));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
+
+  /* A running Nanobot (it holds the scheduler's lock) runs them itself. */
+  {
+    g_autofree char *lock = g_build_filename (cron, "scheduler.lock", NULL);
+    g_autofree char *due = g_strdup_printf ("{\"version\":1,\"jobs\":[{\"id\":\"due00002\",\"name\":\"again\","
+                                            "\"schedule\":{\"kind\":\"every\",\"everyMs\":60000},"
+                                            "\"payload\":{\"message\":\"x\"},\"state\":{\"nextRunAtMs\":1}}]}");
+    g_autofree char *unchanged = NULL;
+    int fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+    g_assert_cmpint (fd, >=, 0);
+    g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
+    nb_test_write_file (jobs, due);
+    g_assert_cmpint (run_nanobot (f, data_home, run_due, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, "Nanobot is running and runs the scheduled jobs itself\n");
+    g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 2);
+    unchanged = nb_test_read_file (jobs);
+    g_assert_cmpstr (unchanged, ==, due);
+    close (fd);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    nb_test_write_file (jobs, after);
+  }
 
   /* Nothing due now. */
   g_assert_cmpint (run_nanobot (f, data_home, run_due, &out, &err), ==, 0);

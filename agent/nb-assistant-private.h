@@ -89,5 +89,8 @@ void nb_assistant_answer_command (GTask          *task,
                                   const char     *input);
 /* Turns NbMemoryStore::consolidation-failed into a warning. */
 void nb_assistant_watch_memory   (NbAssistant    *self);
+/* nb-assistant-cron.c: the cron service (nothing read yet) and the `cron`
+ * tool, made with the assistant. */
+void nb_assistant_cron_init (NbAssistant *self);
 
 G_END_DECLS

@@ -285,6 +285,7 @@ nb_assistant_new_for_sessions (NbConfig   *config,
   spawn = nb_spawn_tool_new ();
   nb_tool_registry_add (self->tools, message);
   nb_tool_registry_add (self->tools, spawn);
+  nb_assistant_cron_init (self);
 
   self->mcp = nb_mcp_manager_new (config);
   g_signal_connect_object (self->mcp, "server-state-changed", G_CALLBACK (mcp_state_cb), self, 0);

@@ -155,6 +155,7 @@ void                  nb_assistant_import_python_async  (NbAssistant          *s
 NbPythonImportResult *nb_assistant_import_python_finish (NbAssistant          *self,
                                                          GAsyncResult         *result,
                                                          GError              **error);
+
 /* Tool permissions (nb-assistant-permissions.c) */
 typedef struct _NbApprovalQueue NbApprovalQueue;
 typedef struct _NbToolApprover NbToolApprover;
@@ -165,5 +166,23 @@ void              nb_assistant_set_approver              (NbAssistant          *
                                                           NbToolApprover       *approver,
                                                           int                   absent_default);
 NbApprovalQueue  *nb_assistant_get_approval_queue        (NbAssistant          *self);
+
+/* Scheduled jobs and the heartbeat (nb-assistant-cron.c). The assistant
+ * has the `cron` tool and the jobs of cron/jobs.json beside the sessions
+ * folder; they run only after nb_assistant_start_scheduler(). */
+typedef struct _NbCronService NbCronService;
+typedef struct _NbHeartbeat NbHeartbeat;
+
+NbCronService    *nb_assistant_get_cron_service          (NbAssistant          *self);
+NbHeartbeat      *nb_assistant_get_heartbeat             (NbAssistant          *self);
+void              nb_assistant_start_scheduler           (NbAssistant          *self);
+void              nb_assistant_stop_scheduler            (NbAssistant          *self);
+void              nb_assistant_run_due_jobs_async        (NbAssistant          *self,
+                                                          GCancellable         *cancellable,
+                                                          GAsyncReadyCallback   callback,
+                                                          gpointer              user_data);
+int               nb_assistant_run_due_jobs_finish       (NbAssistant          *self,
+                                                          GAsyncResult         *result,
+                                                          GError              **error);
 
 G_END_DECLS

@@ -6,12 +6,15 @@
 #include <glib/gi18n.h>
 
 #include "nb-application.h"
+#include "nb-cron-notifier.h"
+#include "nb-cron-service.h"
 #include "nb-assistant.h"
 #include "nb-permissions-page.h"
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-import-cli.h"
 #include "nb-preferences-window.h"
+#include "nb-run-due-jobs.h"
 #include "nb-window.h"
 
 struct _NbApplication
@@ -37,6 +40,8 @@ static const GOptionEntry main_entries[] = {
     N_("Session key for --message (default cli:direct)"), N_("KEY") },
   { "config", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Use another configuration file"), N_("FILE") },
+  { "run-due-jobs", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the scheduled jobs that are due and exit (for a systemd timer)"), NULL },
   { "quick-prompt", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Open the quick prompt"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
@@ -134,6 +139,9 @@ nb_application_handle_local_options (GApplication *app,
                               session != NULL ? session : "cli:direct");
     }
 
+  if (g_variant_dict_contains (options, "run-due-jobs"))
+    return nb_run_due_jobs (self->config_path);
+
   if (g_variant_dict_contains (options, "session"))
     {
       g_printerr ("nanobot: %s\n", _("--session needs --message"));
@@ -208,6 +216,18 @@ assistant_closed_cb (GObject      *source,
 }
 
 static void
+jobs_flushed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  NbApplication *self = user_data;
+
+  nb_cron_service_flush_finish (NB_CRON_SERVICE (source), result, NULL);
+  /* Takes the reference. */
+  nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, self);
+}
+
+static void
 nb_application_close (NbApplication *self)
 {
   GList *windows;
@@ -229,7 +249,13 @@ nb_application_close (NbApplication *self)
     }
 
   if (self->assistant != NULL)
-    nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, g_object_ref (self));
+    {
+      /* No job starts any more, and the jobs' state is on disk before
+       * the assistant closes. */
+      nb_assistant_stop_scheduler (self->assistant);
+      nb_cron_service_flush_async (nb_assistant_get_cron_service (self->assistant), NULL,
+                                   jobs_flushed_cb, g_object_ref (self));
+    }
   else
     {
       g_application_release (G_APPLICATION (self));
@@ -348,6 +374,7 @@ nb_application_get_assistant (NbApplication *self)
           config = nb_config_new ();
         }
       self->assistant = nb_assistant_new (config);
+      nb_cron_notifier_setup (GTK_APPLICATION (self), self->assistant);
     }
   return self->assistant;
 }

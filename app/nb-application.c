@@ -253,6 +253,8 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+static NbAssistant *nb_application_get_assistant (NbApplication *self);
+
 static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
@@ -260,7 +262,8 @@ preferences_action (GSimpleAction *action,
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   GtkWindow *window = gtk_application_get_active_window (app);
-  NbPreferencesWindow *preferences = nb_preferences_window_new (window);
+  NbPreferencesWindow *preferences =
+    nb_preferences_window_new (window, nb_application_get_assistant (NB_APPLICATION (app)));
 
   gtk_window_present (GTK_WINDOW (preferences));
 }

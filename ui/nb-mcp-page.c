@@ -54,7 +54,7 @@ set_enabled (NbMcpPage  *self,
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return;
-  changed = json_node_copy (node);
+  changed = nb_config_edit_deep_copy (node);
   json_object_remove_member (json_node_get_object (changed), "enabled");
   if (enabled)
     json_object_remove_member (json_node_get_object (changed), "disabled");

@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-config.h"
+#include "nb-config-edit.h"
 #include "nb-json-util.h"
 #include "nb-mcp-server.h"
 #include "nb-mcp-server-dialog.h"
@@ -67,7 +67,7 @@ nb_mcp_server_dialog_build (NbMcpServerDialog  *self,
 
   g_return_val_if_fail (NB_IS_MCP_SERVER_DIALOG (self), NULL);
 
-  result = json_node_copy (node);
+  result = nb_config_edit_deep_copy (node);
   object = json_node_get_object (result);
 
   if (*given == '\0')

@@ -191,7 +191,7 @@ update_rows (NbProvidersPage *self)
         }
       else if (shown == NULL || !json_node_equal (shown, node))
         nb_provider_row_update (row);
-      g_hash_table_insert (self->shown, g_strdup (l->data), json_node_copy (node));
+      g_hash_table_insert (self->shown, g_strdup (l->data), nb_config_edit_deep_copy (node));
       if (g_strcmp0 (self->expand, l->data) == 0)
         {
           adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);

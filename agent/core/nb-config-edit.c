@@ -59,6 +59,50 @@ nb_config_edit_is_empty (NbConfigEdit *edit)
   return edit->changes->len == 0;
 }
 
+/**
+ * nb_config_edit_deep_copy:
+ *
+ * json_node_copy() shares the objects and arrays of a node; a value to
+ * change must not be shared with the loaded configuration, which others
+ * (the MCP manager) keep and compare.
+ *
+ * Returns: (transfer full): a copy sharing nothing with @node
+ */
+JsonNode *
+nb_config_edit_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_object_new ();
+      g_autoptr(GList) names = json_object_get_members (json_node_get_object (node));
+
+      for (GList *l = names; l != NULL; l = l->next)
+        json_object_set_member (object, l->data,
+                                nb_config_edit_deep_copy (json_object_get_member (json_node_get_object (node), l->data)));
+      copy = json_node_alloc ();
+      json_node_init_object (copy, object);
+      json_object_unref (object);
+      return copy;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *source = json_node_get_array (node);
+      JsonArray *array = json_array_sized_new (json_array_get_length (source));
+
+      for (guint i = 0; i < json_array_get_length (source); i++)
+        json_array_add_element (array, nb_config_edit_deep_copy (json_array_get_element (source, i)));
+      copy = json_node_alloc ();
+      json_node_init_array (copy, array);
+      json_array_unref (array);
+      return copy;
+    }
+  return json_node_copy (node);
+}
+
 static void
 add_change (NbConfigEdit *edit,
             GStrv         parts,
@@ -87,7 +131,7 @@ nb_config_edit_set_node (NbConfigEdit *edit,
   g_return_if_fail (path != NULL && *path != '\0');
   g_return_if_fail (value != NULL);
 
-  add_change (edit, g_strsplit (path, ".", -1), FALSE, json_node_copy (value));
+  add_change (edit, g_strsplit (path, ".", -1), FALSE, nb_config_edit_deep_copy (value));
 }
 
 void
@@ -169,7 +213,7 @@ nb_config_edit_set_member (NbConfigEdit *edit,
   g_return_if_fail (member != NULL);
   g_return_if_fail (value != NULL);
 
-  add_change (edit, member_parts (parent_path, member), TRUE, json_node_copy (value));
+  add_change (edit, member_parts (parent_path, member), TRUE, nb_config_edit_deep_copy (value));
 }
 
 void
@@ -264,7 +308,7 @@ apply_change (JsonObject *root,
       return;
     }
   /* json_object_set_member() keeps the place of a member it replaces. */
-  json_object_set_member (object, existing != NULL ? existing : leaf, json_node_copy (change->value));
+  json_object_set_member (object, existing != NULL ? existing : leaf, nb_config_edit_deep_copy (change->value));
 }
 
 /* json-glib says "<data>:3:15: Parse error: unexpected …". */

@@ -50,6 +50,10 @@ void          nb_config_edit_remove_member   (NbConfigEdit  *edit,
                                               const char    *parent_path,
                                               const char    *member);
 
+/* A copy of @node that shares no object or array with it (json_node_copy()
+ * shares them). */
+JsonNode     *nb_config_edit_deep_copy       (JsonNode      *node);
+
 /* Applies @edit to @text (NULL or "" for a file that does not exist) and
  * returns the new text; @file names the file in errors. */
 char         *nb_config_edit_apply_to_text   (NbConfigEdit  *edit,

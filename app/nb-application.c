@@ -9,6 +9,7 @@
 #include "nb-assistant.h"
 #include "nb-config.h"
 #include "nb-headless.h"
+#include "nb-config-error-window.h"
 #include "nb-preferences-window.h"
 #include "nb-window.h"
 
@@ -110,8 +111,11 @@ nb_application_handle_local_options (GApplication *app,
       return 2;
     }
 
-  /* A broken configuration stops the window as it stops -m: exit 2 with
-   * FILE:LINE:COL, before anything else happens. */
+  /* Without a display, a broken configuration stops the window as it
+   * stops -m: exit 2 with FILE:LINE:COL, before anything else happens.
+   * With one, the window says so itself (NbConfigErrorWindow). */
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL &&
+      g_getenv ("GDK_BACKEND") == NULL)
   {
     g_autofree char *default_path = NULL;
     const char *path = self->config_path;
@@ -320,6 +324,43 @@ nb_application_get_assistant (NbApplication *self)
   return self->assistant;
 }
 
+static void nb_application_activate (GApplication *app);
+
+static void
+config_resolved_cb (NbConfigErrorWindow *error_window,
+                    NbApplication       *self)
+{
+  /* Hold on while the error window goes and the main window comes. */
+  g_application_hold (G_APPLICATION (self));
+  gtk_window_destroy (GTK_WINDOW (error_window));
+  nb_application_activate (G_APPLICATION (self));
+  g_application_release (G_APPLICATION (self));
+}
+
+/* A config.json that does not load gets a window of its own, with the
+ * error and the ways out, instead of the main window. */
+static gboolean
+show_config_error (NbApplication *self)
+{
+  g_autofree char *default_path = NULL;
+  const char *path = self->config_path;
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  NbConfigErrorWindow *error_window;
+
+  if (self->assistant != NULL)
+    return FALSE;
+  if (path == NULL)
+    path = default_path = nb_config_get_default_path ();
+  config = nb_config_load (path, &error);
+  if (config != NULL && nb_config_check_workspace (config, &error))
+    return FALSE;
+  error_window = nb_config_error_window_new (GTK_APPLICATION (self), path, error->message);
+  g_signal_connect_object (error_window, "resolved", G_CALLBACK (config_resolved_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (error_window));
+  return TRUE;
+}
+
 static void
 nb_application_activate (GApplication *app)
 {
@@ -327,6 +368,13 @@ nb_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (self->closing)
+    return;
+  if (NB_IS_CONFIG_ERROR_WINDOW (window))
+    {
+      gtk_window_present (window);
+      return;
+    }
+  if (window == NULL && show_config_error (self))
     return;
   if (window == NULL)
     {

@@ -5,6 +5,7 @@
 #include <adwaita.h>
 #include <libsecret/secret.h>
 
+#include "nb-config-error-window.h"
 #include "nb-fake-llm.h"
 #include "nb-mcp-server-dialog.h"
 #include "nb-preferences-window.h"
@@ -419,6 +420,90 @@ test_screenshots (Fixture       *f,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
 }
 
+static void
+resolved_cb (gboolean *resolved)
+{
+  *resolved = TRUE;
+}
+
+static GtkWidget *
+find_label_with (GtkWidget  *widget,
+                 const char *text)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_with (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A config.json that does not parse: the error page names line and
+ * column, Try Again keeps it, Reset moves it aside byte for byte. */
+static void
+test_config_error (void)
+{
+  g_autofree char *dir = nb_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+  const char *broken = "{\n  \"agents\": {\n    \"defaults\": {\"model\": \"x\",}\n  }\n}\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GDir) listing = NULL;
+  NbConfigErrorWindow *window;
+  const char *name;
+  gboolean resolved = FALSE;
+  gboolean backup_found = FALSE;
+  g_autofree char *expected = NULL;
+
+  nb_test_write_file (path, broken);
+  config = nb_config_load (path, &error);
+  g_assert_null (config);
+  window = g_object_ref_sink (nb_config_error_window_new (GTK_APPLICATION (app), path, error->message));
+  g_clear_error (&error);
+  g_signal_connect_swapped (window, "resolved", G_CALLBACK (resolved_cb), &resolved);
+  gtk_window_present (GTK_WINDOW (window));
+
+  expected = g_strdup_printf ("%s:3:", path);
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), expected));
+
+  g_signal_emit_by_name (find_button (GTK_WIDGET (window), "_Try Again"), "clicked");
+  g_assert_false (resolved);
+  g_assert_nonnull (find_label_with (GTK_WIDGET (window), expected));
+
+  if (g_getenv ("NB_SCREENSHOT_DIR") != NULL)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), 640, 560);
+      screenshot (g_getenv ("NB_SCREENSHOT_DIR"), "config-error");
+      gtk_window_set_default_size (GTK_WINDOW (window), 360, 700);
+      screenshot (g_getenv ("NB_SCREENSHOT_DIR"), "config-error-narrow");
+    }
+
+  g_signal_emit_by_name (find_button (GTK_WIDGET (window), "_Reset to Defaults (Keeping a Backup)"), "clicked");
+  g_assert_true (resolved);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  listing = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_prefix (name, "config.json.broken-"))
+      {
+        g_autofree char *backup = g_build_filename (dir, name, NULL);
+        g_autofree char *text = nb_test_read_file (backup);
+
+        g_assert_cmpstr (text, ==, broken);
+        backup_found = TRUE;
+      }
+  g_assert_true (backup_found);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (window);
+  nb_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -438,6 +523,7 @@ main (int   argc,
   g_test_add ("/preferences/move-key", Fixture, ", \"apiKey\": \"sk-plain-in-file\"",
               fixture_setup, test_move_key, fixture_teardown);
   g_test_add ("/preferences/mcp-server", Fixture, NULL, fixture_setup, test_mcp_server, fixture_teardown);
+  g_test_add_func ("/preferences/config-error", test_config_error);
   g_test_add ("/preferences/screenshots", Fixture, NULL, fixture_setup, test_screenshots, fixture_teardown);
 
   status = g_test_run ();

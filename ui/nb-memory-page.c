@@ -69,7 +69,7 @@ history_info_cb (GObject      *object,
     return;
   if (info == NULL || g_file_info_get_size (info) == 0)
     {
-      adw_action_row_set_subtitle (self->consolidated_row, _("Not yet: older messages are folded into memory when a conversation outgrows the memory window"));
+      adw_action_row_set_subtitle (self->consolidated_row, _("Not yet"));
       return;
     }
   modified = g_file_info_get_modification_date_time (info);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "nb-config-edit.h"
+#include "nb-config-import.h"
 #include "nb-test-util.h"
 
 /*
@@ -262,6 +263,64 @@ test_async_writes_in_order (Fixture       *f,
   g_assert_cmpint (nb_config_get_int (again, "mine"), ==, 1);
 }
 
+/* The Python nanobot's config.json: its settings come over, keys go to
+ * the caller (for the keyring), its workspace and file stay untouched. */
+static void
+test_import_python (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *python_dir = g_build_filename (f->dir, "dot-nanobot", NULL);
+  g_autofree char *python = g_build_filename (python_dir, "config.json", NULL);
+  const char *text =
+    "{\"agents\": {\"defaults\": {\"workspace\": \"~/.nanobot/workspace\", \"model\": \"anthropic/claude-x\","
+    " \"max_tokens\": 1234, \"temperature\": 0.3}},"
+    " \"providers\": {\"anthropic\": {\"api_key\": \"sk-ant-py\", \"extra_headers\": {\"X_Keep\": \"1\"}},"
+    " \"openai\": {\"api_key\": \"\", \"api_base\": null}, \"vllm\": {\"api_key\": \"\", \"api_base\": \"http://127.0.0.1:8000/v1\"}},"
+    " \"tools\": {\"web\": {\"search\": {\"api_key\": \"brave-key\", \"max_results\": 3}},"
+    " \"exec\": {\"timeout\": 99}, \"restrict_to_workspace\": true,"
+    " \"mcp_servers\": {\"fs\": {\"command\": \"npx\", \"args\": [\"x\"], \"env\": {\"MY_VAR\": \"v\"}, \"tool_timeout\": 12}}}}";
+  g_autoptr(GHashTable) keys = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbConfig) config = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *ours = NULL;
+  NbConfigEdit *edit;
+  JsonObject *server;
+
+  g_assert_cmpint (g_mkdir_with_parents (python_dir, 0700), ==, 0);
+  nb_test_write_file (python, text);
+  edit = nb_config_import_python (python, &keys, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (keys), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (keys, "anthropic"), ==, "sk-ant-py");
+
+  nb_test_write_file (f->path, "{\"mine\": 1}");
+  config = nb_config_load (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (nb_config_write (config, edit, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (nb_config_get_string (config, "agents.defaults.model"), ==, "anthropic/claude-x");
+  g_assert_cmpint (nb_config_get_int (config, "agents.defaults.maxTokens"), ==, 1234);
+  g_assert_cmpint (nb_config_get_int (config, "tools.exec.timeout"), ==, 99);
+  g_assert_true (nb_config_get_boolean (config, "tools.restrictToWorkspace"));
+  g_assert_cmpint (nb_config_get_int (config, "tools.web.search.maxResults"), ==, 3);
+  g_assert_cmpstr (nb_config_get_string (config, "providers.anthropic.extraHeaders.X_Keep"), ==, "1");
+  g_assert_cmpstr (nb_config_get_string (config, "providers.vllm.apiBase"), ==, "http://127.0.0.1:8000/v1");
+  g_assert_null (nb_config_get_object (config, "providers.openai"));
+  server = nb_config_get_object (config, "tools.mcpServers.fs");
+  g_assert_nonnull (server);
+  g_assert_cmpint (json_object_get_int_member (server, "toolTimeout"), ==, 12);
+  g_assert_true (json_object_has_member (json_object_get_object_member (server, "env"), "MY_VAR"));
+  g_assert_null (nb_config_get_string (config, "agents.defaults.workspace"));
+  g_assert_cmpint (nb_config_get_int (config, "mine"), ==, 1);
+
+  ours = nb_test_read_file (f->path);
+  g_assert_null (strstr (ours, "sk-ant-py"));
+  after = nb_test_read_file (python);
+  g_assert_cmpstr (after, ==, text);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -274,6 +333,9 @@ main (int   argc,
               fixture_setup, test_never_overwrites_broken, fixture_teardown);
   g_test_add ("/config-edit/async-writes-in-order", Fixture, NULL,
               fixture_setup, test_async_writes_in_order, fixture_teardown);
+
+  g_test_add ("/config-edit/import-python", Fixture, NULL,
+              fixture_setup, test_import_python, fixture_teardown);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-config-error-window.h"
+#include "nb-onboarding-window.h"
 #include "nb-preferences-window.h"
 #include "nb-window.h"
 
@@ -327,6 +328,31 @@ nb_application_get_assistant (NbApplication *self)
 static void nb_application_activate (GApplication *app);
 
 static void
+onboarding_finished_cb (NbOnboardingWindow *onboarding)
+{
+  gtk_window_destroy (GTK_WINDOW (onboarding));
+}
+
+/* First run: no config.json yet. The short set-up goes over the main
+ * window, which shows the result as soon as the file is written. */
+static void
+maybe_onboard (NbApplication *self,
+               GtkWindow     *window)
+{
+  NbConfig *config = nb_assistant_get_config (nb_application_get_assistant (self));
+  const char *path = nb_config_get_path (config);
+  NbOnboardingWindow *onboarding;
+
+  if (path == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  onboarding = nb_onboarding_window_new (GTK_APPLICATION (self), config, NULL, NULL);
+  gtk_window_set_transient_for (GTK_WINDOW (onboarding), window);
+  gtk_window_set_modal (GTK_WINDOW (onboarding), TRUE);
+  g_signal_connect (onboarding, "finished", G_CALLBACK (onboarding_finished_cb), NULL);
+  gtk_window_present (GTK_WINDOW (onboarding));
+}
+
+static void
 config_resolved_cb (NbConfigErrorWindow *error_window,
                     NbApplication       *self)
 {
@@ -380,6 +406,9 @@ nb_application_activate (GApplication *app)
     {
       window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app), nb_application_get_assistant (self)));
       g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+      gtk_window_present (window);
+      maybe_onboard (self, window);
+      return;
     }
   gtk_window_present (window);
 }

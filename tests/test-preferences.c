@@ -7,6 +7,7 @@
 
 #include "nb-config-error-window.h"
 #include "nb-fake-llm.h"
+#include "nb-onboarding-window.h"
 #include "nb-mcp-server-dialog.h"
 #include "nb-preferences-window.h"
 #include "nb-provider-registry.h"
@@ -504,6 +505,136 @@ test_config_error (void)
   nb_test_rm_rf (dir);
 }
 
+static gboolean
+label_shown (Fixture  *f,
+             gpointer  data)
+{
+  GtkWidget *window = g_object_get_data (G_OBJECT (app), "nb-onboarding");
+
+  return find_label_with (window, data) != NULL;
+}
+
+static gboolean
+widget_sensitive (Fixture  *f,
+                  gpointer  data)
+{
+  return gtk_widget_get_sensitive (data);
+}
+
+static void
+test_connection_says (Fixture    *f,
+                      GtkWidget  *window,
+                      const char *expected)
+{
+  g_signal_emit_by_name (find_button (window, "_Test Connection"), "clicked");
+  wait_until (f, label_shown, (gpointer) expected, 20000, expected);
+}
+
+static void
+finished_cb (gboolean *finished)
+{
+  *finished = TRUE;
+}
+
+/* First run end to end against the fake provider: another
+ * OpenAI-compatible server; Test Connection for a refused key, an HTML
+ * page, nothing listening and a working server; the model from its list;
+ * the file and the keyring afterwards. */
+static void
+test_onboarding (void)
+{
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  g_autofree char *dir = nb_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "nanobot", "config.json", NULL);
+  g_autofree char *no_python = g_build_filename (dir, "none", "config.json", NULL);
+  g_autofree char *base = NULL;
+  g_autofree char *dead = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  NbOnboardingWindow *window;
+  GtkWidget *row;
+  gboolean finished = FALSE;
+  guint16 port;
+
+  f->fake = nb_fake_llm_new ();
+  base = g_strdup_printf ("%s/v1", nb_fake_llm_get_url (f->fake));
+  {
+    g_autoptr(NbFakeLlm) gone = nb_fake_llm_new ();
+
+    port = nb_fake_llm_get_port (gone);
+  }
+  dead = g_strdup_printf ("http://127.0.0.1:%u/v1", port);
+
+  config = nb_config_load (path, &error);
+  g_assert_no_error (error);
+  /* Nothing listens where Ollama would be: it is not offered. */
+  window = g_object_ref_sink (nb_onboarding_window_new (GTK_APPLICATION (app), config, dead, no_python));
+  g_object_set_data (G_OBJECT (app), "nb-onboarding", window);
+  g_signal_connect_swapped (window, "finished", G_CALLBACK (finished_cb), &finished);
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (g_getenv ("NB_SCREENSHOT_DIR") != NULL)
+    screenshot (g_getenv ("NB_SCREENSHOT_DIR"), "onboarding-provider");
+
+  row = find_label_with (GTK_WIDGET (window), "Another OpenAI-Compatible Server");
+  g_assert_nonnull (row);
+  g_signal_emit_by_name (gtk_widget_get_ancestor (row, ADW_TYPE_ACTION_ROW), "activated");
+  gtk_editable_set_text (GTK_EDITABLE (find_entry_row (GTK_WIDGET (window), "Server Address")), base);
+  gtk_editable_set_text (GTK_EDITABLE (find_widget (GTK_WIDGET (window), ADW_TYPE_PASSWORD_ENTRY_ROW, NULL)),
+                         "sk-onboarding");
+
+  nb_fake_llm_queue_body (f->fake, 401, "application/json", "{\"error\":{\"message\":\"bad key\"}}");
+  test_connection_says (f, GTK_WIDGET (window), "The key was refused.");
+  g_assert_false (gtk_widget_get_sensitive (find_button (GTK_WIDGET (window), "_Continue")));
+
+  nb_fake_llm_queue_body (f->fake, 200, "text/html", "<html><body>Welcome to my router</body></html>");
+  test_connection_says (f, GTK_WIDGET (window), "not an LLM server");
+
+  gtk_editable_set_text (GTK_EDITABLE (find_entry_row (GTK_WIDGET (window), "Server Address")), dead);
+  test_connection_says (f, GTK_WIDGET (window), "Nothing answered at this address.");
+
+  gtk_editable_set_text (GTK_EDITABLE (find_entry_row (GTK_WIDGET (window), "Server Address")), base);
+  nb_fake_llm_queue_body (f->fake, 200, "application/json",
+                          "{\"data\":[{\"id\":\"local-large\"},{\"id\":\"local-small\"}]}");
+  test_connection_says (f, GTK_WIDGET (window), "It works: 2 models available.");
+  g_assert_cmpstr (soup_message_headers_get_one (nb_fake_llm_get_request (f->fake, 2)->headers, "Authorization"),
+                   ==, "Bearer sk-onboarding");
+  if (g_getenv ("NB_SCREENSHOT_DIR") != NULL)
+    screenshot (g_getenv ("NB_SCREENSHOT_DIR"), "onboarding-key");
+  wait_until (f, widget_sensitive, find_button (GTK_WIDGET (window), "_Continue"), 1000, "Continue");
+  g_signal_emit_by_name (find_button (GTK_WIDGET (window), "_Continue"), "clicked");
+
+  /* The models the server listed; the second picked. */
+  row = find_label_with (GTK_WIDGET (window), "local-small");
+  g_assert_nonnull (row);
+  g_signal_emit_by_name (gtk_widget_get_ancestor (row, GTK_TYPE_LIST_BOX), "row-activated",
+                         gtk_widget_get_ancestor (row, GTK_TYPE_LIST_BOX_ROW));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_entry_row (GTK_WIDGET (window), "Model"))), ==, "local-small");
+  if (g_getenv ("NB_SCREENSHOT_DIR") != NULL)
+    screenshot (g_getenv ("NB_SCREENSHOT_DIR"), "onboarding-model");
+  g_signal_emit_by_name (find_button (GTK_WIDGET (window), "_Start Chatting"), "clicked");
+  nb_test_wait_for (&finished, 20000);
+
+  text = nb_test_read_file (path);
+  g_assert_null (strstr (text, "sk-onboarding"));
+  g_assert_cmpstr (nb_config_get_string (config, "agents.defaults.provider"), ==, "custom");
+  g_assert_cmpstr (nb_config_get_string (config, "agents.defaults.model"), ==, "local-small");
+  g_assert_cmpstr (nb_config_get_string (config, "providers.custom.apiBase"), ==, base);
+  stored = secret_password_lookup_sync (nb_provider_registry_get_secret_schema (), NULL, NULL,
+                                        "provider", "custom", NULL);
+  g_assert_cmpstr (stored, ==, "sk-onboarding");
+  secret_password_clear_sync (nb_provider_registry_get_secret_schema (), NULL, NULL, "provider", "custom", NULL);
+
+  g_object_set_data (G_OBJECT (app), "nb-onboarding", NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+  nb_fake_llm_free (f->fake);
+  nb_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -524,6 +655,7 @@ main (int   argc,
               fixture_setup, test_move_key, fixture_teardown);
   g_test_add ("/preferences/mcp-server", Fixture, NULL, fixture_setup, test_mcp_server, fixture_teardown);
   g_test_add_func ("/preferences/config-error", test_config_error);
+  g_test_add_func ("/preferences/onboarding", test_onboarding);
   g_test_add ("/preferences/screenshots", Fixture, NULL, fixture_setup, test_screenshots, fixture_teardown);
 
   status = g_test_run ();

@@ -100,8 +100,9 @@ provider_activated_cb (NbOnboardingWindow *self,
   spec = nb_provider_registry_find (self->provider);
   g_assert (spec != NULL);
 
-  adw_window_title_set_subtitle (self->window_title, spec->display_name);
-  adw_preferences_group_set_title (self->key_group, is_ollama ? _("Ollama on This Computer") : spec->display_name);
+  adw_window_title_set_subtitle (self->window_title, is_custom ? _("OpenAI-Compatible Server") : spec->display_name);
+  adw_preferences_group_set_title (self->key_group, is_ollama ? _("Ollama on This Computer")
+                                   : is_custom ? _("OpenAI-Compatible Server") : spec->display_name);
   adw_preferences_group_set_description (self->key_group,
                                          is_ollama ? _("No key is needed.")
                                          : is_custom ? _("The address ends before /chat/completions, e.g. http://localhost:8000/v1. A key only if the server asks for one.")

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <libsecret/secret.h>
 
 #include "nb-test-keyring.h"
@@ -12,6 +14,13 @@ struct _NbTestKeyring
   GSubprocess *bus;
   GSubprocess *daemon;
 };
+
+/* A test that fails must not leave the daemons holding its output open. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
 
 static void
 name_appeared_cb (GDBusConnection *connection,
@@ -57,8 +66,11 @@ nb_test_keyring_start (void)
     g_autoptr(GDataInputStream) out = NULL;
     g_autofree char *address = NULL;
 
-    keyring->bus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                     "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL);
+    g_autoptr(GSubprocessLauncher) bus_launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    g_subprocess_launcher_set_child_setup (bus_launcher, die_with_parent, NULL, NULL);
+    keyring->bus = g_subprocess_launcher_spawn (bus_launcher, &error,
+                                                "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL);
     g_assert_no_error (error);
     out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (keyring->bus));
     address = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -68,6 +80,7 @@ nb_test_keyring_start (void)
   }
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   keyring->daemon = g_subprocess_launcher_spawn (launcher, &error, program,
                                                  "--foreground", "--unlock", "--components=secrets",
                                                  NULL);

@@ -238,6 +238,16 @@ file_has (Fixture  *f,
   return !file_lacks (f, data);
 }
 
+static GtkWidget *find_label_with (GtkWidget  *widget,
+                                   const char *text);
+
+static gboolean
+window_shows (Fixture  *f,
+              gpointer  data)
+{
+  return find_label_with (GTK_WIDGET (f->window), data) != NULL;
+}
+
 static char *
 turn_authorization (Fixture *f)
 {
@@ -278,6 +288,8 @@ test_typed_key (Fixture       *f,
   g_signal_emit_by_name (key_row, "apply");
 
   wait_until (f, keyring_has, "sk-typed-in-preferences", 10000, "the key in the keyring");
+  /* The row says so once the assistant was told to resolve again. */
+  wait_until (f, window_shows, "Stored in the keyring", 10000, "the key's place");
   g_assert_true (file_lacks (f, "sk-typed"));
   authorization = turn_authorization (f);
   g_assert_cmpstr (authorization, ==, "Bearer sk-typed-in-preferences");

@@ -401,6 +401,20 @@ screenshot (const char *dir,
   g_assert_no_error (error);
 }
 
+/* With an MCP server, connected, and one that fails. */
+static void
+screenshots_setup (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *bin = g_build_filename (g_getenv ("NB_MCP_NODE_MODULES"), ".bin", "mcp-server-everything", NULL);
+  g_autofree char *servers =
+    g_strdup_printf (",\n \"tools\": {\"mcpServers\": {\"everything\": {\"command\": \"%s\", \"args\": [\"stdio\"]},"
+                     " \"missing\": {\"command\": \"/nonexistent/mcp-server\"},"
+                     " \"off\": {\"url\": \"https://example.invalid/mcp\", \"disabled\": true}}}", bin);
+
+  setup_with (f, ", \"apiKey\": \"sk-plain-shown-masked\"", servers);
+}
+
 static void
 test_screenshots (Fixture       *f,
                   gconstpointer  data)
@@ -428,6 +442,8 @@ test_screenshots (Fixture       *f,
           adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK : ADW_COLOR_SCHEME_FORCE_LIGHT);
           gtk_window_set_default_size (GTK_WINDOW (f->window), narrow ? 360 : 640, 760);
           nb_preferences_window_show_page (f->window, pages[i]);
+          if (g_str_equal (pages[i], "mcp"))
+            wait_until (f, server_subtitle_is, "Connected, ", 60000, "the server connected");
           screenshot (dir, name);
         }
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
@@ -668,7 +684,7 @@ main (int   argc,
   g_test_add ("/preferences/mcp-server", Fixture, NULL, fixture_setup, test_mcp_server, fixture_teardown);
   g_test_add_func ("/preferences/config-error", test_config_error);
   g_test_add_func ("/preferences/onboarding", test_onboarding);
-  g_test_add ("/preferences/screenshots", Fixture, NULL, fixture_setup, test_screenshots, fixture_teardown);
+  g_test_add ("/preferences/screenshots", Fixture, NULL, screenshots_setup, test_screenshots, fixture_teardown);
 
   status = g_test_run ();
   g_clear_object (&app);

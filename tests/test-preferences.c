@@ -663,6 +663,52 @@ test_onboarding (void)
   nb_test_rm_rf (dir);
 }
 
+static gboolean
+ollama_offered (Fixture  *f,
+                gpointer  data)
+{
+  GtkWidget *label = find_label_with (data, "Ollama on This Computer");
+
+  return label != NULL && gtk_widget_is_visible (label);
+}
+
+/* A local Ollama that answers is offered first, and needs no key. */
+static void
+test_onboarding_ollama (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *dir = nb_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *no_python = g_build_filename (dir, "none.json", NULL);
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  NbOnboardingWindow *window;
+  GtkWidget *row;
+
+  fixture.fake = nb_fake_llm_new ();
+  nb_fake_llm_queue_body (fixture.fake, 200, "application/json", "{\"models\":[{\"name\":\"llama3.2:3b\"}]}");
+  config = nb_config_load (path, &error);
+  g_assert_no_error (error);
+  window = g_object_ref_sink (nb_onboarding_window_new (GTK_APPLICATION (app), config,
+                                                        nb_fake_llm_get_url (fixture.fake), no_python));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until (&fixture, ollama_offered, window, 10000, "Ollama offered");
+  g_assert_cmpstr (nb_fake_llm_get_request (fixture.fake, 0)->path, ==, "/api/tags");
+
+  row = gtk_widget_get_ancestor (find_label_with (GTK_WIDGET (window), "Ollama on This Computer"), ADW_TYPE_ACTION_ROW);
+  /* First in its list. */
+  g_assert_null (gtk_widget_get_prev_sibling (row));
+  g_signal_emit_by_name (row, "activated");
+  g_assert_false (gtk_widget_get_visible (find_widget (GTK_WIDGET (window), ADW_TYPE_PASSWORD_ENTRY_ROW, NULL)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_entry_row (GTK_WIDGET (window), "Server Address"))),
+                   ==, nb_fake_llm_get_url (fixture.fake));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+  nb_fake_llm_free (fixture.fake);
+  nb_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -684,6 +730,7 @@ main (int   argc,
   g_test_add ("/preferences/mcp-server", Fixture, NULL, fixture_setup, test_mcp_server, fixture_teardown);
   g_test_add_func ("/preferences/config-error", test_config_error);
   g_test_add_func ("/preferences/onboarding", test_onboarding);
+  g_test_add_func ("/preferences/onboarding-ollama", test_onboarding_ollama);
   g_test_add ("/preferences/screenshots", Fixture, NULL, screenshots_setup, test_screenshots, fixture_teardown);
 
   status = g_test_run ();

@@ -185,4 +185,18 @@ int               nb_assistant_run_due_jobs_finish       (NbAssistant          *
                                                           GAsyncResult         *result,
                                                           GError              **error);
 
+/* Memory (nb-assistant-memory.c), for Preferences: folds the older
+ * messages of @session into memory/MEMORY.md and HISTORY.md now, with
+ * the memory model, as a due consolidation would. */
+void              nb_assistant_consolidate_async   (NbAssistant          *self,
+                                                    NbSession            *session,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean          nb_assistant_consolidate_finish  (NbAssistant          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+/* The workspace folder of the configuration, "~" expanded. */
+char             *nb_assistant_dup_workspace       (NbAssistant          *self);
+
 G_END_DECLS

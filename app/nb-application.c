@@ -13,6 +13,8 @@
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-import-cli.h"
+#include "nb-config-error-window.h"
+#include "nb-onboarding-window.h"
 #include "nb-preferences-window.h"
 #include "nb-run-due-jobs.h"
 #include "nb-window.h"
@@ -148,8 +150,11 @@ nb_application_handle_local_options (GApplication *app,
       return 2;
     }
 
-  /* A broken configuration stops the window as it stops -m: exit 2 with
-   * FILE:LINE:COL, before anything else happens. */
+  /* Without a display, a broken configuration stops the window as it
+   * stops -m: exit 2 with FILE:LINE:COL, before anything else happens.
+   * With one, the window says so itself (NbConfigErrorWindow). */
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL &&
+      g_getenv ("GDK_BACKEND") == NULL)
   {
     g_autofree char *default_path = NULL;
     const char *path = self->config_path;
@@ -309,6 +314,8 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+static NbAssistant *nb_application_get_assistant (NbApplication *self);
+
 static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
@@ -316,12 +323,13 @@ preferences_action (GSimpleAction *action,
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
   GtkWindow *window = gtk_application_get_active_window (app);
-  NbPreferencesWindow *preferences = nb_preferences_window_new (window);
+  NbPreferencesWindow *preferences =
+    nb_preferences_window_new (window, nb_application_get_assistant (NB_APPLICATION (app)));
 
-  /* Preferences → Permissions (until the Preferences window places it). */
+  /* Preferences → Permissions. */
   if (NB_APPLICATION (app)->assistant != NULL)
-    adw_preferences_window_add (ADW_PREFERENCES_WINDOW (preferences),
-                                ADW_PREFERENCES_PAGE (nb_permissions_page_new (nb_assistant_get_permissions (NB_APPLICATION (app)->assistant))));
+    nb_preferences_window_add_page (preferences,
+                                    ADW_PREFERENCES_PAGE (nb_permissions_page_new (nb_assistant_get_permissions (NB_APPLICATION (app)->assistant))));
 
   gtk_window_present (GTK_WINDOW (preferences));
 }
@@ -379,6 +387,68 @@ nb_application_get_assistant (NbApplication *self)
   return self->assistant;
 }
 
+static void nb_application_activate (GApplication *app);
+
+static void
+onboarding_finished_cb (NbOnboardingWindow *onboarding)
+{
+  gtk_window_destroy (GTK_WINDOW (onboarding));
+}
+
+/* First run: no config.json yet. The short set-up goes over the main
+ * window, which shows the result as soon as the file is written. */
+static void
+maybe_onboard (NbApplication *self,
+               GtkWindow     *window)
+{
+  NbConfig *config = nb_assistant_get_config (nb_application_get_assistant (self));
+  const char *path = nb_config_get_path (config);
+  NbOnboardingWindow *onboarding;
+
+  if (path == NULL || g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  onboarding = nb_onboarding_window_new (GTK_APPLICATION (self), config, NULL, NULL);
+  gtk_window_set_transient_for (GTK_WINDOW (onboarding), window);
+  gtk_window_set_modal (GTK_WINDOW (onboarding), TRUE);
+  g_signal_connect (onboarding, "finished", G_CALLBACK (onboarding_finished_cb), NULL);
+  gtk_window_present (GTK_WINDOW (onboarding));
+}
+
+static void
+config_resolved_cb (NbConfigErrorWindow *error_window,
+                    NbApplication       *self)
+{
+  /* Hold on while the error window goes and the main window comes. */
+  g_application_hold (G_APPLICATION (self));
+  gtk_window_destroy (GTK_WINDOW (error_window));
+  nb_application_activate (G_APPLICATION (self));
+  g_application_release (G_APPLICATION (self));
+}
+
+/* A config.json that does not load gets a window of its own, with the
+ * error and the ways out, instead of the main window. */
+static gboolean
+show_config_error (NbApplication *self)
+{
+  g_autofree char *default_path = NULL;
+  const char *path = self->config_path;
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  NbConfigErrorWindow *error_window;
+
+  if (self->assistant != NULL)
+    return FALSE;
+  if (path == NULL)
+    path = default_path = nb_config_get_default_path ();
+  config = nb_config_load (path, &error);
+  if (config != NULL && nb_config_check_workspace (config, &error))
+    return FALSE;
+  error_window = nb_config_error_window_new (GTK_APPLICATION (self), path, error->message);
+  g_signal_connect_object (error_window, "resolved", G_CALLBACK (config_resolved_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (error_window));
+  return TRUE;
+}
+
 static void
 nb_application_activate (GApplication *app)
 {
@@ -387,10 +457,20 @@ nb_application_activate (GApplication *app)
 
   if (self->closing)
     return;
+  if (NB_IS_CONFIG_ERROR_WINDOW (window))
+    {
+      gtk_window_present (window);
+      return;
+    }
+  if (window == NULL && show_config_error (self))
+    return;
   if (window == NULL)
     {
       window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app), nb_application_get_assistant (self)));
       g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+      gtk_window_present (window);
+      maybe_onboard (self, window);
+      return;
     }
   gtk_window_present (window);
 }

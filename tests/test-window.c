@@ -208,7 +208,7 @@ test_preferences_window (void)
   NbWindow *window = g_object_ref (nb_window_new (GTK_APPLICATION (app), assistant));
   NbPreferencesWindow *preferences;
 
-  preferences = g_object_ref (nb_preferences_window_new (GTK_WINDOW (window)));
+  preferences = g_object_ref (nb_preferences_window_new (GTK_WINDOW (window), assistant));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (preferences)) == GTK_WINDOW (window));
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (preferences)));
 

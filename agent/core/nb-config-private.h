@@ -25,3 +25,11 @@ gboolean  nb_config_validate (const char  *file,
                               GError     **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* nb-config.c, for nb-config-edit.c: @root is what was just written to
+ * @path; the configuration takes it and emits NbConfig::changed. */
+void      nb_config_take_root (NbConfig    *self,
+                               JsonNode    *root,
+                               const char  *path);
+G_END_DECLS

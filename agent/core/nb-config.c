@@ -608,6 +608,10 @@ nb_config_reload (NbConfig  *self,
   fresh = nb_config_load (self->path, error);
   if (fresh == NULL)
     return FALSE;
+  /* Our own write (nb-config-edit.c) is seen by the file monitor too:
+   * the same contents are no change. */
+  if (self->root != NULL && json_node_equal (self->root, fresh->root))
+    return TRUE;
   g_clear_pointer (&self->root, json_node_unref);
   self->root = g_steal_pointer (&fresh->root);
   g_signal_emit (self, signals[CHANGED], 0);
@@ -633,4 +637,20 @@ nb_config_get_memory_model (NbConfig *self)
   if (model == NULL || *model == '\0')
     model = nb_config_get_string (self, "agents.defaults.model");
   return model;
+}
+
+/* For nb-config-edit.c: the tree just written to @path. */
+void
+nb_config_take_root (NbConfig   *self,
+                     JsonNode   *root,
+                     const char *path)
+{
+  g_return_if_fail (NB_IS_CONFIG (self));
+  g_return_if_fail (root != NULL && JSON_NODE_HOLDS_OBJECT (root));
+
+  g_clear_pointer (&self->root, json_node_unref);
+  self->root = root;
+  if (self->path == NULL)
+    self->path = g_strdup (path);
+  g_signal_emit (self, signals[CHANGED], 0);
 }

@@ -173,6 +173,32 @@ nb_mcp_manager_init (NbMcpManager *self)
 }
 
 /**
+ * nb_mcp_manager_config_is_disabled:
+ * @server: a tools.mcpServers.<name> object
+ *
+ * A server the user turned off in Preferences (`"disabled": true`, as
+ * other MCP clients spell it, or `"enabled": false`) is kept in the file
+ * but neither started nor listed here.
+ */
+gboolean
+nb_mcp_manager_config_is_disabled (JsonObject *server)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (server != NULL, FALSE);
+
+  node = json_object_get_member (server, "disabled");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+      json_node_get_boolean (node))
+    return TRUE;
+  node = json_object_get_member (server, "enabled");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN &&
+      !json_node_get_boolean (node))
+    return TRUE;
+  return FALSE;
+}
+
+/**
  * nb_mcp_manager_new_for_servers:
  * @servers: (nullable): an object like tools.mcpServers
  *
@@ -193,7 +219,7 @@ nb_mcp_manager_new_for_servers (JsonObject *servers)
     {
       JsonNode *node = json_object_get_member (servers, l->data);
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
+      if (JSON_NODE_HOLDS_OBJECT (node) && !nb_mcp_manager_config_is_disabled (json_node_get_object (node)))
         add_server (self, l->data, json_node_get_object (node));
     }
   return self;
@@ -452,7 +478,8 @@ nb_mcp_manager_reconfigure (NbMcpManager *self,
     {
       JsonNode *node = json_object_get_member (servers, l->data);
 
-      if (!JSON_NODE_HOLDS_OBJECT (node) || nb_mcp_manager_lookup_server (self, l->data) != NULL)
+      if (!JSON_NODE_HOLDS_OBJECT (node) || nb_mcp_manager_lookup_server (self, l->data) != NULL ||
+          nb_mcp_manager_config_is_disabled (json_node_get_object (node)))
         continue;
       add_server (self, l->data, json_node_get_object (node));
       changed = TRUE;

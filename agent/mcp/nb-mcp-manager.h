@@ -27,4 +27,7 @@ gboolean      nb_mcp_manager_reconfigure     (NbMcpManager *self,
                                               JsonObject   *servers);
 void          nb_mcp_manager_warn_on_stderr  (NbMcpManager *self);
 
+/* Whether a tools.mcpServers entry is turned off ("disabled": true). */
+gboolean      nb_mcp_manager_config_is_disabled (JsonObject *server);
+
 G_END_DECLS

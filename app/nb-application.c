@@ -390,6 +390,56 @@ nb_application_get_assistant (NbApplication *self)
 static void nb_application_activate (GApplication *app);
 
 static void
+python_sessions_imported_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(NbApplication) self = user_data;
+  g_autoptr(NbPythonImportResult) imported = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  GtkWindow *window;
+
+  imported = nb_assistant_import_python_finish (NB_ASSISTANT (source), result, &error);
+  if (imported == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return;
+  if (imported == NULL)
+    message = g_strdup_printf (_("The Python nanobot’s conversations could not be imported: %s"), error->message);
+  else if (imported->n_failed > 0)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Imported %u conversation from the Python nanobot; %u could not be copied",
+                                            "Imported %u conversations from the Python nanobot; %u could not be copied",
+                                            imported->n_imported),
+                               imported->n_imported, imported->n_failed);
+  else if (imported->n_imported > 0)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Imported %u conversation from the Python nanobot",
+                                            "Imported %u conversations from the Python nanobot",
+                                            imported->n_imported),
+                               imported->n_imported);
+  else
+    return;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (NB_IS_WINDOW (window))
+    nb_window_show_toast (NB_WINDOW (window), message);
+  else
+    g_message ("%s", message);
+}
+
+/* The onboarding imported the Python nanobot's config: its conversations
+ * come along, copied as they are (never moved). */
+static void
+import_python_sessions_cb (NbOnboardingWindow *onboarding,
+                           const char         *python_dir,
+                           NbApplication      *self)
+{
+  nb_assistant_import_python_async (nb_application_get_assistant (self), python_dir,
+                                    NB_PYTHON_IMPORT_FLAGS_NONE, NULL,
+                                    python_sessions_imported_cb, g_object_ref (self));
+}
+
+static void
 onboarding_finished_cb (NbOnboardingWindow *onboarding)
 {
   gtk_window_destroy (GTK_WINDOW (onboarding));
@@ -411,6 +461,7 @@ maybe_onboard (NbApplication *self,
   gtk_window_set_transient_for (GTK_WINDOW (onboarding), window);
   gtk_window_set_modal (GTK_WINDOW (onboarding), TRUE);
   g_signal_connect (onboarding, "finished", G_CALLBACK (onboarding_finished_cb), NULL);
+  g_signal_connect_object (onboarding, "import-python-sessions", G_CALLBACK (import_python_sessions_cb), self, 0);
   gtk_window_present (GTK_WINDOW (onboarding));
 }
 

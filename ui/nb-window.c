@@ -467,6 +467,20 @@ nb_window_show_banner (NbWindow   *self,
   gtk_revealer_set_reveal_child (self->banner_revealer, message != NULL);
 }
 
+/**
+ * nb_window_show_toast:
+ * @message: a short message that can go unread
+ */
+void
+nb_window_show_toast (NbWindow   *self,
+                      const char *message)
+{
+  g_return_if_fail (NB_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
 static void
 banner_dismiss_cb (NbWindow *self)
 {

@@ -20,5 +20,7 @@ NbSession  *nb_window_get_session       (NbWindow       *self);
 void        nb_window_prepare_close     (NbWindow       *self);
 void        nb_window_show_banner       (NbWindow       *self,
                                          const char     *message);
+void        nb_window_show_toast        (NbWindow       *self,
+                                         const char     *message);
 
 G_END_DECLS

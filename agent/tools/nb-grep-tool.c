@@ -341,7 +341,9 @@ search_file (GrepData   *data,
         result->skipped_binary = TRUE;
       return;
     }
-  if (nb_search_looks_binary (contents, length) || !g_utf8_validate_len (contents, length, NULL))
+  /* Binary (a NUL, or many control characters) or not UTF-8: skipped,
+   * as Python counts both. */
+  if (!nb_search_is_text (contents, length) || nb_search_looks_binary_sample (contents, MIN (length, 4096)))
     {
       result->skipped_binary = TRUE;
       return;

@@ -372,15 +372,48 @@ nb_search_pagination_note (guint    limit,
   return NULL;
 }
 
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+gboolean
+nb_search_is_text (const char *data,
+                   gsize       length)
+{
+  gsize i = 0;
+
+  /* Eight bytes at a time while they are ASCII without NUL (most source
+   * files are ASCII throughout); from the first other byte on, a plain
+   * check. */
+  for (; i + 8 <= length; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, data + i, 8);
+      if ((word & HIGHS) != 0 || ((word - ONES) & ~word & HIGHS) != 0)
+        break;
+    }
+  if (i == length)
+    return TRUE;
+  if (memchr (data + i, '\0', length - i) != NULL)
+    return FALSE;
+  return g_utf8_validate_len (data + i, length - i, NULL);
+}
+
 gboolean
 nb_search_looks_binary (const char *data,
                         gsize       length)
 {
-  gsize sample = MIN (length, 4096);
-  gsize control = 0;
-
   if (memchr (data, '\0', length) != NULL)
     return TRUE;
+  return nb_search_looks_binary_sample (data, MIN (length, 4096));
+}
+
+gboolean
+nb_search_looks_binary_sample (const char *data,
+                               gsize       sample)
+{
+  gsize control = 0;
+
   if (sample == 0)
     return FALSE;
   for (gsize i = 0; i < sample; i++)

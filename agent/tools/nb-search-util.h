@@ -68,6 +68,12 @@ char     *nb_search_pagination_note  (guint                limit,
  * characters in the first 4 KiB). */
 gboolean  nb_search_looks_binary     (const char          *data,
                                       gsize                length);
+/* Only the control-character test, on the first @sample bytes. */
+gboolean  nb_search_looks_binary_sample (const char       *data,
+                                         gsize             sample);
+/* Valid UTF-8 without NUL bytes (fast for ASCII). */
+gboolean  nb_search_is_text          (const char          *data,
+                                      gsize                length);
 
 /* An optional integer argument: @fallback when missing or null. */
 gint64    nb_search_get_int          (JsonObject          *arguments,

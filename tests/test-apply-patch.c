@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 
@@ -201,6 +202,27 @@ test_real_write_failure (Fixture       *f,
   g_assert_cmpstr (a, ==, "original a\n");
 }
 
+/* A symlink inside the workspace does not lead outside. */
+static void
+test_symlink_escape (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *outside = g_build_filename (f->root, "outside", NULL);
+  g_autofree char *target = g_build_filename (outside, "x.txt", NULL);
+  g_autofree char *link = g_build_filename (f->ws, "out", NULL);
+  g_autofree char *result = NULL;
+  g_autofree char *kept = NULL;
+
+  nb_test_write_file (target, "outside\n");
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+  result = nb_tools_test_run (f->patch,
+                              "{\"edits\": [{\"path\": \"out/x.txt\", \"action\": \"replace\", "
+                              "\"old_text\": \"outside\", \"new_text\": \"changed\"}]}");
+  g_assert_true (g_str_has_prefix (result, "Error: Path out/x.txt is outside allowed directory"));
+  kept = nb_test_read_file (target);
+  g_assert_cmpstr (kept, ==, "outside\n");
+}
+
 static void
 test_crlf_kept (Fixture       *f,
                 gconstpointer  data)
@@ -256,6 +278,7 @@ main (int   argc,
   ADD ("/apply-patch/write-failure-restores", test_write_failure_restores);
   ADD ("/apply-patch/real-write-failure", test_real_write_failure);
   ADD ("/apply-patch/crlf-kept", test_crlf_kept);
+  ADD ("/apply-patch/symlink-escape", test_symlink_escape);
 
   return g_test_run ();
 }

@@ -340,6 +340,7 @@ test_grep_reads_once (Fixture       *f,
                       gconstpointer  data)
 {
   g_autofree char *result = NULL;
+  g_autofree char *page = NULL;
   guint before;
 
   for (guint i = 0; i < 300; i++)
@@ -352,6 +353,12 @@ test_grep_reads_once (Fixture       *f,
   result = run (f, f->grep, "{\"pattern\": \"word\", \"output_mode\": \"count\", \"head_limit\": 0}");
   g_assert_cmpuint (nb_grep_tool_get_files_read () - before, ==, 300);
   g_assert_true (g_str_has_suffix (result, "(total matches: 600 in 300 files)"));
+
+  /* Content mode stops reading once the page is full. */
+  before = nb_grep_tool_get_files_read ();
+  page = run (f, f->grep, "{\"pattern\": \"word\", \"output_mode\": \"content\", \"head_limit\": 1}");
+  g_assert_cmpstr (page, ==, "d0/f0.txt:1\n> 1| one word\n\n(pagination: limit=1, offset=0)");
+  g_assert_cmpuint (nb_grep_tool_get_files_read () - before, <, 100);
 }
 
 static void

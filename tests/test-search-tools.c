@@ -252,6 +252,12 @@ test_grep_modes (Fixture       *f,
 
     g_assert_cmpstr (spanning, ==, "No matches found for pattern 'alpha\\sbeta' in .");
   }
+  /* A look-ahead does not see the line break: "beta moon" ends its line. */
+  {
+    g_autofree char *ahead = run (f, f->grep, "{\"pattern\": \"moon(?=\\\\s)\"}");
+
+    g_assert_cmpstr (ahead, ==, "new.txt");
+  }
 
   bad = run (f, f->grep, "{\"pattern\": \"(unclosed\"}");
   g_assert_true (g_str_has_prefix (bad, "Error: invalid regex pattern: "));

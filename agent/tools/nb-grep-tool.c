@@ -86,6 +86,7 @@ typedef struct
   char       *literal;
   gsize       literal_len;
   gboolean    prefilter;       /* the whole-buffer search is exact enough */
+  gboolean    lookaround;      /* the pattern has "(?": check each hit's line alone */
 
   /* The files, in walk order. */
   GPtrArray  *files;
@@ -141,6 +142,17 @@ grep_data_free (GrepData *data)
   g_free (data);
 }
 
+/* The first line break in @data, or NULL. */
+static const char *
+strpbrk_len (const char *data,
+             gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (data[i] == '\n' || data[i] == '\r')
+      return data + i;
+  return NULL;
+}
+
 /* Finds the next line at or after @pos (a line start) that matches;
  * sets its bounds (without the "\n" and a "\r" before it). */
 static gboolean
@@ -153,6 +165,7 @@ next_matching_line (GrepData   *data,
 {
   while (pos < len)
     {
+      gboolean within = FALSE;
       gsize hit;
       const char *nl;
       const char *start;
@@ -170,11 +183,16 @@ next_matching_line (GrepData   *data,
         {
           g_autoptr(GMatchInfo) info = NULL;
           int match_start = 0;
+          int match_end = 0;
 
           if (!g_regex_match_full (data->regex, buf, (gssize) len, (int) pos, 0, &info, NULL))
             return FALSE;
-          g_match_info_fetch_pos (info, 0, &match_start, NULL);
+          g_match_info_fetch_pos (info, 0, &match_start, &match_end);
           hit = (gsize) match_start;
+          /* A match within one line, by a pattern that looks no further
+           * than its match, is what the line alone gives. */
+          within = !data->lookaround &&
+                   strpbrk_len (buf + match_start, (gsize) (match_end - match_start)) == NULL;
         }
       else
         hit = pos;
@@ -189,6 +207,8 @@ next_matching_line (GrepData   *data,
 
       /* The buffer search may match across lines, or a "\r" at the end:
        * the line must match on its own. */
+      if (within)
+        return TRUE;
       if (data->regex == NULL
           ? hit + data->literal_len <= *line_end
           : g_regex_match_full (data->regex, buf + *line_start, (gssize) (*line_end - *line_start),
@@ -681,6 +701,7 @@ nb_grep_tool_execute_async (NbTool              *tool,
       data->prefilter = strstr (pattern, "\\A") == NULL && strstr (pattern, "\\Z") == NULL &&
                         strstr (pattern, "\\z") == NULL && strstr (pattern, "\\G") == NULL &&
                         strstr (pattern, "(?<") == NULL;
+      data->lookaround = strstr (pattern, "(?") != NULL;
     }
   if (error != NULL)
     {

@@ -381,22 +381,37 @@ nb_search_is_text (const char *data,
 {
   gsize i = 0;
 
-  /* Eight bytes at a time while they are ASCII without NUL (most source
-   * files are ASCII throughout); from the first other byte on, a plain
-   * check. */
-  for (; i + 8 <= length; i += 8)
+  while (i < length)
     {
-      guint64 word;
+      guchar c;
+      gunichar u;
 
-      memcpy (&word, data + i, 8);
-      if ((word & HIGHS) != 0 || ((word - ONES) & ~word & HIGHS) != 0)
+      /* Eight bytes at a time while they are ASCII without NUL (most of
+       * a source file is), one character at a time otherwise. */
+      for (; i + 8 <= length; i += 8)
+        {
+          guint64 word;
+
+          memcpy (&word, data + i, 8);
+          if ((word & HIGHS) != 0 || ((word - ONES) & ~word & HIGHS) != 0)
+            break;
+        }
+      if (i >= length)
         break;
+      c = (guchar) data[i];
+      if (c == 0)
+        return FALSE;
+      if (c < 0x80)
+        {
+          i++;
+          continue;
+        }
+      u = g_utf8_get_char_validated (data + i, (gssize) (length - i));
+      if (u == (gunichar) -1 || u == (gunichar) -2)
+        return FALSE;
+      i += g_utf8_skip[c];
     }
-  if (i == length)
-    return TRUE;
-  if (memchr (data + i, '\0', length - i) != NULL)
-    return FALSE;
-  return g_utf8_validate_len (data + i, length - i, NULL);
+  return TRUE;
 }
 
 gboolean

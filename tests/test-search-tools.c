@@ -94,6 +94,36 @@ test_glob_match (void)
   g_assert_false (nb_search_type_match ("a.h", "c"));
 }
 
+/* The word-at-a-time checks agree with byte-by-byte ones. */
+static void
+test_text_checks (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      guchar buf[64];
+      gsize len = g_rand_int_range (rand, 0, sizeof buf);
+      guint control = 0;
+      guint span = round % 3 == 0 ? 256 : round % 3 == 1 ? 40 : 128;
+
+      for (gsize i = 0; i < len; i++)
+        {
+          buf[i] = (guchar) g_rand_int_range (rand, 0, span);
+          if (round % 5 == 0 && buf[i] == 0)
+            buf[i] = 'a';
+          if (buf[i] < 9 || (buf[i] > 13 && buf[i] < 32))
+            control++;
+        }
+      g_assert_cmpint (nb_search_looks_binary_sample ((const char *) buf, len), ==, len > 0 && control * 5 > len);
+      g_assert_cmpint (nb_search_is_text ((const char *) buf, len), ==,
+                       memchr (buf, 0, len) == NULL && g_utf8_validate_len ((const char *) buf, len, NULL));
+    }
+  g_assert_true (nb_search_is_text ("plain ascii text, then caf\xc3\xa9 and \xe2\x80\xa6 more ascii", 47));
+  g_assert_false (nb_search_is_text ("plain ascii text, then caf\xe9 and more", 36));
+  g_assert_false (nb_search_is_text ("0123456789\0abcdef", 17));
+}
+
 static void
 test_find_files (Fixture       *f,
                  gconstpointer  data)
@@ -405,6 +435,7 @@ main (int   argc,
 
   g_test_add_func ("/search-tools/glob-match", test_glob_match);
   g_test_add_func ("/search-tools/read-only", test_read_only);
+  g_test_add_func ("/search-tools/text-checks", test_text_checks);
   ADD ("/search-tools/find-files", test_find_files, TRUE);
   ADD ("/search-tools/find-files-sort-and-pages", test_find_files_sort_and_pages, TRUE);
   ADD ("/search-tools/symlinks-skipped", test_symlinks_skipped, TRUE);

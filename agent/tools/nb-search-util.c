@@ -436,7 +436,9 @@ control_bytes (guint64 x)
   guint64 ge32 = (y + 0x60 * ONES) & HIGHS;
   guint64 control = ((~ge9 & HIGHS) | (ge14 & ~ge32)) & ~x & HIGHS;
 
-  return (guint) __builtin_popcountll (control);
+  /* One bit per byte, at the top: gather them into the top byte (no
+   * hardware popcount is assumed). */
+  return (guint) (((control >> 7) * ONES) >> 56);
 }
 
 gboolean

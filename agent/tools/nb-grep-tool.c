@@ -18,9 +18,9 @@
  * grep: the Python nanobot's tool of that name (same parameters, defaults,
  * result texts and order), made fast for big trees:
  *
- * - the folder is walked once (names only, no stat), then several worker
- *   threads read and search the files, each file read once and whole with
- *   nb_file_read_bounded();
+ * - the folder is walked once (names only, no stat) while worker threads
+ *   (one per core) read and search the files found so far, each file read
+ *   once and whole with nb_file_read_bounded();
  * - a file is searched as one buffer (memmem() for plain text, one regex
  *   match for a pattern) and only a line that the buffer search hits is
  *   matched again alone, so that the result is what a line-by-line search
@@ -51,6 +51,7 @@ static gint files_read;
 
 typedef struct
 {
+  char     *path;
   gboolean  done;
   gboolean  skipped_binary;
   gboolean  skipped_large;
@@ -58,6 +59,14 @@ typedef struct
   gint64    mtime;
   GPtrArray *blocks;   /* content mode */
 } FileResult;
+
+static void
+file_result_free (FileResult *result)
+{
+  g_free (result->path);
+  g_clear_pointer (&result->blocks, g_ptr_array_unref);
+  g_free (result);
+}
 
 typedef struct
 {
@@ -88,15 +97,18 @@ typedef struct
   gboolean    prefilter;       /* the whole-buffer search is exact enough */
   gboolean    lookaround;      /* the pattern has "(?": check each hit's line alone */
 
-  /* The files, in walk order. */
+  /* Under the lock: the files (FileResult) in walk order, appended while
+   * the walk goes on; the next one to search and whether more will come. */
+  GMutex      lock;
+  GCond       more;
   GPtrArray  *files;
-  FileResult *results;
-  gint        next_file;
+  guint       next_file;
+  gboolean    walk_done;
   gint        stop;
   GCancellable *cancellable;
+  GPtrArray  *threads;
 
   /* Assembly, under the lock, in walk order. */
-  GMutex      lock;
   guint       next_done;
   GString    *out;
   guint       seen;
@@ -128,14 +140,9 @@ grep_data_free (GrepData *data)
   g_clear_pointer (&data->regex, g_regex_unref);
   g_free (data->literal);
   g_clear_pointer (&data->files, g_ptr_array_unref);
-  if (data->results != NULL)
-    {
-      /* Files searched after the result was complete. */
-      for (guint i = data->next_done; data->files != NULL && i < data->files->len; i++)
-        g_clear_pointer (&data->results[i].blocks, g_ptr_array_unref);
-      g_free (data->results);
-    }
+  g_clear_pointer (&data->threads, g_ptr_array_unref);
   g_mutex_clear (&data->lock);
+  g_cond_clear (&data->more);
   if (data->out != NULL)
     g_string_free (data->out, TRUE);
   g_clear_pointer (&data->matching, g_array_unref);
@@ -342,10 +349,9 @@ search_buffer (GrepData   *data,
 
 static void
 search_file (GrepData   *data,
-             guint       index,
              FileResult *result)
 {
-  const char *path = g_ptr_array_index (data->files, index);
+  const char *path = result->path;
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize length = 0;
@@ -382,10 +388,9 @@ search_file (GrepData   *data,
  * does; called under the lock. */
 static void
 assemble (GrepData   *data,
-          guint       index,
           FileResult *result)
 {
-  const char *path = g_ptr_array_index (data->files, index);
+  const char *path = result->path;
 
   if (result->skipped_large)
     data->skipped_large++;
@@ -433,40 +438,72 @@ assemble (GrepData   *data,
     }
   g_clear_pointer (&result->blocks, g_ptr_array_unref);
   if (data->truncated || data->size_truncated)
-    g_atomic_int_set (&data->stop, TRUE);
+    {
+      g_atomic_int_set (&data->stop, TRUE);
+      g_cond_broadcast (&data->more);
+    }
 }
 
+/* Called under the lock. */
 static void
-search_file_done (GrepData *data,
-                  guint     index)
+search_file_done (GrepData   *data,
+                  FileResult *result)
 {
-  g_mutex_lock (&data->lock);
-  data->results[index].done = TRUE;
-  while (data->next_done < data->files->len && data->results[data->next_done].done &&
-         !g_atomic_int_get (&data->stop))
+  result->done = TRUE;
+  while (data->next_done < data->files->len && !g_atomic_int_get (&data->stop))
     {
-      assemble (data, data->next_done, &data->results[data->next_done]);
+      FileResult *next = g_ptr_array_index (data->files, data->next_done);
+
+      if (!next->done)
+        break;
+      assemble (data, next);
       data->next_done++;
     }
-  g_mutex_unlock (&data->lock);
 }
 
 static gpointer
 worker (gpointer user_data)
 {
   GrepData *data = user_data;
+  FileResult *result = NULL;
 
+  g_mutex_lock (&data->lock);
   for (;;)
     {
-      guint index = (guint) g_atomic_int_add (&data->next_file, 1);
-
-      if (index >= data->files->len || g_atomic_int_get (&data->stop) ||
+      if (result != NULL)
+        search_file_done (data, result);
+      while (data->next_file >= data->files->len && !data->walk_done && !g_atomic_int_get (&data->stop))
+        g_cond_wait (&data->more, &data->lock);
+      if (data->next_file >= data->files->len || g_atomic_int_get (&data->stop) ||
           g_cancellable_is_cancelled (data->cancellable))
         break;
-      search_file (data, index, &data->results[index]);
-      search_file_done (data, index);
+      result = g_ptr_array_index (data->files, data->next_file++);
+      g_mutex_unlock (&data->lock);
+      search_file (data, result);
+      g_mutex_lock (&data->lock);
     }
+  g_mutex_unlock (&data->lock);
   return NULL;
+}
+
+/* Small trees are not worth a thread; big ones use every core (a file's
+ * read and search is mostly CPU once it is in the page cache). */
+#define FILES_BEFORE_THREADS 64
+
+static void
+start_workers (GrepData *data)
+{
+  /* With the walking thread, which searches once the walk is done: one
+   * thread per core. */
+  guint n = CLAMP (g_get_num_processors (), 2, 8) - 1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      GThread *thread = g_thread_try_new ("nb-grep", worker, data, NULL);
+
+      if (thread != NULL)
+        g_ptr_array_add (data->threads, thread);
+    }
 }
 
 static gboolean
@@ -474,13 +511,24 @@ collect_cb (const NbSearchEntry *entry,
             gpointer             user_data)
 {
   GrepData *data = user_data;
+  FileResult *result;
 
   if (data->glob != NULL && !nb_search_glob_match (entry->rel, entry->name, data->glob))
     return TRUE;
   if (!nb_search_type_match (entry->name, data->type))
     return TRUE;
-  g_ptr_array_add (data->files, g_strdup (entry->path));
-  return TRUE;
+
+  result = g_new0 (FileResult, 1);
+  result->path = g_strdup (entry->path);
+  g_mutex_lock (&data->lock);
+  g_ptr_array_add (data->files, result);
+  g_cond_signal (&data->more);
+  g_mutex_unlock (&data->lock);
+  /* The workers search while the walk goes on. */
+  if (data->files->len == FILES_BEFORE_THREADS)
+    start_workers (data);
+  /* Content mode may be complete before the walk is. */
+  return !g_atomic_int_get (&data->stop);
 }
 
 static int
@@ -565,8 +613,6 @@ grep_thread (GTask        *task,
              GCancellable *cancellable)
 {
   GrepData *data = task_data;
-  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
-  guint n_threads;
 
   data->cancellable = cancellable;
   if (g_file_test (data->target, G_FILE_TEST_IS_DIR))
@@ -580,23 +626,15 @@ grep_thread (GTask        *task,
 
       collect_cb (&entry, data);
     }
-  if (g_task_return_error_if_cancelled (task))
-    return;
 
-  data->results = g_new0 (FileResult, data->files->len);
-  /* Small trees are not worth a thread; big ones use every core (a
-   * file's read and search is mostly CPU once it is in the page cache). */
-  n_threads = data->files->len < 64 ? 0 : CLAMP (g_get_num_processors (), 1, 8) - 1;
-  for (guint i = 0; i < n_threads; i++)
-    {
-      GThread *thread = g_thread_try_new ("nb-grep", worker, data, NULL);
-
-      if (thread != NULL)
-        g_ptr_array_add (threads, thread);
-    }
+  g_mutex_lock (&data->lock);
+  data->walk_done = TRUE;
+  g_cond_broadcast (&data->more);
+  g_mutex_unlock (&data->lock);
+  /* This thread searches too (alone for a small tree). */
   worker (data);
-  for (guint i = 0; i < threads->len; i++)
-    g_thread_join (g_ptr_array_index (threads, i));
+  for (guint i = 0; i < data->threads->len; i++)
+    g_thread_join (g_ptr_array_index (data->threads, i));
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -651,10 +689,12 @@ nb_grep_tool_execute_async (NbTool              *tool,
 
   data = g_new0 (GrepData, 1);
   g_mutex_init (&data->lock);
+  g_cond_init (&data->more);
   g_task_set_task_data (task, data, (GDestroyNotify) grep_data_free);
   data->pattern = g_strdup (pattern);
   data->path = g_strdup (path);
-  data->files = g_ptr_array_new_with_free_func (g_free);
+  data->files = g_ptr_array_new_with_free_func ((GDestroyNotify) file_result_free);
+  data->threads = g_ptr_array_new ();
   data->out = g_string_new (NULL);
   data->matching = g_array_new (FALSE, TRUE, sizeof (FileMatch));
   g_array_set_clear_func (data->matching, (GDestroyNotify) file_match_clear);

@@ -415,6 +415,33 @@ test_grep_cancel (Fixture       *f,
   g_assert_null (result);
 }
 
+/* Cancelled while it runs: the call ends with G_IO_ERROR_CANCELLED and
+ * its threads stop (the tool is finalized in teardown). */
+static void
+test_grep_cancel_running (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(JsonObject) args = nb_tools_test_args ("{\"pattern\": \"word\", \"output_mode\": \"count\"}");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  NbToolContext context = { "cli:direct", "cli", "direct", NULL };
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("d%u/f%u.txt", i % 20, i);
+
+      put (f, name, "a word\n");
+    }
+  nb_tool_execute_async (f->grep, args, &context, cancellable, nb_test_store_result_cb, &result);
+  g_cancellable_cancel (cancellable);
+  nb_test_wait_result (&result, 60000);
+  text = nb_tool_execute_finish (f->grep, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (text);
+}
+
 static void
 test_read_only (void)
 {
@@ -448,6 +475,7 @@ main (int   argc,
   ADD ("/search-tools/grep-binary-and-large", test_grep_binary_and_large, TRUE);
   ADD ("/search-tools/grep-reads-once", test_grep_reads_once, TRUE);
   ADD ("/search-tools/grep-cancel", test_grep_cancel, TRUE);
+  ADD ("/search-tools/grep-cancel-running", test_grep_cancel_running, TRUE);
 
   return g_test_run ();
 }

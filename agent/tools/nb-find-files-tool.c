@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "nb-json-util.h"
-#include "nb-path-guard.h"
 #include "nb-search-tools.h"
 #include "nb-search-util.h"
 
@@ -31,6 +30,8 @@ G_DEFINE_FINAL_TYPE (NbFindFilesTool, nb_find_files_tool, NB_TYPE_TOOL)
 typedef struct
 {
   char     *path;          /* as the model wrote it */
+  char     *settings_workspace;
+  gboolean  restrict_to_workspace;
   char     *target;        /* resolved */
   char     *root;          /* target, or its folder */
   char     *workspace;     /* canonical, nullable */
@@ -60,6 +61,7 @@ static void
 find_data_free (FindData *data)
 {
   g_free (data->path);
+  g_free (data->settings_workspace);
   g_free (data->target);
   g_free (data->root);
   g_free (data->workspace);
@@ -148,10 +150,19 @@ find_thread (GTask        *task,
   FindData *data = task_data;
   g_autoptr(GString) out = NULL;
   g_autofree char *note = NULL;
+  g_autofree char *failure = NULL;
   gboolean truncated;
+  gboolean is_dir = FALSE;
   guint end;
 
-  if (g_file_test (data->target, G_FILE_TEST_IS_DIR))
+  failure = nb_search_resolve (data->settings_workspace, data->restrict_to_workspace, data->path,
+                               &data->target, &data->root, &data->workspace, &is_dir);
+  if (failure != NULL)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&failure), g_free);
+      return;
+    }
+  if (is_dir)
     {
       nb_search_walk (data->target, data->include_dirs, cancellable, visit_cb, data);
     }
@@ -205,13 +216,10 @@ nb_find_files_tool_execute_async (NbTool              *tool,
 {
   NbFindFilesTool *self = NB_FIND_FILES_TOOL (tool);
   g_autoptr(GTask) task = g_task_new (tool, cancellable, callback, user_data);
-  g_autoptr(GError) error = NULL;
   const char *path = nb_json_get_string (arguments, "path");
   const char *query = nb_json_get_string (arguments, "query");
   const char *sort = nb_json_get_string (arguments, "sort");
-  g_autofree char *workspace_abs = NULL;
   FindData *data;
-  GStatBuf st;
 
   g_task_set_source_tag (task, nb_find_files_tool_execute_async);
   if (path == NULL || path[0] == '\0')
@@ -223,34 +231,14 @@ nb_find_files_tool_execute_async (NbTool              *tool,
   data->matches = g_array_new (FALSE, TRUE, sizeof (Match));
   g_array_set_clear_func (data->matches, (GDestroyNotify) match_clear);
 
-  data->target = nb_path_guard_resolve (self->workspace, self->restrict_to_workspace, path, TRUE, &error);
-  if (data->target == NULL)
-    {
-      return_text (task, g_strdup_printf ("Error: %s", error->message));
-      return;
-    }
-  if (g_stat (data->target, &st) != 0)
-    {
-      return_text (task, g_strdup_printf ("Error: Path not found: %s", path));
-      return;
-    }
-  if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error: Unsupported path: %s", path));
-      return;
-    }
   if (sort != NULL && strcmp (sort, "path") != 0 && strcmp (sort, "modified") != 0)
     {
       return_text (task, g_strdup ("Error: sort must be 'path' or 'modified'"));
       return;
     }
 
-  data->root = S_ISDIR (st.st_mode) ? g_strdup (data->target) : g_path_get_dirname (data->target);
-  if (self->workspace != NULL && self->workspace[0] != '\0')
-    {
-      workspace_abs = nb_path_guard_expand (NULL, self->workspace);
-      data->workspace = nb_path_guard_canonicalize (workspace_abs, TRUE, NULL);
-    }
+  data->settings_workspace = g_strdup (self->workspace);
+  data->restrict_to_workspace = self->restrict_to_workspace;
   if (query != NULL && query[0] != '\0')
     data->query = g_utf8_strdown (query, -1);
   if (nb_json_get_string (arguments, "glob") != NULL && nb_json_get_string (arguments, "glob")[0] != '\0')

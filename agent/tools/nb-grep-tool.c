@@ -10,7 +10,6 @@
 
 #include "nb-file-util.h"
 #include "nb-json-util.h"
-#include "nb-path-guard.h"
 #include "nb-search-tools.h"
 #include "nb-search-util.h"
 
@@ -80,6 +79,8 @@ typedef struct
   /* The call. */
   char       *pattern;
   char       *path;
+  char       *settings_workspace;
+  gboolean    restrict_to_workspace;
   char       *target;
   char       *root;
   char       *workspace;
@@ -132,6 +133,7 @@ grep_data_free (GrepData *data)
 {
   g_free (data->pattern);
   g_free (data->path);
+  g_free (data->settings_workspace);
   g_free (data->target);
   g_free (data->root);
   g_free (data->workspace);
@@ -613,9 +615,19 @@ grep_thread (GTask        *task,
              GCancellable *cancellable)
 {
   GrepData *data = task_data;
+  g_autofree char *failure = NULL;
+  gboolean is_dir = FALSE;
 
+  failure = nb_search_resolve (data->settings_workspace, data->restrict_to_workspace, data->path,
+                               &data->target, &data->root, &data->workspace, &is_dir);
+  if (failure != NULL)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&failure), g_free);
+      return;
+    }
+  data->max_bytes = is_dir ? NB_GREP_MAX_FILE_BYTES : NB_GREP_MAX_EXPLICIT_FILE_BYTES;
   data->cancellable = cancellable;
-  if (g_file_test (data->target, G_FILE_TEST_IS_DIR))
+  if (is_dir)
     {
       nb_search_walk (data->target, FALSE, cancellable, collect_cb, data);
     }
@@ -673,10 +685,8 @@ nb_grep_tool_execute_async (NbTool              *tool,
   const char *type = nb_json_get_string (arguments, "type");
   gboolean case_insensitive = nb_json_get_boolean (arguments, "case_insensitive");
   gboolean fixed = nb_json_get_boolean (arguments, "fixed_strings");
-  g_autofree char *workspace_abs = NULL;
   GrepData *data;
   gint64 limit;
-  GStatBuf st;
 
   g_task_set_source_tag (task, nb_grep_tool_execute_async);
   if (pattern == NULL || pattern[0] == '\0')
@@ -698,23 +708,6 @@ nb_grep_tool_execute_async (NbTool              *tool,
   data->out = g_string_new (NULL);
   data->matching = g_array_new (FALSE, TRUE, sizeof (FileMatch));
   g_array_set_clear_func (data->matching, (GDestroyNotify) file_match_clear);
-
-  data->target = nb_path_guard_resolve (self->workspace, self->restrict_to_workspace, path, TRUE, &error);
-  if (data->target == NULL)
-    {
-      return_text (task, g_strdup_printf ("Error: %s", error->message));
-      return;
-    }
-  if (g_stat (data->target, &st) != 0)
-    {
-      return_text (task, g_strdup_printf ("Error: Path not found: %s", path));
-      return;
-    }
-  if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
-    {
-      return_text (task, g_strdup_printf ("Error: Unsupported path: %s", path));
-      return;
-    }
 
   if (fixed || (!case_insensitive && is_plain (pattern)))
     {
@@ -767,13 +760,8 @@ nb_grep_tool_execute_async (NbTool              *tool,
     limit = nb_search_get_int (arguments, "max_results", -1);
   data->limit = limit < 0 ? NB_GREP_DEFAULT_LIMIT : (guint) MIN (limit, 1000);
   data->offset = (guint) CLAMP (nb_search_get_int (arguments, "offset", 0), 0, 100000);
-  data->max_bytes = S_ISREG (st.st_mode) ? NB_GREP_MAX_EXPLICIT_FILE_BYTES : NB_GREP_MAX_FILE_BYTES;
-  data->root = S_ISDIR (st.st_mode) ? g_strdup (data->target) : g_path_get_dirname (data->target);
-  if (self->workspace != NULL && self->workspace[0] != '\0')
-    {
-      workspace_abs = nb_path_guard_expand (NULL, self->workspace);
-      data->workspace = nb_path_guard_canonicalize (workspace_abs, TRUE, NULL);
-    }
+  data->settings_workspace = g_strdup (self->workspace);
+  data->restrict_to_workspace = self->restrict_to_workspace;
   if (glob != NULL && glob[0] != '\0')
     data->glob = g_strdup (glob);
   if (type != NULL && type[0] != '\0')

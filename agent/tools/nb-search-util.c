@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "nb-json-util.h"
+#include "nb-path-guard.h"
 #include "nb-search-util.h"
 
 /* Folders nested deeper than this are not entered (each level holds one
@@ -477,4 +478,35 @@ nb_search_get_int (JsonObject *arguments,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return fallback;
   return nb_json_get_int (arguments, member);
+}
+
+char *
+nb_search_resolve (const char  *workspace,
+                   gboolean     restrict_to_workspace,
+                   const char  *path,
+                   char       **target,
+                   char       **root,
+                   char       **canonical_workspace,
+                   gboolean    *is_dir)
+{
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+
+  *target = nb_path_guard_resolve (workspace, restrict_to_workspace, path, TRUE, &error);
+  if (*target == NULL)
+    return g_strdup_printf ("Error: %s", error->message);
+  if (stat (*target, &st) != 0)
+    return g_strdup_printf ("Error: Path not found: %s", path);
+  if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
+    return g_strdup_printf ("Error: Unsupported path: %s", path);
+
+  *is_dir = S_ISDIR (st.st_mode);
+  *root = *is_dir ? g_strdup (*target) : g_path_get_dirname (*target);
+  if (workspace != NULL && workspace[0] != '\0')
+    {
+      g_autofree char *absolute = nb_path_guard_expand (NULL, workspace);
+
+      *canonical_workspace = nb_path_guard_canonicalize (absolute, TRUE, NULL);
+    }
+  return NULL;
 }

@@ -75,6 +75,19 @@ gboolean  nb_search_looks_binary_sample (const char       *data,
 gboolean  nb_search_is_text          (const char          *data,
                                       gsize                length);
 
+/* Resolves the path a search starts from (in the worker thread: it looks
+ * at the disk), with nb_path_guard_resolve(): the target, the folder the
+ * results are relative to (the target, or a file's folder), the canonical
+ * workspace (nullable) and whether the target is a folder. Returns the
+ * error text for the model, or NULL. */
+char     *nb_search_resolve          (const char          *workspace,
+                                      gboolean             restrict_to_workspace,
+                                      const char          *path,
+                                      char               **target,
+                                      char               **root,
+                                      char               **canonical_workspace,
+                                      gboolean            *is_dir);
+
 /* An optional integer argument: @fallback when missing or null. */
 gint64    nb_search_get_int          (JsonObject          *arguments,
                                       const char          *member,

@@ -28,7 +28,8 @@ test_from_config (void)
   g_autoptr(GPtrArray) tools = NULL;
   g_autofree char *refused = NULL, *pwd = NULL, *exec_refused = NULL;
   const char *expected[] = { "read_file", "write_file", "edit_file", "list_dir", "delete_file",
-                             "exec", "web_search", "web_fetch", NULL };
+                             "exec", "web_search", "web_fetch",
+                             "find_files", "grep", "apply_patch", "search_sessions", "read_session", NULL };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) got = NULL;
 
@@ -56,6 +57,11 @@ test_from_config (void)
 
   g_assert_false (nb_tool_has_side_effects (find_tool (tools, "web_search")));
   g_assert_false (nb_tool_has_side_effects (find_tool (tools, "web_fetch")));
+  g_assert_false (nb_tool_has_side_effects (find_tool (tools, "find_files")));
+  g_assert_false (nb_tool_has_side_effects (find_tool (tools, "grep")));
+  g_assert_true (nb_tool_has_side_effects (find_tool (tools, "apply_patch")));
+  g_assert_false (nb_tool_has_side_effects (find_tool (tools, "search_sessions")));
+  g_assert_false (nb_tool_has_side_effects (find_tool (tools, "read_session")));
 
   g_clear_pointer (&tools, g_ptr_array_unref);
   nb_test_rm_rf (root);

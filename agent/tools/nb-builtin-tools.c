@@ -8,6 +8,9 @@
 #include "nb-file-tools.h"
 #include "nb-web-fetch-tool.h"
 #include "nb-web-search-tool.h"
+#include "nb-apply-patch-tool.h"
+#include "nb-search-tools.h"
+#include "nb-session-tools.h"
 
 /**
  * nb_builtin_tools_new:
@@ -50,5 +53,16 @@ nb_builtin_tools_new (NbConfig *config)
                                                   nb_config_get_string (config, "tools.web.search.baseUrl"),
                                                   (guint) CLAMP (max_results > 0 ? max_results : 5, 1, 10)));
   g_ptr_array_add (tools, nb_web_fetch_tool_new (nb_config_get_boolean (config, "tools.web.fetch.allowPrivateHosts")));
+  /* find_files, grep, apply_patch, search_sessions, read_session. */
+  g_ptr_array_add (tools, nb_find_files_tool_new (workspace, restrict_to_workspace));
+  g_ptr_array_add (tools, nb_grep_tool_new (workspace, restrict_to_workspace));
+  g_ptr_array_add (tools, nb_apply_patch_tool_new (workspace, restrict_to_workspace));
+  {
+    g_autofree char *data_dir = nb_config_get_data_dir ();
+    g_autofree char *sessions_dir = g_build_filename (data_dir, "sessions", NULL);
+
+    g_ptr_array_add (tools, nb_search_sessions_tool_new (sessions_dir));
+    g_ptr_array_add (tools, nb_read_session_tool_new (sessions_dir));
+  }
   return tools;
 }

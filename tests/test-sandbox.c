@@ -19,8 +19,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "nb-apply-patch-tool.h"
 #include "nb-exec-tool.h"
 #include "nb-file-tools.h"
+#include "nb-search-tools.h"
 #include "nb-path-guard.h"
 #include "nb-sandbox.h"
 #include "nb-tools-test-util.h"
@@ -369,6 +371,37 @@ test_files_hard_link (FileFixture   *f,
   g_assert_true (g_file_test (second, G_FILE_TEST_EXISTS));
 }
 
+/* The search and patch tools share the containment: grep does not read
+ * the second name, apply_patch does not change it. */
+static void
+test_search_and_patch_hard_link (FileFixture   *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *second = g_build_filename (f->ws, "h.txt", NULL);
+  g_autofree char *plain = g_build_filename (f->ws, "plain.txt", NULL);
+  g_autoptr(NbTool) grep = nb_grep_tool_new (f->ws, TRUE);
+  g_autoptr(NbTool) patch = nb_apply_patch_tool_new (f->ws, TRUE);
+  g_autofree char *found = NULL;
+  g_autofree char *patched = NULL;
+  g_autofree char *contents = NULL;
+
+  nb_test_write_file (plain, "outside text, but inside\n");
+  g_assert_cmpint (link (f->outside, second), ==, 0);
+
+  found = run_tool (grep, "{\"pattern\": \"outside text\", \"path\": \".\"}");
+  g_assert_nonnull (strstr (found, "plain.txt"));
+  g_assert_null (strstr (found, "h.txt"));
+
+  patched = run_tool (patch, "{\"edits\": [{\"path\": \"h.txt\", \"action\": \"replace\","
+                             " \"old_text\": \"outside\", \"new_text\": \"changed\"}]}");
+  g_assert_nonnull (strstr (patched, "hard links"));
+  g_assert_true (g_file_get_contents (f->outside, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "outside text\n");
+
+  nb_test_finalize_object_soon (g_steal_pointer (&grep));
+  nb_test_finalize_object_soon (g_steal_pointer (&patch));
+}
+
 typedef struct {
   char *dir;
   char *outside_dir;
@@ -540,6 +573,8 @@ main (int   argc,
               file_fixture_setup, test_files_hard_link, file_fixture_teardown);
   g_test_add ("/sandbox/1-files/swapped-symlink", FileFixture, NULL,
               file_fixture_setup, test_files_swapped_symlink, file_fixture_teardown);
+  g_test_add ("/sandbox/1-files/search-and-patch-hard-link", FileFixture, NULL,
+              file_fixture_setup, test_search_and_patch_hard_link, file_fixture_teardown);
   g_test_add ("/sandbox/1-files/write-keeps-mode", FileFixture, NULL,
               file_fixture_setup, test_files_write_keeps_mode, file_fixture_teardown);
 

@@ -242,10 +242,11 @@ get_pending (PatchData   *data,
   pending = g_new0 (Pending, 1);
   pending->resolved = g_strdup (resolved);
   pending->mode = 0644;
-  if (!nb_file_read_bounded (resolved, NB_APPLY_PATCH_MAX_FILE_BYTES, &contents, &length, &local))
+  /* Read and (below) written with the file tools' containment. */
+  if (!nb_path_guard_read (data->workspace, data->restrict_to_workspace, resolved,
+                           NB_APPLY_PATCH_MAX_FILE_BYTES, &contents, &length, NULL, &local))
     {
-      if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT) &&
-          !g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
+      if (!g_error_matches (local, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_NOT_FOUND))
         {
           *error = g_strdup (local->message);
           pending_free (pending);
@@ -417,26 +418,17 @@ apply_edit (PatchData *data,
 
 /* Writing */
 
+/* Missing folders made beneath the workspace, a temporary file renamed
+ * over the target (its mode kept): whole before or after. */
 static gboolean
-write_file (const char  *path,
+write_file (PatchData   *data,
+            const char  *path,
             const char  *content,
             gsize        length,
-            guint        mode,
             GError     **error)
 {
-  g_autofree char *parent = g_path_get_dirname (path);
-
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "cannot create %s: %s", parent, g_strerror (saved_errno));
-      return FALSE;
-    }
-  /* Temporary file, fsync, rename: the file is whole before or after. */
-  return g_file_set_contents_full (path, content, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT,
-                                   (int) mode, error);
+  return nb_path_guard_write (data->workspace, data->restrict_to_workspace, path,
+                              content, length, NULL, error);
 }
 
 /* Puts back what the first @n_written files held. */
@@ -451,15 +443,15 @@ restore (PatchData *data,
 
       if (pending->original == NULL)
         {
-          if (g_unlink (pending->resolved) != 0)
-            g_warning ("apply_patch: could not remove %s again: %s", pending->resolved, g_strerror (errno));
+          if (!nb_path_guard_unlink (data->workspace, data->restrict_to_workspace, pending->resolved, NULL, &error))
+            g_warning ("apply_patch: could not remove %s again: %s", pending->resolved, error->message);
         }
       else
         {
           gsize size = 0;
           const char *bytes = g_bytes_get_data (pending->original, &size);
 
-          if (!write_file (pending->resolved, size > 0 ? bytes : "", size, pending->mode, &error))
+          if (!write_file (data, pending->resolved, size > 0 ? bytes : "", size, &error))
             g_warning ("apply_patch: could not restore %s: %s", pending->resolved, error->message);
         }
     }
@@ -502,7 +494,7 @@ patch_thread (GTask        *task,
         g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_IO, "Failed to write %s: injected failure",
                      pending->resolved);
       else
-        write_file (pending->resolved, pending->content, strlen (pending->content), pending->mode, &error);
+        write_file (data, pending->resolved, pending->content, strlen (pending->content), &error);
       if (error != NULL)
         {
           restore (data, i);

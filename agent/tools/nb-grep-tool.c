@@ -4,12 +4,15 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
 #include "nb-file-util.h"
 #include "nb-json-util.h"
+#include "nb-path-guard.h"
 #include "nb-search-tools.h"
 #include "nb-search-util.h"
 
@@ -82,6 +85,7 @@ typedef struct
   char       *settings_workspace;
   gboolean    restrict_to_workspace;
   char       *target;
+  int         target_fd;       /* the walked folder, -1 for one file */
   char       *root;
   char       *workspace;
   char       *glob;
@@ -135,6 +139,8 @@ grep_data_free (GrepData *data)
   g_free (data->path);
   g_free (data->settings_workspace);
   g_free (data->target);
+  if (data->target_fd >= 0)
+    close (data->target_fd);
   g_free (data->root);
   g_free (data->workspace);
   g_free (data->glob);
@@ -359,11 +365,31 @@ search_file (GrepData   *data,
   gsize length = 0;
 
   g_atomic_int_inc (&files_read);
-  if (!nb_file_read_bounded (path, data->max_bytes, &contents, &length, &error))
+  /* A walked file is opened beneath the walked folder, following no link
+   * (the containment of the file tools); the one file asked for by name
+   * was resolved and checked like theirs. */
+  if (data->target_fd >= 0)
     {
-      /* nb_file_read_bounded() says G_FILE_ERROR_FAILED only for a file
-       * over the cap. */
-      if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_FAILED))
+      /* The walk's paths are the target's (without a trailing "/") + "/" + … */
+      gsize skip = strlen (data->target);
+
+      while (skip > 0 && data->target[skip - 1] == '/')
+        skip--;
+      if (!nb_path_guard_read_walked (data->target_fd, path + skip + 1,
+                                      data->restrict_to_workspace, data->max_bytes,
+                                      &contents, &length, &error))
+        {
+          if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_TOO_LARGE))
+            result->skipped_large = TRUE;
+          else
+            result->skipped_binary = TRUE;
+          return;
+        }
+    }
+  else if (!nb_path_guard_read (data->settings_workspace, data->restrict_to_workspace, data->path,
+                                data->max_bytes, &contents, &length, NULL, &error))
+    {
+      if (g_error_matches (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_TOO_LARGE))
         result->skipped_large = TRUE;
       else
         result->skipped_binary = TRUE;
@@ -629,6 +655,7 @@ grep_thread (GTask        *task,
   data->cancellable = cancellable;
   if (is_dir)
     {
+      data->target_fd = open (data->target, O_PATH | O_DIRECTORY | O_CLOEXEC);
       nb_search_walk (data->target, FALSE, cancellable, collect_cb, data);
     }
   else
@@ -698,6 +725,7 @@ nb_grep_tool_execute_async (NbTool              *tool,
     path = ".";
 
   data = g_new0 (GrepData, 1);
+  data->target_fd = -1;
   g_mutex_init (&data->lock);
   g_cond_init (&data->more);
   g_task_set_task_data (task, data, (GDestroyNotify) grep_data_free);

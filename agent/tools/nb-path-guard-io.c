@@ -224,41 +224,20 @@ nb_path_guard_open (const char  *workspace,
   return fd;
 }
 
-/**
- * nb_path_guard_read:
- * @workspace: (nullable): the workspace folder
- * @restrict_to_workspace: whether the path must stay inside @workspace
- * @path: the path the model gave
- * @max_size: larger files are refused
- * @contents: (out): the bytes, NUL-terminated
- * @length: (out): their number
- * @resolved: (out) (optional): the canonical path
- * @error: set on failure
- *
- * Reads a regular file whole. A FIFO or device is refused without waiting.
- *
- * Returns: whether the file was read
- */
-gboolean
-nb_path_guard_read (const char  *workspace,
-                    gboolean     restrict_to_workspace,
-                    const char  *path,
-                    gsize        max_size,
-                    char       **contents,
-                    gsize       *length,
-                    char       **resolved,
-                    GError     **error)
+/* Reads the regular file open at @fd whole (closing @fd). */
+static gboolean
+read_fd (int           fd,
+         gboolean      restrict_to_workspace,
+         const char   *path,
+         const char   *workspace,
+         gsize         max_size,
+         char        **contents,
+         gsize        *length,
+         GError      **error)
 {
-  g_autofree char *canonical = NULL;
   g_autofree char *buffer = NULL;
   struct stat st;
   gsize got = 0;
-  int fd;
-
-  fd = nb_path_guard_open (workspace, restrict_to_workspace, path,
-                           O_RDONLY | O_NONBLOCK, &canonical, error);
-  if (fd < 0)
-    return FALSE;
 
   if (fstat (fd, &st) != 0)
     {
@@ -316,9 +295,97 @@ nb_path_guard_read (const char  *workspace,
   buffer[got] = '\0';
   *contents = g_steal_pointer (&buffer);
   *length = got;
+  return TRUE;
+}
+
+/**
+ * nb_path_guard_read:
+ * @workspace: (nullable): the workspace folder
+ * @restrict_to_workspace: whether the path must stay inside @workspace
+ * @path: the path the model gave
+ * @max_size: larger files are refused
+ * @contents: (out): the bytes, NUL-terminated
+ * @length: (out): their number
+ * @resolved: (out) (optional): the canonical path
+ * @error: set on failure
+ *
+ * Reads a regular file whole. A FIFO or device is refused without waiting.
+ *
+ * Returns: whether the file was read
+ */
+gboolean
+nb_path_guard_read (const char  *workspace,
+                    gboolean     restrict_to_workspace,
+                    const char  *path,
+                    gsize        max_size,
+                    char       **contents,
+                    gsize       *length,
+                    char       **resolved,
+                    GError     **error)
+{
+  g_autofree char *canonical = NULL;
+  int fd;
+
+  fd = nb_path_guard_open (workspace, restrict_to_workspace, path,
+                           O_RDONLY | O_NONBLOCK, &canonical, error);
+  if (fd < 0)
+    return FALSE;
+  if (!read_fd (fd, restrict_to_workspace, path, workspace, max_size, contents, length, error))
+    return FALSE;
   if (resolved != NULL)
     *resolved = g_steal_pointer (&canonical);
   return TRUE;
+}
+
+/**
+ * nb_path_guard_read_walked:
+ * @dir_fd: a folder the caller walked
+ * @relative: a file found beneath it, relative to it
+ * @restrict_to_workspace: whether files with other names are refused
+ * @max_size: larger files are refused
+ * @contents: (out): the bytes, NUL-terminated
+ * @length: (out): their number
+ * @error: set on failure
+ *
+ * Reads a file that a walk of @dir_fd found, as the search tools do: the
+ * kernel resolves @relative beneath @dir_fd and follows no symbolic link at
+ * all, so a folder swapped for a link since the walk saw it is refused.
+ *
+ * Returns: whether the file was read
+ */
+gboolean
+nb_path_guard_read_walked (int           dir_fd,
+                           const char   *relative,
+                           gboolean      restrict_to_workspace,
+                           gsize         max_size,
+                           char        **contents,
+                           gsize        *length,
+                           GError      **error)
+{
+  int fd = -1;
+
+#if defined(__linux__) && defined(SYS_openat2)
+  {
+    struct open_how how = { 0, };
+
+    how.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    fd = (int) syscall (SYS_openat2, dir_fd, relative, &how, sizeof how);
+    if (fd < 0 && errno != ENOSYS && errno != EPERM)
+      {
+        set_errno_error (error, errno, relative, "the searched folder");
+        return FALSE;
+      }
+  }
+#endif
+  if (fd < 0)
+    fd = openat (dir_fd, relative, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      set_errno_error (error, errno, relative, "the searched folder");
+      return FALSE;
+    }
+  return read_fd (fd, restrict_to_workspace, relative, NULL, max_size, contents, length, error);
 }
 
 /* Opens (and with @create makes) the folder that holds the place's last

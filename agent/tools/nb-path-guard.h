@@ -57,6 +57,13 @@ gboolean  nb_path_guard_read           (const char  *workspace,
                                         gsize       *length,
                                         char       **resolved,
                                         GError     **error);
+gboolean  nb_path_guard_read_walked    (int          dir_fd,
+                                        const char  *relative,
+                                        gboolean     restrict_to_workspace,
+                                        gsize        max_size,
+                                        char       **contents,
+                                        gsize       *length,
+                                        GError     **error);
 gboolean  nb_path_guard_write          (const char  *workspace,
                                         gboolean     restrict_to_workspace,
                                         const char  *path,

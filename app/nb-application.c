@@ -5,24 +5,11 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-application.h"
-#include "nb-assistant.h"
+#include "nb-application-private.h"
 #include "nb-config.h"
 #include "nb-headless.h"
 #include "nb-preferences-window.h"
 #include "nb-window.h"
-
-struct _NbApplication
-{
-  AdwApplication parent_instance;
-
-  char          *config_path;
-  gboolean       options_parsed;
-
-  /* The one assistant of every window, made with the first window. */
-  NbAssistant   *assistant;
-  gboolean       closing;
-};
 
 G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
 
@@ -138,6 +125,26 @@ nb_application_handle_local_options (GApplication *app,
       return 1;
     }
 
+  /* The quick prompt opens in the running instance (one D-Bus call, no
+   * GTK here), or in this one when it is the first. */
+  if (g_variant_dict_contains (options, "quick-prompt"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("nanobot: %s\n", error->message);
+          return 1;
+        }
+      if (g_application_get_is_remote (app))
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (app), "quick-prompt", NULL);
+          g_dbus_connection_flush_sync (g_application_get_dbus_connection (app), NULL, NULL);
+          return 0;
+        }
+      self->start_with_quick_prompt = TRUE;
+    }
+
   return -1;
 }
 
@@ -177,7 +184,7 @@ assistant_closed_cb (GObject      *source,
   g_application_quit (G_APPLICATION (self));
 }
 
-static void
+void
 nb_application_close (NbApplication *self)
 {
   GList *windows;
@@ -186,6 +193,7 @@ nb_application_close (NbApplication *self)
     return;
   self->closing = TRUE;
 
+  nb_application_desktop_shutdown (self);
   g_application_hold (G_APPLICATION (self));
   windows = gtk_application_get_windows (GTK_APPLICATION (self));
   while (windows != NULL)
@@ -211,11 +219,19 @@ static gboolean
 window_close_request_cb (GtkWindow     *window,
                          NbApplication *self)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  /* Not the last main window shown: it simply goes. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (l->data != window && NB_IS_WINDOW (l->data) && gtk_widget_get_visible (l->data))
+      return FALSE;
 
-  /* Not the last window: it simply goes. */
-  if (windows != NULL && windows->next != NULL)
-    return FALSE;
+  /* With a tray icon, the window only hides (NbWindow keeps its turns,
+   * which go on); without one, closing it quits. */
+  if (nb_application_desktop_can_background (self))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      nb_application_desktop_go_background (self);
+      return TRUE;
+    }
   nb_application_close (self);
   return TRUE;
 }
@@ -287,14 +303,17 @@ nb_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
+  nb_application_desktop_add_actions (NB_APPLICATION (app));
   /* Ctrl+? for win.show-help-overlay comes with gtk/help-overlay.ui. */
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+
+  nb_application_desktop_startup (NB_APPLICATION (app));
 }
 
 /* The configuration was checked in handle_local_options(); if it broke
  * since, the window still opens, with defaults, and says so. */
-static NbAssistant *
+NbAssistant *
 nb_application_get_assistant (NbApplication *self)
 {
   if (self->assistant == NULL)
@@ -313,24 +332,68 @@ nb_application_get_assistant (NbApplication *self)
           config = nb_config_new ();
         }
       self->assistant = nb_assistant_new (config);
+      nb_application_desktop_assistant_created (self, self->assistant);
     }
   return self->assistant;
+}
+
+/* The main window, made if there is none, shown (again, if it was
+ * hidden in the background) and raised; NULL while closing. */
+GtkWindow *
+nb_application_present_window (NbApplication *self)
+{
+  GtkWindow *window = NULL;
+
+  if (self->closing)
+    return NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (NB_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (self), nb_application_get_assistant (self)));
+      g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+      nb_application_desktop_window_created (self, window);
+    }
+  gtk_window_present (window);
+  return window;
 }
 
 static void
 nb_application_activate (GApplication *app)
 {
   NbApplication *self = NB_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
-  if (self->closing)
-    return;
-  if (window == NULL)
+  if (self->start_with_quick_prompt)
     {
-      window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app), nb_application_get_assistant (self)));
-      g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+      self->start_with_quick_prompt = FALSE;
+      g_action_group_activate_action (G_ACTION_GROUP (app), "quick-prompt", NULL);
+      return;
     }
-  gtk_window_present (window);
+  nb_application_present_window (self);
+}
+
+static gboolean
+nb_application_dbus_register (GApplication     *app,
+                              GDBusConnection  *connection,
+                              const char       *object_path,
+                              GError          **error)
+{
+  if (!G_APPLICATION_CLASS (nb_application_parent_class)->dbus_register (app, connection, object_path, error))
+    return FALSE;
+  return nb_application_desktop_dbus_register (NB_APPLICATION (app), connection, error);
+}
+
+static void
+nb_application_dbus_unregister (GApplication    *app,
+                                GDBusConnection *connection,
+                                const char      *object_path)
+{
+  nb_application_desktop_dbus_unregister (NB_APPLICATION (app), connection);
+  G_APPLICATION_CLASS (nb_application_parent_class)->dbus_unregister (app, connection, object_path);
 }
 
 static void
@@ -340,6 +403,10 @@ nb_application_finalize (GObject *object)
 
   g_clear_pointer (&self->config_path, g_free);
   g_clear_object (&self->assistant);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->tray);
+  g_clear_object (&self->search_provider);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (nb_application_parent_class)->finalize (object);
 }
@@ -355,6 +422,8 @@ nb_application_class_init (NbApplicationClass *klass)
   app_class->handle_local_options = nb_application_handle_local_options;
   app_class->startup = nb_application_startup;
   app_class->activate = nb_application_activate;
+  app_class->dbus_register = nb_application_dbus_register;
+  app_class->dbus_unregister = nb_application_dbus_unregister;
 }
 
 static void

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "nb-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "nb-application-private.h"
+#include "nb-background.h"
+#include "nb-config.h"
+#include "nb-notifications.h"
+#include "nb-window.h"
+
+/*
+ * Living in the desktop: the tray icon, running in the background, the
+ * quick prompt, notifications, GNOME Shell's search provider and the
+ * application actions they use (quick-prompt, show-window, new-chat,
+ * open-conversation, search).
+ */
+
+gboolean
+nb_application_desktop_can_background (NbApplication *self)
+{
+  return self->tray != NULL && nb_tray_get_registered (self->tray) &&
+         self->settings != NULL && g_settings_get_boolean (self->settings, "run-in-background");
+}
+
+static gboolean
+any_window_shown (NbApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (gtk_widget_get_visible (l->data))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+background_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!nb_background_request_finish (result, &error) && error != NULL &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Background portal: %s", error->message);
+}
+
+/* Inside Flatpak, the Background portal is asked once per run (it
+ * remembers the user's answer); outside nothing is needed. */
+void
+nb_application_desktop_go_background (NbApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (self->background_requested || connection == NULL || !nb_background_in_flatpak ())
+    return;
+  self->background_requested = TRUE;
+  nb_background_request_async (connection, g_settings_get_boolean (self->settings, "start-at-login"),
+                               self->cancellable, background_cb, NULL);
+}
+
+/* While the tray shows the icon (and running in the background is on),
+ * the application stays even with no window: a D-Bus-activated or
+ * autostarted Nanobot lives in the tray. */
+static void
+update_hold (NbApplication *self)
+{
+  gboolean hold = !self->closing && nb_application_desktop_can_background (self);
+
+  if (hold == self->held_for_tray)
+    return;
+  self->held_for_tray = hold;
+  if (hold)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
+static void
+tray_registered_cb (NbTray        *tray,
+                    GParamSpec    *pspec,
+                    NbApplication *self)
+{
+  update_hold (self);
+  /* The tray went away with every window hidden: the user would have
+   * no way back, so the window comes back. */
+  if (!nb_tray_get_registered (tray) && !self->closing && !any_window_shown (self))
+    {
+      for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+        if (NB_IS_WINDOW (l->data))
+          {
+            gtk_window_present (l->data);
+            break;
+          }
+    }
+}
+
+static void
+start_at_login_changed_cb (GSettings     *settings,
+                           const char    *key,
+                           NbApplication *self)
+{
+  gboolean enabled = g_settings_get_boolean (settings, "start-at-login");
+  g_autoptr(GError) error = NULL;
+
+  if (nb_background_in_flatpak ())
+    {
+      GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+      if (connection != NULL)
+        nb_background_request_async (connection, enabled, self->cancellable, background_cb, NULL);
+      return;
+    }
+  if (!nb_background_set_autostart_file (enabled, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+run_in_background_changed_cb (GSettings     *settings,
+                              const char    *key,
+                              NbApplication *self)
+{
+  update_hold (self);
+}
+
+void
+nb_application_desktop_startup (NbApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_signal_connect_object (self->settings, "changed::start-at-login",
+                           G_CALLBACK (start_at_login_changed_cb), self, 0);
+  g_signal_connect_object (self->settings, "changed::run-in-background",
+                           G_CALLBACK (run_in_background_changed_cb), self, 0);
+
+  if (connection != NULL)
+    {
+      self->tray = nb_tray_new (connection, G_ACTION_GROUP (self));
+      g_signal_connect_object (self->tray, "notify::registered", G_CALLBACK (tray_registered_cb), self, 0);
+    }
+}
+
+void
+nb_application_desktop_shutdown (NbApplication *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->tray);
+  if (self->held_for_tray)
+    {
+      self->held_for_tray = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
+  if (self->quick_prompt != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->quick_prompt), (gpointer *) &self->quick_prompt);
+      self->quick_prompt = NULL;
+    }
+}
+
+/* The search provider. */
+
+static void
+activate_result_cb (NbSearchProvider *provider,
+                    const char       *key,
+                    guint             timestamp,
+                    NbApplication    *self)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), "open-conversation", g_variant_new_string (key));
+}
+
+static void
+launch_search_cb (NbSearchProvider    *provider,
+                  const char * const  *terms,
+                  guint                timestamp,
+                  NbApplication       *self)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), "search", NULL);
+}
+
+gboolean
+nb_application_desktop_dbus_register (NbApplication    *self,
+                                      GDBusConnection  *connection,
+                                      GError          **error)
+{
+  g_autofree char *data_dir = nb_config_get_data_dir ();
+  g_autofree char *sessions_dir = g_build_filename (data_dir, "sessions", NULL);
+
+  self->search_provider = nb_search_provider_new (sessions_dir, G_APPLICATION (self));
+  g_signal_connect_object (self->search_provider, "activate-result", G_CALLBACK (activate_result_cb), self, 0);
+  g_signal_connect_object (self->search_provider, "launch-search", G_CALLBACK (launch_search_cb), self, 0);
+  return nb_search_provider_export (self->search_provider, connection, NB_SEARCH_PROVIDER_PATH, error);
+}
+
+void
+nb_application_desktop_dbus_unregister (NbApplication   *self,
+                                        GDBusConnection *connection)
+{
+  if (self->search_provider != NULL)
+    nb_search_provider_unexport (self->search_provider);
+  g_clear_object (&self->search_provider);
+}
+
+/* The assistant and its windows. */
+
+void
+nb_application_desktop_assistant_created (NbApplication *self,
+                                          NbAssistant   *assistant)
+{
+  NbAgent *agent = nb_assistant_get_agent (assistant);
+
+  nb_notifications_watch_agent (GTK_APPLICATION (self), agent);
+  if (self->tray != NULL)
+    g_object_bind_property (agent, "busy", self->tray, "busy", G_BINDING_SYNC_CREATE);
+}
+
+/* The conversation the user now looks at has nothing to tell them. */
+static void
+window_active_cb (GtkWindow     *window,
+                  GParamSpec    *pspec,
+                  NbApplication *self)
+{
+  if (gtk_window_is_active (window) && NB_IS_WINDOW (window))
+    nb_notifications_withdraw (GTK_APPLICATION (self), nb_window_get_key (NB_WINDOW (window)));
+}
+
+void
+nb_application_desktop_window_created (NbApplication *self,
+                                       GtkWindow     *window)
+{
+  g_signal_connect_object (window, "notify::is-active", G_CALLBACK (window_active_cb), self, 0);
+}
+
+/* Hiding the quick prompt with nothing else shown quits, unless Nanobot
+ * lives in the tray. */
+static void
+quick_prompt_visible_cb (GtkWidget     *quick_prompt,
+                         GParamSpec    *pspec,
+                         NbApplication *self)
+{
+  if (!gtk_widget_get_visible (quick_prompt) && !any_window_shown (self) &&
+      !nb_application_desktop_can_background (self))
+    nb_application_close (self);
+}
+
+/* The actions. */
+
+static void
+quick_prompt_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  NbApplication *self = NB_APPLICATION (user_data);
+
+  if (self->closing)
+    return;
+  if (self->quick_prompt == NULL)
+    {
+      self->quick_prompt = nb_quick_prompt_new (GTK_APPLICATION (self), nb_application_get_assistant (self));
+      g_object_add_weak_pointer (G_OBJECT (self->quick_prompt), (gpointer *) &self->quick_prompt);
+      g_signal_connect_object (self->quick_prompt, "notify::visible",
+                               G_CALLBACK (quick_prompt_visible_cb), self, 0);
+    }
+  nb_quick_prompt_present (self->quick_prompt);
+}
+
+static void
+show_window_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  nb_application_present_window (NB_APPLICATION (user_data));
+}
+
+static void
+new_chat_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkWindow *window = nb_application_present_window (NB_APPLICATION (user_data));
+
+  if (window != NULL)
+    nb_window_new_conversation (NB_WINDOW (window));
+}
+
+static void
+open_conversation_action (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  NbApplication *self = NB_APPLICATION (user_data);
+  const char *key = g_variant_get_string (parameter, NULL);
+  GtkWindow *window;
+
+  if (*key == '\0')
+    return;
+  window = nb_application_present_window (self);
+  if (window != NULL)
+    {
+      nb_window_open_conversation (NB_WINDOW (window), key);
+      nb_notifications_withdraw (GTK_APPLICATION (self), key);
+    }
+}
+
+static void
+search_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  GtkWindow *window = nb_application_present_window (NB_APPLICATION (user_data));
+
+  if (window != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+}
+
+static const GActionEntry desktop_actions[] = {
+  { "quick-prompt", quick_prompt_action },
+  { "show-window", show_window_action },
+  { "new-chat", new_chat_action },
+  { "open-conversation", open_conversation_action, "s" },
+  { "search", search_action },
+};
+
+void
+nb_application_desktop_add_actions (NbApplication *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), desktop_actions,
+                                   G_N_ELEMENTS (desktop_actions), self);
+}

@@ -213,6 +213,15 @@ result_meta (NbSearchProvider *self,
   g_variant_builder_add (&meta, "{sv}", "name", g_variant_new_string (title));
   if (snippet != NULL && *snippet != '\0')
     g_variant_builder_add (&meta, "{sv}", "description", g_variant_new_string (snippet));
+  else if (conversation != NULL && nb_conversation_get_updated_at (conversation) != NULL)
+    {
+      /* Translators: when a conversation was last changed, in
+       * g_date_time_format() syntax. */
+      g_autofree char *when = g_date_time_format (nb_conversation_get_updated_at (conversation), _("%e %B %Y, %H:%M"));
+
+      if (when != NULL)
+        g_variant_builder_add (&meta, "{sv}", "description", g_variant_new_string (g_strstrip (when)));
+    }
   g_variant_builder_add (&meta, "{sv}", "icon", icon_variant);
   return g_variant_builder_end (&meta);
 }

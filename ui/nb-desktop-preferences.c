@@ -237,3 +237,14 @@ nb_desktop_preferences_new (GSettingsSchemaSource *gnome_schemas)
   update_shortcut_row (self);
   return self;
 }
+
+AdwPreferencesPage *
+nb_desktop_preferences_new_page (GSettingsSchemaSource *gnome_schemas)
+{
+  AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+
+  adw_preferences_page_set_title (page, _("Desktop"));
+  adw_preferences_page_set_icon_name (page, "preferences-desktop-symbolic");
+  adw_preferences_page_add (page, ADW_PREFERENCES_GROUP (nb_desktop_preferences_new (gnome_schemas)));
+  return page;
+}

@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE (NbDesktopPreferences, nb_desktop_preferences, NB, DESKTOP_
  */
 
 NbDesktopPreferences *nb_desktop_preferences_new          (GSettingsSchemaSource *gnome_schemas);
+/* A "Desktop" page holding the group, for a preferences window. */
+AdwPreferencesPage   *nb_desktop_preferences_new_page     (GSettingsSchemaSource *gnome_schemas);
 /* What a key press in "Change…" does: a new accelerator, saved, and put
  * in GNOME's entry if there is one. FALSE if @accelerator is not valid. */
 gboolean              nb_desktop_preferences_set_shortcut (NbDesktopPreferences  *self,

@@ -40,7 +40,7 @@ static void
 nb_preferences_window_init (NbPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (gtk_widget_get_template_child (GTK_WIDGET (self), NB_TYPE_PREFERENCES_WINDOW, "general_page")), ADW_PREFERENCES_GROUP (nb_desktop_preferences_new (NULL)));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), nb_desktop_preferences_new_page (NULL));
 }
 
 NbPreferencesWindow *

@@ -85,6 +85,7 @@ run_cb (GObject      *source,
     show_notice (self, reply);
 }
 
+/* A turn on @text, or (NULL) the answer to the last user message again. */
 static void
 start_turn (NbQuickPrompt *self,
             const char    *text)
@@ -93,9 +94,94 @@ start_turn (NbQuickPrompt *self,
   show_notice (self, NULL);
   set_running (self, TRUE);
   gtk_revealer_set_reveal_child (self->revealer, TRUE);
-  nb_assistant_run_async (self->assistant, self->session, text, self->cancellable,
-                          run_cb, g_object_ref (self));
+  if (text == NULL)
+    nb_assistant_retry_async (self->assistant, self->session, self->cancellable,
+                              run_cb, g_object_ref (self));
+  else
+    nb_assistant_run_async (self->assistant, self->session, text, self->cancellable,
+                            run_cb, g_object_ref (self));
   nb_chat_view_scroll_to_bottom (self->chat_view);
+}
+
+/* Regenerate and Edit work as in the window: a fork at the user's
+ * message, where the turn runs; the quick prompt follows the fork. */
+static void
+forked_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(NbQuickPrompt) self = user_data;
+  g_autoptr(NbSession) fork = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_steal_pointer (&self->pending);
+
+  fork = nb_assistant_fork_finish (NB_ASSISTANT (source), result, &error);
+  if (self->cancellable == NULL)
+    return;
+  self->running = TRUE; /* set_running() below sees a change */
+  set_running (self, FALSE);
+  if (fork == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        nb_chat_view_set_error (self->chat_view, error->message);
+      return;
+    }
+  g_set_object (&self->session, fork);
+  g_free (self->key);
+  self->key = g_strdup (nb_session_get_key (fork));
+  nb_chat_view_set_session (self->chat_view, fork);
+  start_turn (self, text);
+}
+
+static void
+fork_and_run (NbQuickPrompt *self,
+              guint          user_index,
+              const char    *text)
+{
+  if (self->session == NULL || self->running || text == NULL || *text == '\0')
+    return;
+  g_free (self->pending);
+  self->pending = g_strdup (text);
+  set_running (self, TRUE);
+  nb_assistant_fork_async (self->assistant, self->session, user_index, self->cancellable,
+                           forked_cb, g_object_ref (self));
+}
+
+static void
+chat_retry_cb (NbQuickPrompt *self)
+{
+  if (self->session != NULL && !self->running)
+    start_turn (self, NULL);
+}
+
+static void
+chat_regenerate_cb (NbQuickPrompt *self,
+                    guint          index)
+{
+  g_autofree char *text = NULL;
+  guint user_index = index;
+
+  if (self->session == NULL)
+    return;
+  while (user_index > 0)
+    {
+      NbMessage *message = nb_session_get_message (self->session, --user_index);
+
+      if (g_strcmp0 (nb_message_get_role (message), "user") == 0)
+        {
+          text = nb_message_dup_text (message);
+          break;
+        }
+    }
+  fork_and_run (self, user_index, text);
+}
+
+static void
+chat_edit_cb (NbQuickPrompt *self,
+              guint          index,
+              const char    *text)
+{
+  fork_and_run (self, index, text);
 }
 
 static void
@@ -310,6 +396,9 @@ nb_quick_prompt_class_init (NbQuickPromptClass *klass)
   gtk_widget_class_bind_template_child (widget_class, NbQuickPrompt, chat_view);
   gtk_widget_class_bind_template_child (widget_class, NbQuickPrompt, notice_label);
   gtk_widget_class_bind_template_callback (widget_class, entry_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, chat_retry_cb);
+  gtk_widget_class_bind_template_callback (widget_class, chat_regenerate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, chat_edit_cb);
 
   gtk_widget_class_install_action (widget_class, "quick.continue", NULL, continue_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);

@@ -77,12 +77,16 @@ update_hold (NbApplication *self)
     g_application_release (G_APPLICATION (self));
 }
 
+static void prepare_quick_prompt (NbApplication *self);
+
 static void
 tray_registered_cb (NbTray        *tray,
                     GParamSpec    *pspec,
                     NbApplication *self)
 {
   update_hold (self);
+  if (nb_tray_get_registered (tray))
+    prepare_quick_prompt (self);
   /* The tray went away with every window hidden: the user would have
    * no way back, so the window comes back. */
   if (!nb_tray_get_registered (tray) && !self->closing && !any_window_shown (self))
@@ -146,6 +150,7 @@ nb_application_desktop_startup (NbApplication *self)
 void
 nb_application_desktop_shutdown (NbApplication *self)
 {
+  g_clear_handle_id (&self->prepare_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->tray);
@@ -232,6 +237,7 @@ nb_application_desktop_window_created (NbApplication *self,
                                        GtkWindow     *window)
 {
   g_signal_connect_object (window, "notify::is-active", G_CALLBACK (window_active_cb), self, 0);
+  prepare_quick_prompt (self);
 }
 
 /* Hiding the quick prompt with nothing else shown quits, unless Nanobot
@@ -246,6 +252,43 @@ quick_prompt_visible_cb (GtkWidget     *quick_prompt,
     nb_application_close (self);
 }
 
+static void
+ensure_quick_prompt (NbApplication *self)
+{
+  if (self->quick_prompt != NULL)
+    return;
+  self->quick_prompt = nb_quick_prompt_new (GTK_APPLICATION (self), nb_application_get_assistant (self));
+  g_object_add_weak_pointer (G_OBJECT (self->quick_prompt), (gpointer *) &self->quick_prompt);
+  g_signal_connect_object (self->quick_prompt, "notify::visible",
+                           G_CALLBACK (quick_prompt_visible_cb), self, 0);
+}
+
+/* The quick prompt is built (and realized, hidden) soon after start-up,
+ * when nothing else happens, so that `nanobot --quick-prompt` or the tray
+ * only has to show it: building it takes longer than the 150 ms it may
+ * take to appear. */
+static gboolean
+prepare_quick_prompt_cb (gpointer user_data)
+{
+  NbApplication *self = user_data;
+
+  self->prepare_id = 0;
+  if (self->closing)
+    return G_SOURCE_REMOVE;
+  ensure_quick_prompt (self);
+  gtk_widget_realize (GTK_WIDGET (self->quick_prompt));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+prepare_quick_prompt (NbApplication *self)
+{
+  if (self->quick_prompt != NULL || self->prepare_id != 0 || self->closing)
+    return;
+  self->prepare_id = g_timeout_add_full (G_PRIORITY_LOW, NB_APPLICATION_PREPARE_DELAY_MS,
+                                         prepare_quick_prompt_cb, self, NULL);
+}
+
 /* The actions. */
 
 static void
@@ -257,13 +300,7 @@ quick_prompt_action (GSimpleAction *action,
 
   if (self->closing)
     return;
-  if (self->quick_prompt == NULL)
-    {
-      self->quick_prompt = nb_quick_prompt_new (GTK_APPLICATION (self), nb_application_get_assistant (self));
-      g_object_add_weak_pointer (G_OBJECT (self->quick_prompt), (gpointer *) &self->quick_prompt);
-      g_signal_connect_object (self->quick_prompt, "notify::visible",
-                               G_CALLBACK (quick_prompt_visible_cb), self, 0);
-    }
+  ensure_quick_prompt (self);
   nb_quick_prompt_present (self->quick_prompt);
 }
 

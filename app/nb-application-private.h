@@ -29,7 +29,11 @@ struct _NbApplication
   gboolean          start_with_quick_prompt;
   gboolean          held_for_tray;
   gboolean          background_requested;
+  guint             prepare_id;
 };
+
+/* How long after start-up the hidden quick prompt is built. */
+#define NB_APPLICATION_PREPARE_DELAY_MS 1000
 
 NbAssistant *nb_application_get_assistant             (NbApplication   *self);
 void         nb_application_close                     (NbApplication   *self);

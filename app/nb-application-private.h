@@ -32,6 +32,9 @@ struct _NbApplication
   guint             prepare_id;
 };
 
+/* How long a D-Bus-activated Nanobot waits for the next call. */
+#define NB_APPLICATION_SERVICE_TIMEOUT_MS 20000
+
 /* How long after start-up the hidden quick prompt is built. */
 #define NB_APPLICATION_PREPARE_DELAY_MS 1000
 

@@ -433,6 +433,10 @@ nb_application_init (NbApplication *self)
   g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("A native desktop AI assistant."));
+  /* Started by D-Bus for GNOME Shell's search (--gapplication-service),
+   * Nanobot stays this long after the last call: the Shell asks for
+   * results, then their metas, then maybe activates one. */
+  g_application_set_inactivity_timeout (G_APPLICATION (self), NB_APPLICATION_SERVICE_TIMEOUT_MS);
 }
 
 NbApplication *

@@ -217,10 +217,10 @@ result_meta (NbSearchProvider *self,
     {
       /* Translators: when a conversation was last changed, in
        * g_date_time_format() syntax. */
-      g_autofree char *when = g_date_time_format (nb_conversation_get_updated_at (conversation), _("%e %B %Y, %H:%M"));
+      g_autofree char *when = g_date_time_format (nb_conversation_get_updated_at (conversation), _("%-d %B %Y, %H:%M"));
 
       if (when != NULL)
-        g_variant_builder_add (&meta, "{sv}", "description", g_variant_new_string (g_strstrip (when)));
+        g_variant_builder_add (&meta, "{sv}", "description", g_variant_new_string (when));
     }
   g_variant_builder_add (&meta, "{sv}", "icon", icon_variant);
   return g_variant_builder_end (&meta);

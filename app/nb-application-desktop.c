@@ -128,6 +128,45 @@ run_in_background_changed_cb (GSettings     *settings,
   update_hold (self);
 }
 
+static void
+global_shortcut_bound_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* No portal, or the user said no: the Preferences explain the rest. */
+  if (!nb_global_shortcut_bind_finish (NB_GLOBAL_SHORTCUT (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Global shortcut: %s", error->message);
+}
+
+static void
+bind_global_shortcut (NbApplication *self)
+{
+  g_autofree char *accel = g_settings_get_string (self->settings, "quick-prompt-shortcut");
+
+  nb_global_shortcut_bind_async (self->global_shortcut, accel, self->cancellable,
+                                 global_shortcut_bound_cb, NULL);
+}
+
+static void
+shortcut_changed_cb (GSettings     *settings,
+                     const char    *key,
+                     NbApplication *self)
+{
+  if (self->global_shortcut != NULL && nb_global_shortcut_get_bound (self->global_shortcut))
+    bind_global_shortcut (self);
+}
+
+static void
+global_shortcut_activated_cb (NbGlobalShortcut *shortcut,
+                              NbApplication    *self)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quick-prompt", NULL);
+}
+
 void
 nb_application_desktop_startup (NbApplication *self)
 {
@@ -140,10 +179,21 @@ nb_application_desktop_startup (NbApplication *self)
   g_signal_connect_object (self->settings, "changed::run-in-background",
                            G_CALLBACK (run_in_background_changed_cb), self, 0);
 
+  g_signal_connect_object (self->settings, "changed::quick-prompt-shortcut",
+                           G_CALLBACK (shortcut_changed_cb), self, 0);
+
   if (connection != NULL)
     {
       self->tray = nb_tray_new (connection, G_ACTION_GROUP (self));
       g_signal_connect_object (self->tray, "notify::registered", G_CALLBACK (tray_registered_cb), self, 0);
+
+      /* The GlobalShortcuts portal where the desktop offers it (it asks
+       * the user the first time). Elsewhere the Preferences add a GNOME
+       * custom shortcut or say how to add one. */
+      self->global_shortcut = nb_global_shortcut_new (connection);
+      g_signal_connect_object (self->global_shortcut, "activated",
+                               G_CALLBACK (global_shortcut_activated_cb), self, 0);
+      bind_global_shortcut (self);
     }
 }
 
@@ -154,6 +204,7 @@ nb_application_desktop_shutdown (NbApplication *self)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->tray);
+  g_clear_object (&self->global_shortcut);
   if (self->held_for_tray)
     {
       self->held_for_tray = FALSE;

@@ -3,6 +3,7 @@
 
 #include "nb-application.h"
 #include "nb-assistant.h"
+#include "nb-global-shortcut.h"
 #include "nb-quick-prompt.h"
 #include "nb-search-provider.h"
 #include "nb-tray.h"
@@ -23,6 +24,7 @@ struct _NbApplication
   /* Living in the desktop (nb-application-desktop.c). */
   GSettings        *settings;
   NbTray           *tray;
+  NbGlobalShortcut *global_shortcut;
   NbSearchProvider *search_provider;
   NbQuickPrompt    *quick_prompt;
   GCancellable     *cancellable;

@@ -405,6 +405,7 @@ nb_application_finalize (GObject *object)
   g_clear_object (&self->assistant);
   g_clear_object (&self->settings);
   g_clear_object (&self->tray);
+  g_clear_object (&self->global_shortcut);
   g_clear_object (&self->search_provider);
   g_clear_object (&self->cancellable);
 

@@ -217,6 +217,7 @@ result_meta (NbSearchProvider *self,
     {
       /* Translators: when a conversation was last changed, in
        * g_date_time_format() syntax. */
+      /* xgettext:no-c-format */
       g_autofree char *when = g_date_time_format (nb_conversation_get_updated_at (conversation), _("%-d %B %Y, %H:%M"));
 
       if (when != NULL)

@@ -55,7 +55,8 @@ update_shortcut_row (NbDesktopPreferences *self)
     adw_action_row_set_subtitle (self->shortcut_row, _("Add it to GNOME’s keyboard shortcuts to use it anywhere"));
   else if (in_flatpak ())
     adw_action_row_set_subtitle (self->shortcut_row,
-                                 _("Add a shortcut in your system’s keyboard settings that runs "
+                                 _("Where the desktop offers global shortcuts, it asked when Nanobot started; "
+                                   "otherwise add a shortcut in your system’s keyboard settings that runs "
                                    "“flatpak run " APPLICATION_ID " --quick-prompt”"));
   else
     adw_action_row_set_subtitle (self->shortcut_row,

@@ -196,16 +196,23 @@ wait_for_window (Fixture    *f,
 }
 
 static void
-start_app (Fixture *f)
+start_app_with (Fixture    *f,
+                const char *option)
 {
   g_autoptr(GSubprocessLauncher) launcher = new_launcher (f);
   g_autoptr(GError) error = NULL;
-  const char *argv[] = { g_getenv ("NANOBOT_BIN"), NULL };
+  const char *argv[] = { g_getenv ("NANOBOT_BIN"), option, NULL };
 
   g_subprocess_launcher_set_stderr_file_path (launcher, f->stderr_path);
   f->app = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   g_subprocess_wait_async (f->app, NULL, nb_test_store_result_cb, &f->exit_result);
+}
+
+static void
+start_app (Fixture *f)
+{
+  start_app_with (f, NULL);
 }
 
 static void
@@ -426,6 +433,25 @@ test_remote_quick_prompt (Fixture       *f,
   g_dbus_connection_close_sync (connection, NULL, NULL);
 }
 
+/* The first nanobot started with --quick-prompt shows only the quick
+ * prompt; without a tray, Escape there quits. */
+static void
+test_quick_prompt_first (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *quick = NULL;
+
+  start_app_with (f, "--quick-prompt");
+  quick = wait_for_window (f, "Quick Prompt");
+  for (guint i = 0; i < 5; i++)
+    pause_a_tick ();
+  g_assert_null (find_window ("Nanobot"));
+
+  xdotool ("windowfocus", "--sync", quick, NULL);
+  xdotool ("key", "--clearmodifiers", "Escape", NULL);
+  wait_for_clean_exit (f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -440,6 +466,8 @@ main (int   argc,
 
   g_test_add ("/desktop-app/tray", Fixture, NULL, fixture_setup, test_tray, fixture_teardown);
   g_test_add ("/desktop-app/no-tray-close-quits", Fixture, NULL, fixture_setup, test_no_tray_close_quits,
+              fixture_teardown);
+  g_test_add ("/desktop-app/quick-prompt-first", Fixture, NULL, fixture_setup, test_quick_prompt_first,
               fixture_teardown);
   g_test_add ("/desktop-app/remote-quick-prompt", Fixture, NULL, fixture_setup, test_remote_quick_prompt,
               fixture_teardown);

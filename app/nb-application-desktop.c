@@ -182,6 +182,17 @@ nb_application_desktop_startup (NbApplication *self)
   g_signal_connect_object (self->settings, "changed::quick-prompt-shortcut",
                            G_CALLBACK (shortcut_changed_cb), self, 0);
 
+  /* The autostart entry follows the setting, also when it was changed
+   * while Nanobot was not running or the entry was removed by hand. */
+  if (!nb_background_in_flatpak ())
+    {
+      g_autofree char *autostart = nb_background_autostart_path ();
+      gboolean wanted = g_settings_get_boolean (self->settings, "start-at-login");
+
+      if (wanted != g_file_test (autostart, G_FILE_TEST_EXISTS))
+        start_at_login_changed_cb (self->settings, "start-at-login", self);
+    }
+
   if (connection != NULL)
     {
       self->tray = nb_tray_new (connection, G_ACTION_GROUP (self));

@@ -296,6 +296,32 @@ test_setting_off (Fixture       *f,
   g_assert_cmpstr (((Notification *) g_ptr_array_index (notifications, 0))->body, ==, "Loud.");
 }
 
+/* A sub-agent's report (a turn the agent starts, whose user message has
+ * "sender": "subagent") says a background task finished. */
+static void
+test_subagent_report (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(NbSession) session = nb_session_new ("desktop:sub");
+  g_autoptr(JsonObject) user = nb_test_parse_object ("{\"role\":\"user\",\"content\":\"[Subagent 'x' completed]\","
+                                                     "\"sender\":\"subagent\"}");
+  g_autoptr(NbMessage) message = nb_message_new_from_json (user);
+
+  nb_session_append (session, message);
+  g_assert_true (nb_notifications_turn_finished (app, session, "The files are sorted.", NULL));
+  WAIT_UNTIL (notifications->len == 1);
+  g_assert_cmpstr (((Notification *) g_ptr_array_index (notifications, 0))->summary, ==,
+                   "A background task finished");
+  g_assert_cmpstr (((Notification *) g_ptr_array_index (notifications, 0))->body, ==, "The files are sorted.");
+
+  /* A stopped turn says nothing. */
+  {
+    g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Stopped");
+
+    g_assert_false (nb_notifications_turn_finished (app, session, NULL, cancelled));
+  }
+}
+
 static void
 acquired_cb (GDBusConnection *connection,
              const char      *name,
@@ -356,6 +382,8 @@ main (int   argc,
   g_test_add ("/notifications/hidden-turn-notifies", Fixture, NULL, fixture_setup, test_hidden_turn_notifies,
               fixture_teardown);
   g_test_add ("/notifications/watched-turn-is-quiet", Fixture, NULL, fixture_setup, test_watched_turn_is_quiet,
+              fixture_teardown);
+  g_test_add ("/notifications/subagent-report", Fixture, NULL, fixture_setup, test_subagent_report,
               fixture_teardown);
   g_test_add ("/notifications/setting-off", Fixture, NULL, fixture_setup, test_setting_off, fixture_teardown);
 

@@ -325,7 +325,7 @@ ensure_quick_prompt (NbApplication *self)
                            G_CALLBACK (quick_prompt_visible_cb), self, 0);
 }
 
-/* The quick prompt is built (and realized, hidden) soon after start-up,
+/* The quick prompt is built (hidden, not realized) soon after start-up,
  * when nothing else happens, so that `nanobot --quick-prompt` or the tray
  * only has to show it: building it takes longer than the 150 ms it may
  * take to appear. */
@@ -338,7 +338,6 @@ prepare_quick_prompt_cb (gpointer user_data)
   if (self->closing)
     return G_SOURCE_REMOVE;
   ensure_quick_prompt (self);
-  gtk_widget_realize (GTK_WIDGET (self->quick_prompt));
   return G_SOURCE_REMOVE;
 }
 

@@ -244,13 +244,29 @@ quit_action (GSimpleAction *action,
   nb_application_close (NB_APPLICATION (user_data));
 }
 
+/* The window a dialog belongs to: the focused one if it is shown, else a
+ * shown main window (the quick prompt may be the most recent window while
+ * hidden). */
+static GtkWindow *
+dialog_parent (GtkApplication *app)
+{
+  GtkWindow *active = gtk_application_get_active_window (app);
+
+  if (active != NULL && gtk_widget_get_visible (GTK_WIDGET (active)))
+    return active;
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (NB_IS_WINDOW (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (app);
+  GtkWindow *window = dialog_parent (app);
   static const char *developers[] = { "The Nanobot developers", NULL };
 
   adw_show_about_window (window,
@@ -275,7 +291,7 @@ preferences_action (GSimpleAction *action,
                     gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (app);
+  GtkWindow *window = dialog_parent (app);
   NbPreferencesWindow *preferences = nb_preferences_window_new (window);
 
   gtk_window_present (GTK_WINDOW (preferences));

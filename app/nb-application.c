@@ -5,31 +5,19 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-application.h"
+#include "nb-application-private.h"
+#include "nb-config.h"
+#include "nb-config-error-window.h"
 #include "nb-cron-notifier.h"
 #include "nb-cron-service.h"
-#include "nb-assistant.h"
-#include "nb-permissions-page.h"
-#include "nb-config.h"
+#include "nb-desktop-preferences.h"
 #include "nb-headless.h"
 #include "nb-import-cli.h"
-#include "nb-config-error-window.h"
 #include "nb-onboarding-window.h"
+#include "nb-permissions-page.h"
 #include "nb-preferences-window.h"
 #include "nb-run-due-jobs.h"
 #include "nb-window.h"
-
-struct _NbApplication
-{
-  AdwApplication parent_instance;
-
-  char          *config_path;
-  gboolean       options_parsed;
-
-  /* The one assistant of every window, made with the first window. */
-  NbAssistant   *assistant;
-  gboolean       closing;
-};
 
 G_DEFINE_FINAL_TYPE (NbApplication, nb_application, ADW_TYPE_APPLICATION)
 
@@ -42,14 +30,14 @@ static const GOptionEntry main_entries[] = {
     N_("Session key for --message (default cli:direct)"), N_("KEY") },
   { "config", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Use another configuration file"), N_("FILE") },
-  { "run-due-jobs", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Run the scheduled jobs that are due and exit (for a systemd timer)"), NULL },
   { "quick-prompt", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Open the quick prompt"), NULL },
-  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Print the version and exit"), NULL },
+  { "run-due-jobs", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the scheduled jobs that are due and exit (for a systemd timer)"), NULL },
   { "import-python", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Copy the Python nanobot’s conversations from the folder given after it (default ~/.nanobot) and exit"), NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, NULL },
   { NULL }
 };
@@ -141,14 +129,14 @@ nb_application_handle_local_options (GApplication *app,
                               session != NULL ? session : "cli:direct");
     }
 
-  if (g_variant_dict_contains (options, "run-due-jobs"))
-    return nb_run_due_jobs (self->config_path);
-
   if (g_variant_dict_contains (options, "session"))
     {
       g_printerr ("nanobot: %s\n", _("--session needs --message"));
       return 2;
     }
+
+  if (g_variant_dict_contains (options, "run-due-jobs"))
+    return nb_run_due_jobs (self->config_path);
 
   /* Without a display, a broken configuration stops the window as it
    * stops -m: exit 2 with FILE:LINE:COL, before anything else happens.
@@ -179,6 +167,26 @@ nb_application_handle_local_options (GApplication *app,
                   _("no display to open a window on (DISPLAY and WAYLAND_DISPLAY are not set); "
                     "run “nanobot -m TEXT” for one turn without a window"));
       return 1;
+    }
+
+  /* The quick prompt opens in the running instance (one D-Bus call, no
+   * GTK here), or in this one when it is the first. */
+  if (g_variant_dict_contains (options, "quick-prompt"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("nanobot: %s\n", error->message);
+          return 1;
+        }
+      if (g_application_get_is_remote (app))
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (app), "quick-prompt", NULL);
+          g_dbus_connection_flush_sync (g_application_get_dbus_connection (app), NULL, NULL);
+          return 0;
+        }
+      self->start_with_quick_prompt = TRUE;
     }
 
   return -1;
@@ -232,7 +240,7 @@ jobs_flushed_cb (GObject      *source,
   nb_assistant_close_async (self->assistant, NULL, assistant_closed_cb, self);
 }
 
-static void
+void
 nb_application_close (NbApplication *self)
 {
   GList *windows;
@@ -241,6 +249,7 @@ nb_application_close (NbApplication *self)
     return;
   self->closing = TRUE;
 
+  nb_application_desktop_shutdown (self);
   g_application_hold (G_APPLICATION (self));
   windows = gtk_application_get_windows (GTK_APPLICATION (self));
   while (windows != NULL)
@@ -272,11 +281,19 @@ static gboolean
 window_close_request_cb (GtkWindow     *window,
                          NbApplication *self)
 {
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+  /* Not the last main window shown: it simply goes. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (l->data != window && NB_IS_WINDOW (l->data) && gtk_widget_get_visible (l->data))
+      return FALSE;
 
-  /* Not the last window: it simply goes. */
-  if (windows != NULL && windows->next != NULL)
-    return FALSE;
+  /* With a tray icon, the window only hides (NbWindow keeps its turns,
+   * which go on); without one, closing it quits. */
+  if (nb_application_desktop_can_background (self))
+    {
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      nb_application_desktop_go_background (self);
+      return TRUE;
+    }
   nb_application_close (self);
   return TRUE;
 }
@@ -289,13 +306,29 @@ quit_action (GSimpleAction *action,
   nb_application_close (NB_APPLICATION (user_data));
 }
 
+/* The window a dialog belongs to: the focused one if it is shown, else a
+ * shown main window (the quick prompt may be the most recent window while
+ * hidden). */
+static GtkWindow *
+dialog_parent (GtkApplication *app)
+{
+  GtkWindow *active = gtk_application_get_active_window (app);
+
+  if (active != NULL && gtk_widget_get_visible (GTK_WIDGET (active)))
+    return active;
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (NB_IS_WINDOW (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+  return NULL;
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (app);
+  GtkWindow *window = dialog_parent (app);
   static const char *developers[] = { "The Nanobot developers", NULL };
 
   adw_show_about_window (window,
@@ -314,23 +347,20 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
-static NbAssistant *nb_application_get_assistant (NbApplication *self);
-
 static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (app);
-  NbPreferencesWindow *preferences =
-    nb_preferences_window_new (window, nb_application_get_assistant (NB_APPLICATION (app)));
+  NbApplication *self = NB_APPLICATION (app);
+  GtkWindow *window = dialog_parent (app);
+  NbAssistant *assistant = nb_application_get_assistant (self);
+  NbPreferencesWindow *preferences = nb_preferences_window_new (window, assistant);
 
-  /* Preferences → Permissions. */
-  if (NB_APPLICATION (app)->assistant != NULL)
-    nb_preferences_window_add_page (preferences,
-                                    ADW_PREFERENCES_PAGE (nb_permissions_page_new (nb_assistant_get_permissions (NB_APPLICATION (app)->assistant))));
-
+  nb_preferences_window_add_page (preferences,
+                                  ADW_PREFERENCES_PAGE (nb_permissions_page_new (nb_assistant_get_permissions (assistant))));
+  nb_preferences_window_add_page (preferences, nb_desktop_preferences_new_page (NULL));
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
@@ -356,14 +386,17 @@ nb_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
+  nb_application_desktop_add_actions (NB_APPLICATION (app));
   /* Ctrl+? for win.show-help-overlay comes with gtk/help-overlay.ui. */
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+
+  nb_application_desktop_startup (NB_APPLICATION (app));
 }
 
 /* The configuration was checked in handle_local_options(); if it broke
  * since, the window still opens, with defaults, and says so. */
-static NbAssistant *
+NbAssistant *
 nb_application_get_assistant (NbApplication *self)
 {
   if (self->assistant == NULL)
@@ -383,6 +416,7 @@ nb_application_get_assistant (NbApplication *self)
         }
       self->assistant = nb_assistant_new (config);
       nb_cron_notifier_setup (GTK_APPLICATION (self), self->assistant);
+      nb_application_desktop_assistant_created (self, self->assistant);
     }
   return self->assistant;
 }
@@ -500,30 +534,80 @@ show_config_error (NbApplication *self)
   return TRUE;
 }
 
+/* The main window, made if there is none, shown (again, if it was
+ * hidden in the background) and raised; NULL while closing. */
+GtkWindow *
+nb_application_present_window (NbApplication *self)
+{
+  GtkWindow *window = NULL;
+
+  if (self->closing)
+    return NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (NB_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (self), nb_application_get_assistant (self)));
+      g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
+      nb_application_desktop_window_created (self, window);
+    }
+  gtk_window_present (window);
+  return window;
+}
+
 static void
 nb_application_activate (GApplication *app)
 {
   NbApplication *self = NB_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+  gboolean had_window = FALSE;
+  GtkWindow *window;
 
   if (self->closing)
     return;
-  if (NB_IS_CONFIG_ERROR_WINDOW (window))
+  if (NB_IS_CONFIG_ERROR_WINDOW (active))
     {
-      gtk_window_present (window);
+      gtk_window_present (active);
       return;
     }
-  if (window == NULL && show_config_error (self))
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    had_window |= NB_IS_WINDOW (l->data);
+  if (!had_window && show_config_error (self))
     return;
-  if (window == NULL)
+
+  if (self->start_with_quick_prompt)
     {
-      window = GTK_WINDOW (nb_window_new (GTK_APPLICATION (app), nb_application_get_assistant (self)));
-      g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), self, 0);
-      gtk_window_present (window);
-      maybe_onboard (self, window);
+      self->start_with_quick_prompt = FALSE;
+      g_action_group_activate_action (G_ACTION_GROUP (app), "quick-prompt", NULL);
       return;
     }
-  gtk_window_present (window);
+  window = nb_application_present_window (self);
+  if (!had_window && window != NULL)
+    maybe_onboard (self, window);
+}
+
+static gboolean
+nb_application_dbus_register (GApplication     *app,
+                              GDBusConnection  *connection,
+                              const char       *object_path,
+                              GError          **error)
+{
+  if (!G_APPLICATION_CLASS (nb_application_parent_class)->dbus_register (app, connection, object_path, error))
+    return FALSE;
+  return nb_application_desktop_dbus_register (NB_APPLICATION (app), connection, error);
+}
+
+static void
+nb_application_dbus_unregister (GApplication    *app,
+                                GDBusConnection *connection,
+                                const char      *object_path)
+{
+  nb_application_desktop_dbus_unregister (NB_APPLICATION (app), connection);
+  G_APPLICATION_CLASS (nb_application_parent_class)->dbus_unregister (app, connection, object_path);
 }
 
 static void
@@ -533,6 +617,11 @@ nb_application_finalize (GObject *object)
 
   g_clear_pointer (&self->config_path, g_free);
   g_clear_object (&self->assistant);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->tray);
+  g_clear_object (&self->global_shortcut);
+  g_clear_object (&self->search_provider);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (nb_application_parent_class)->finalize (object);
 }
@@ -548,6 +637,8 @@ nb_application_class_init (NbApplicationClass *klass)
   app_class->handle_local_options = nb_application_handle_local_options;
   app_class->startup = nb_application_startup;
   app_class->activate = nb_application_activate;
+  app_class->dbus_register = nb_application_dbus_register;
+  app_class->dbus_unregister = nb_application_dbus_unregister;
 }
 
 static void
@@ -557,6 +648,10 @@ nb_application_init (NbApplication *self)
   g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("A native desktop AI assistant."));
+  /* Started by D-Bus for GNOME Shell's search (--gapplication-service),
+   * Nanobot stays this long after the last call: the Shell asks for
+   * results, then their metas, then maybe activates one. */
+  g_application_set_inactivity_timeout (G_APPLICATION (self), NB_APPLICATION_SERVICE_TIMEOUT_MS);
 }
 
 NbApplication *

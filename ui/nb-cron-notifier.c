@@ -173,6 +173,11 @@ open_conversation_action (GSimpleAction *action,
 
 static const GActionEntry cron_actions[] = {
   { "scheduled-jobs", scheduled_jobs_action },
+};
+
+/* Only where the application has none of its own (the desktop part's,
+ * which also withdraws the conversation's notifications). */
+static const GActionEntry open_conversation_entry[] = {
   { "open-conversation", open_conversation_action, "s" },
 };
 
@@ -198,6 +203,9 @@ nb_cron_notifier_setup (GtkApplication *app,
 
   g_object_set_data_full (G_OBJECT (app), "nb-cron-assistant", g_object_ref (assistant), g_object_unref);
   g_action_map_add_action_entries (G_ACTION_MAP (app), cron_actions, G_N_ELEMENTS (cron_actions), app);
+  if (g_action_map_lookup_action (G_ACTION_MAP (app), "open-conversation") == NULL)
+    g_action_map_add_action_entries (G_ACTION_MAP (app), open_conversation_entry,
+                                     G_N_ELEMENTS (open_conversation_entry), app);
   nb_cron_notifier_watch (app, G_OBJECT (nb_assistant_get_cron_service (assistant)),
                           G_OBJECT (nb_assistant_get_heartbeat (assistant)));
   nb_assistant_start_scheduler (assistant);

@@ -41,6 +41,14 @@ fixture_setup (Fixture       *f,
   g_test_dbus_up (f->bus);
   g_setenv ("DISPLAY", display, TRUE);
   f->home = nb_test_make_tmpdir ();
+  /* A configured Nanobot: no first-run set-up over the window. */
+  {
+    g_autofree char *dir = g_build_filename (f->home, "config", "nanobot", NULL);
+    g_autofree char *config = g_build_filename (dir, "config.json", NULL);
+
+    g_mkdir_with_parents (dir, 0700);
+    nb_test_write_file (config, "{}");
+  }
   f->stderr_path = g_build_filename (f->home, "stderr.log", NULL);
 }
 

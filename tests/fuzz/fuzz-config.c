@@ -37,6 +37,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           g_assert (g_str_equal (nb_config_get_string (again, "agents.defaults.model"), "fuzz-model"));
         }
     }
-  g_unlink (path);
+  nb_fuzz_clean ();
   return 0;
 }

@@ -43,6 +43,7 @@ struct _NbFakeLlm
   GPtrArray  *writers;    /* Writer still running */
   guint       n_connections;
   guint       n_unscripted;
+  gint64      first_started_us;
 };
 
 static void
@@ -167,6 +168,8 @@ request_started_cb (SoupServer        *server,
   NbFakeLlm *self = user_data;
   GSocket *socket = soup_server_message_get_socket (message);
 
+  if (self->first_started_us == 0)
+    self->first_started_us = g_get_monotonic_time ();
   /* A mark on the socket object tells a new connection from a reused one,
    * even when the allocator hands out the same address again. */
   if (socket != NULL && g_object_get_data (G_OBJECT (socket), "nb-fake-llm-seen") == NULL)
@@ -531,4 +534,12 @@ nb_fake_llm_ollama_text_stream (const char *text)
                         "\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\","
                         "\"total_duration\":1000,\"prompt_eval_count\":12,\"eval_count\":5}\n");
   return g_string_free (out, FALSE);
+}
+
+/* When the first request began to arrive (its first bytes were read):
+ * g_get_monotonic_time(), or 0 before any. */
+gint64
+nb_fake_llm_get_first_request_time (NbFakeLlm *self)
+{
+  return self->first_started_us;
 }

@@ -98,6 +98,10 @@ char                 *nb_fake_llm_openai_text_stream    (const char *text);
 char                 *nb_fake_llm_anthropic_text_stream (const char *text);
 char                 *nb_fake_llm_ollama_text_stream    (const char *text);
 
+/* g_get_monotonic_time() when the first request's first bytes were read,
+ * 0 before any. */
+gint64                nb_fake_llm_get_first_request_time (NbFakeLlm *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbFakeLlm, nb_fake_llm_free)
 
 G_END_DECLS

@@ -142,8 +142,10 @@ nb_tool_call_new (const char *id,
       return call;
     }
 
+  /* json-glib quotes the text it stopped at, cut at a byte count, maybe
+   * inside a character (found by tests/fuzz/fuzz-tool-args.c). */
   if (!nb_json_parser_load_reply (parser, text, -1, &error))
-    call->parse_error = g_strdup (error->message);
+    call->parse_error = g_utf8_make_valid (error->message, -1);
   /* Only white space: no root, and no arguments as above (found by
    * tests/fuzz/fuzz-tool-args.c). */
   else if (json_parser_get_root (parser) == NULL)

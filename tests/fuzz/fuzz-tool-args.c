@@ -63,13 +63,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       call = nb_tool_call_new ("call_1", nb_tool_get_name (mcp_tool), separator + 5);
       if (call->arguments != NULL)
         problems = nb_tool_validate_arguments (mcp_tool, call->arguments);
-      g_assert (problems == NULL || g_utf8_validate (problems, -1, NULL));
+      if (problems != NULL && !g_utf8_validate (problems, -1, NULL))
+        g_error ("not UTF-8: %s", problems);
       return 0;
     }
 
   call = nb_tool_call_new ("call_1", nb_tool_get_name (tools->pdata[data[0] % tools->len]), text + 1);
   problems = nb_tool_registry_check_call (registry, call, &tool);
   g_assert ((problems == NULL) == (tool != NULL));
-  g_assert (problems == NULL || g_utf8_validate (problems, -1, NULL));
+  if (problems != NULL && !g_utf8_validate (problems, -1, NULL))
+    g_error ("not UTF-8: %s", problems);
   return 0;
 }

@@ -44,6 +44,7 @@ struct _NbFakeLlm
   guint       n_connections;
   guint       n_unscripted;
   char       *models_body; /* answers GET …/models without the queue */
+  gint64      first_started_us;
 };
 
 static void
@@ -168,6 +169,8 @@ request_started_cb (SoupServer        *server,
   NbFakeLlm *self = user_data;
   GSocket *socket = soup_server_message_get_socket (message);
 
+  if (self->first_started_us == 0)
+    self->first_started_us = g_get_monotonic_time ();
   /* A mark on the socket object tells a new connection from a reused one,
    * even when the allocator hands out the same address again. */
   if (socket != NULL && g_object_get_data (G_OBJECT (socket), "nb-fake-llm-seen") == NULL)
@@ -551,4 +554,12 @@ nb_fake_llm_set_models_body (NbFakeLlm  *self,
 {
   g_free (self->models_body);
   self->models_body = g_strdup (body);
+}
+
+/* When the first request began to arrive (its first bytes were read):
+ * g_get_monotonic_time(), or 0 before any. */
+gint64
+nb_fake_llm_get_first_request_time (NbFakeLlm *self)
+{
+  return self->first_started_us;
 }

@@ -100,6 +100,9 @@ char                 *nb_fake_llm_ollama_text_stream    (const char *text);
 
 void                  nb_fake_llm_set_models_body    (NbFakeLlm      *self,
                                                       const char     *body);
+/* g_get_monotonic_time() when the first request's first bytes were read,
+ * 0 before any. */
+gint64                nb_fake_llm_get_first_request_time (NbFakeLlm *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NbFakeLlm, nb_fake_llm_free)
 

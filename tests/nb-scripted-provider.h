@@ -183,7 +183,9 @@ nb_scripted_provider_chat_async (NbProvider          *provider,
       if (step->match == NULL || strstr (text, step->match) != NULL)
         {
           call->step = step;
+          /* Not l->next after this (found by valgrind). */
           g_queue_delete_link (&self->steps, l);
+          break;
         }
     }
   if (call->step == NULL)

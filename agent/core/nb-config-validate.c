@@ -111,8 +111,11 @@ frame_child_path (Frame *frame)
 {
   if (frame == NULL)
     return g_strdup ("");
+  /* A value where a key was expected (json-glib reads text this scanner
+   * does not follow, found by tests/fuzz/fuzz-config.c) has no key. */
   if (frame->is_object)
-    return *frame->path ? g_strconcat (frame->path, ".", frame->key, NULL) : g_strdup (frame->key);
+    return *frame->path ? g_strconcat (frame->path, ".", frame->key != NULL ? frame->key : "", NULL)
+                        : g_strdup (frame->key != NULL ? frame->key : "");
   return g_strdup_printf ("%s[%u]", frame->path, frame->index);
 }
 

@@ -395,7 +395,7 @@ nb_config_get_int (NbConfig   *self,
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return 0;
   if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
+    return nb_json_double_to_int64 (json_node_get_double (node));
   return json_node_get_int (node);
 }
 

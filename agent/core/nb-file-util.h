@@ -35,14 +35,4 @@ gboolean nb_file_read_bounded_finish (GAsyncResult         *result,
                                       gsize                *length,
                                       GError              **error);
 
-/* Makes @file's missing parent folders and replaces it atomically with
- * @bytes (mode 0600), all in a worker thread. */
-void     nb_file_replace_private_async  (GFile                *file,
-                                         GBytes               *bytes,
-                                         GCancellable         *cancellable,
-                                         GAsyncReadyCallback   callback,
-                                         gpointer              user_data);
-gboolean nb_file_replace_private_finish (GAsyncResult         *result,
-                                         GError              **error);
-
 G_END_DECLS

@@ -126,8 +126,21 @@ nb_json_get_int (JsonObject *object,
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return 0;
   if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
+    return nb_json_double_to_int64 (json_node_get_double (node));
   return json_node_get_int (node);
+}
+
+/* Found by tests/fuzz/fuzz-sse.c: a token count of 1e300. */
+gint64
+nb_json_double_to_int64 (double value)
+{
+  if (!(value == value))
+    return 0;
+  if (value >= 9223372036854775807.0)
+    return G_MAXINT64;
+  if (value <= -9223372036854775808.0)
+    return G_MININT64;
+  return (gint64) value;
 }
 
 /**

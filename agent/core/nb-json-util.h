@@ -40,4 +40,8 @@ char       *nb_json_to_data       (JsonNode    *node,
                                    gboolean     pretty,
                                    gsize       *length);
 
+/* A JSON number as an integer: truncated, saturated at the limits of
+ * gint64 (a cast out of range is undefined), NaN as 0. */
+gint64      nb_json_double_to_int64 (double      value);
+
 G_END_DECLS

@@ -366,7 +366,7 @@ schema_count (JsonObject *schema,
 
   if (node == NULL || !node_is_number (node))
     return -1;
-  return (gint64) node_number (node);
+  return nb_json_double_to_int64 (node_number (node));
 }
 
 static char *

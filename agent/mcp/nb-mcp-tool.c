@@ -120,7 +120,10 @@ dup_schema (JsonObject *definition)
       g_autofree char *text = nb_json_to_data (node, FALSE, NULL);
       g_autoptr(JsonNode) copy = json_from_string (text, NULL);
 
-      schema = json_object_ref (json_node_get_object (copy));
+      /* What json-glib wrote it may not read back (found by
+       * tests/fuzz/fuzz-mcp.c): then the schema constrains nothing. */
+      schema = copy != NULL && JSON_NODE_HOLDS_OBJECT (copy)
+        ? json_object_ref (json_node_get_object (copy)) : json_object_new ();
     }
   else
     schema = json_object_new ();

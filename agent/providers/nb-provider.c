@@ -142,8 +142,14 @@ nb_tool_call_new (const char *id,
       return call;
     }
 
+  /* json-glib quotes the text it stopped at, cut at a byte count, maybe
+   * inside a character (found by tests/fuzz/fuzz-tool-args.c). */
   if (!nb_json_parser_load_reply (parser, text, -1, &error))
-    call->parse_error = g_strdup (error->message);
+    call->parse_error = g_utf8_make_valid (error->message, -1);
+  /* Only white space: no root, and no arguments as above (found by
+   * tests/fuzz/fuzz-tool-args.c). */
+  else if (json_parser_get_root (parser) == NULL)
+    call->arguments = json_object_new ();
   else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     call->parse_error = g_strdup ("the arguments are not a JSON object");
   else

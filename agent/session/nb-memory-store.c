@@ -3,8 +3,14 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <gio/gfiledescriptorbased.h>
+
+#include "nb-file-replace.h"
 #include "nb-file-util.h"
 #include "nb-json-util.h"
 #include "nb-memory-backoff.h"
@@ -67,6 +73,8 @@ typedef struct
   char         *fingerprint;
   char         *current_memory;
   char         *history_entry;
+  /* HISTORY.md's size before the entry was appended, or -1. */
+  goffset       history_size;
   char         *memory_update;
 } Consolidation;
 
@@ -430,6 +438,13 @@ history_written_cb (GObject      *object,
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
     {
+      Consolidation *c = g_task_get_task_data (task);
+
+      /* No half entry (a full disk, found by tests/test-fault-disk.c): the
+       * next consolidation writes it whole. */
+      if (c->history_size >= 0 && G_IS_FILE_DESCRIPTOR_BASED (object) &&
+          ftruncate (g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (object)), c->history_size) != 0)
+        g_debug ("Could not cut %s back: %s", self->history_path, g_strerror (errno));
       g_prefix_error (&error, "Could not write %s: ", self->history_path);
       finish_task (task, error);
       return;
@@ -456,6 +471,14 @@ history_opened_cb (GObject      *object,
       finish_task (task, error);
       return;
     }
+  c->history_size = -1;
+  if (G_IS_FILE_DESCRIPTOR_BASED (out))
+    {
+      struct stat st;
+
+      if (fstat (g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (out)), &st) == 0)
+        c->history_size = st.st_size;
+    }
   /* The entry and its blank line in one write. */
   g_output_stream_write_all_async (G_OUTPUT_STREAM (out), c->history_entry, strlen (c->history_entry),
                                    G_PRIORITY_DEFAULT, NULL, history_written_cb, task);
@@ -480,7 +503,7 @@ record_written_cb (GObject      *object,
   NbMemoryStore *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (!nb_file_replace_private_finish (result, &error))
+  if (!nb_file_replace_finish (result, &error))
     {
       g_prefix_error (&error, "Could not write %s: ", self->record_path);
       finish_task (task, error);
@@ -497,7 +520,6 @@ write_record (GTask *task)
   Consolidation *c = g_task_get_task_data (task);
   g_autoptr(JsonObject) record = json_object_new ();
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(GFile) file = g_file_new_for_path (self->record_path);
   g_autoptr(GBytes) bytes = NULL;
   char *text;
 
@@ -507,7 +529,7 @@ write_record (GTask *task)
   text = json_to_string (root, FALSE);
   bytes = g_bytes_new_take (text, strlen (text));
 
-  nb_file_replace_private_async (file, bytes, NULL, record_written_cb, task);
+  nb_file_replace_async (self->record_path, bytes, NULL, record_written_cb, task);
 }
 
 static void
@@ -519,7 +541,7 @@ memory_replaced_cb (GObject      *object,
   NbMemoryStore *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (!nb_file_replace_private_finish (result, &error))
+  if (!nb_file_replace_finish (result, &error))
     {
       g_prefix_error (&error, "Could not write %s: ", self->memory_path);
       finish_task (task, error);
@@ -601,11 +623,12 @@ chat_done_cb (GObject      *object,
 
   if (g_strcmp0 (c->memory_update, c->current_memory != NULL ? c->current_memory : "") != 0)
     {
-      g_autoptr(GFile) file = g_file_new_for_path (self->memory_path);
       g_autoptr(GBytes) bytes = g_bytes_new (c->memory_update, strlen (c->memory_update));
 
-      /* A temporary file renamed over MEMORY.md, in a worker thread. */
-      nb_file_replace_private_async (file, bytes, NULL, memory_replaced_cb, task);
+      /* A temporary file renamed over MEMORY.md; on a full disk MEMORY.md
+       * stays as it was (GIO's replace_contents renamed the partial file
+       * over it: found by tests/test-fault-disk.c). */
+      nb_file_replace_async (self->memory_path, bytes, NULL, memory_replaced_cb, task);
     }
   else
     write_record (task);

@@ -462,8 +462,12 @@ find_title (xmlNode *node)
 }
 
 static char *
-tidy (const char *text)
+tidy (const char *input)
 {
+  /* libxml2 passes the bytes of a page through as they are when the
+   * charset it was told is wrong (Latin-1 sent as UTF-8), and GRegex
+   * refuses text that is not UTF-8 (found by tests/fuzz/fuzz-html.c). */
+  g_autofree char *text = g_utf8_make_valid (input, -1);
   g_autoptr(GRegex) trailing = g_regex_new ("[ \\t]+\\n", 0, 0, NULL);
   g_autoptr(GRegex) leading = g_regex_new ("\\n[ ](?=[^ ])", 0, 0, NULL);
   g_autoptr(GRegex) blank_lines = g_regex_new ("\\n{3,}", 0, 0, NULL);
@@ -526,7 +530,8 @@ nb_html_extract (const char        *html,
   if (title != NULL)
     {
       g_autoptr(GRegex) spaces = g_regex_new ("\\s+", 0, 0, NULL);
-      g_autofree char *flat = g_regex_replace_literal (spaces, title, -1, 0, " ", 0, NULL);
+      g_autofree char *valid = g_utf8_make_valid (title, -1);
+      g_autofree char *flat = g_regex_replace_literal (spaces, valid, -1, 0, " ", 0, NULL);
 
       g_free (title);
       title = g_strstrip (g_steal_pointer (&flat));

@@ -515,7 +515,7 @@ nb_web_search_tool_execute_async (NbTool              *tool,
   if (count_node != NULL && JSON_NODE_HOLDS_VALUE (count_node) &&
       (json_node_get_value_type (count_node) == G_TYPE_INT64 || json_node_get_value_type (count_node) == G_TYPE_DOUBLE))
     count = json_node_get_value_type (count_node) == G_TYPE_INT64 ? json_node_get_int (count_node)
-                                                                  : (gint64) json_node_get_double (count_node);
+                                                                  : nb_json_double_to_int64 (json_node_get_double (count_node));
 
   data = g_new0 (SearchData, 1);
   data->query = g_strdup (query);

@@ -5,6 +5,7 @@
 #include "../nb-scripted-provider.h"
 #include "../nb-test-tool.h"
 #include "../nb-test-util.h"
+#include "nb-bench-table.h"
 
 /*
  * The agent's own cost per LLM iteration with 20 registered tools: building
@@ -17,7 +18,16 @@
  * NB_BENCH_TURNS=N runs N turns instead of 50, e.g. a few under
  * `valgrind --tool=callgrind`, whose instruction counts, unlike the wall
  * clock of a busy machine, repeat from run to run.
+ *
+ * For the table (B5): the tool definitions sent with every LLM call, from
+ * the registry's cache (Nanobot) and recomputed from the 20 tools on every
+ * call (the redux design: ToolRegistry.get_definitions() serialises every
+ * schema each time): time per call, min / median of 5 rounds.
+ * `bench-agent-overhead --b5` runs only that part, for build-aux/bench
+ * to count its instructions with callgrind (b5_cached and b5_rebuilt).
  */
+
+#define B5_CALLS 2000
 
 #define DEFAULT_TURNS 50
 #define ITERATIONS_PER_TURN 20
@@ -94,6 +104,96 @@ run (gboolean  with_side_effects,
   return (double) (wall_us - provider->busy_us) / iterations;
 }
 
+/* What the redux registry does on every call. */
+static JsonArray *
+rebuild_definitions (NbToolRegistry *registry)
+{
+  g_autoptr(GPtrArray) tools = nb_tool_registry_list_tools (registry);
+  JsonArray *definitions = json_array_new ();
+
+  for (guint i = 0; i < tools->len; i++)
+    {
+      NbTool *tool = tools->pdata[i];
+      JsonObject *definition = json_object_new ();
+      JsonObject *function = json_object_new ();
+      g_autoptr(JsonNode) parameters = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_set_object (parameters, nb_tool_get_parameters (tool));
+      json_object_set_string_member (function, "name", nb_tool_get_name (tool));
+      json_object_set_string_member (function, "description", nb_tool_get_description (tool));
+      json_object_set_member (function, "parameters", json_node_copy (parameters));
+      json_object_set_string_member (definition, "type", "function");
+      json_object_set_object_member (definition, "function", function);
+      json_array_add_object_element (definitions, definition);
+    }
+  return definitions;
+}
+
+static __attribute__ ((noinline)) guint
+b5_cached (NbToolRegistry *registry)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < B5_CALLS; i++)
+    n += json_array_get_length (nb_tool_registry_get_definitions (registry));
+  return n;
+}
+
+static __attribute__ ((noinline)) guint
+b5_rebuilt (NbToolRegistry *registry)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < B5_CALLS; i++)
+    {
+      g_autoptr(JsonArray) definitions = rebuild_definitions (registry);
+
+      n += json_array_get_length (definitions);
+    }
+  return n;
+}
+
+static void
+table_b5 (gboolean quick)
+{
+  g_autoptr(NbToolRegistry) tools = nb_tool_registry_new ();
+  double cached[5], rebuilt[5], c_min, c_med, r_min, r_med;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *ratio = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("tool_%02u", i);
+      g_autoptr(NbTestTool) tool = nb_test_tool_new (name, schema, FALSE, 0);
+
+      nb_tool_registry_add (tools, NB_TOOL (tool));
+    }
+  if (quick)
+    {
+      g_assert_cmpuint (b5_cached (tools), ==, b5_rebuilt (tools));
+      return;
+    }
+  for (guint round = 0; round < 5; round++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      b5_cached (tools);
+      cached[round] = (double) (g_get_monotonic_time () - start) / B5_CALLS;
+      start = g_get_monotonic_time ();
+      b5_rebuilt (tools);
+      rebuilt[round] = (double) (g_get_monotonic_time () - start) / B5_CALLS;
+    }
+  nb_bench_min_median (cached, 5, &c_min, &c_med);
+  nb_bench_min_median (rebuilt, 5, &r_min, &r_med);
+  g_print ("  tool definitions per call, 20 tools: cached %.3f us, recomputed (the redux way) %.2f us (medians)\n",
+           c_med, r_med);
+  a = g_strdup_printf ("%.3f / %.3f µs", c_min, c_med);
+  b = g_strdup_printf ("%.1f / %.1f µs", r_min, r_med);
+  ratio = nb_bench_ratio (c_med, r_med);
+  nb_bench_table_row ("B5", "tool definitions for one LLM call (20 tools): time, min / median of 5 rounds", a, b, ratio);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -101,6 +201,11 @@ main (int   argc,
   const char *turns = g_getenv ("NB_BENCH_TURNS");
   double read_only, writing, provider_ms, wall_ms;
 
+  if (argc > 1 && g_str_equal (argv[1], "--b5"))
+    {
+      table_b5 (TRUE);
+      return 0;
+    }
   if (turns != NULL && g_ascii_strtoull (turns, NULL, 10) > 0)
     n_turns = g_ascii_strtoull (turns, NULL, 10);
   g_print ("bench-agent-overhead: %u iterations (%u turns of %u), 20 registered tools\n",
@@ -115,6 +220,8 @@ main (int   argc,
   writing = run (TRUE, &provider_ms, &wall_ms);
   g_print ("  some tools with side effects: wall %.1f ms, fake provider's own code %.1f ms\n", wall_ms, provider_ms);
   g_print ("    agent overhead: %.1f us per iteration, system prompt rebuilt every turn\n", writing);
+
+  table_b5 (FALSE);
 
   return MAX (read_only, writing) <= 1000.0 ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 #include "nb-http.h"
 #include "../nb-scripted-provider.h"
 #include "../nb-test-util.h"
+#include "nb-bench-table.h"
 
 /*
  * B1: three tool calls that each wait 1 s on one loopback host. The tools
@@ -14,8 +15,12 @@
  * that answers after 1 s (a GLib timeout, the server never blocks). The
  * agent starts the three at once, so the tool phase takes about 1 s; the
  * Python nanobot's sequential loop takes 3 s. The same calls marked as
- * having side effects run one after the other, for comparison.
+ * having side effects run one after the other, for comparison: that is
+ * the redux design (one tool after another) reproduced here. Five runs of
+ * each; the table line gives min / median.
  */
+
+#define RUNS 5
 
 #define NB_TYPE_HTTP_WAIT_TOOL (nb_http_wait_tool_get_type ())
 G_DECLARE_FINAL_TYPE (NbHttpWaitTool, nb_http_wait_tool, NB, HTTP_WAIT_TOOL, NbTool)
@@ -191,13 +196,31 @@ main (int   argc,
   uris = soup_server_get_uris (server);
   url = g_uri_to_string (uris->data);
 
-  parallel = run (url, FALSE);
-  sequential = run (url, TRUE);
+  {
+    double p[RUNS], q[RUNS], p_min, p_med, q_min, q_med;
+    g_autofree char *ratio = NULL;
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
 
-  g_print ("bench-parallel-tools: 3 tool calls each waiting 1 s on one loopback host\n");
-  g_print ("  read-only (started at once):         tool phase %.3f s wall (target <= 1.2 s)\n", parallel);
-  g_print ("  with side effects (one after another): tool phase %.3f s wall (the Python loop: 3 s)\n", sequential);
+    for (guint i = 0; i < RUNS; i++)
+      {
+        p[i] = run (url, FALSE);
+        q[i] = run (url, TRUE);
+      }
+    nb_bench_min_median (p, RUNS, &p_min, &p_med);
+    nb_bench_min_median (q, RUNS, &q_min, &q_med);
+    parallel = p_min;
+    sequential = q_min;
+    g_print ("bench-parallel-tools: 3 tool calls each waiting 1 s on one loopback host, %d runs\n", RUNS);
+    g_print ("  read-only (started at once):         tool phase min %.3f s, median %.3f s wall (target <= 1.2 s)\n",
+             p_min, p_med);
+    g_print ("  one after another (the Python loop):  tool phase min %.3f s, median %.3f s wall\n", q_min, q_med);
+    a = g_strdup_printf ("%.2f / %.2f s", p_min, p_med);
+    b = g_strdup_printf ("%.2f / %.2f s", q_min, q_med);
+    ratio = nb_bench_ratio (p_med, q_med);
+    nb_bench_table_row ("B1", "3 tool calls of 1 s each: tool phase, wall min / median of 5", a, b, ratio);
+  }
 
   nb_http_shutdown ();
-  return parallel <= 1.2 ? 0 : 1;
+  return parallel <= 1.2 && sequential >= 2.9 ? 0 : 1;
 }

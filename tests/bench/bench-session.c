@@ -6,7 +6,14 @@
  * 10 000 messages (limit 100 ms). Fails when either does not hold.
  * Also prints the bytes of a typical turn (user, tool call, tool result,
  * reply) and of the metadata record the sync at its end adds.
+ *
+ * For the table: a 200-message conversation saved after every message,
+ * appended (Nanobot, with the metadata record of each turn's sync) and
+ * rewritten whole on every save (the redux design, here
+ * nb_session_store_compact()); bytes written counted by the kernel
+ * (/proc/self/io wchar).
  */
+
 #include "config.h"
 
 #include <stdio.h>
@@ -16,6 +23,7 @@
 
 #include "nb-session-store.h"
 #include "../nb-test-util.h"
+#include "nb-bench-table.h"
 
 #define LOAD_MESSAGES 10000
 #define LOAD_LIMIT_MS 100.0
@@ -111,6 +119,52 @@ measure_turn (NbSessionStore *store,
   *record_bytes = size_of (path) - after_messages;
 }
 
+#define TABLE_MESSAGES 200
+
+static gint64
+proc_wchar (void)
+{
+  g_autofree char *text = NULL;
+  const char *at;
+
+  if (!g_file_get_contents ("/proc/self/io", &text, NULL, NULL))
+    return -1;
+  at = strstr (text, "wchar: ");
+  return at != NULL ? g_ascii_strtoll (at + 7, NULL, 10) : -1;
+}
+
+/* Bytes written to save a TABLE_MESSAGES conversation message by message. */
+static gint64
+save_conversation (const char *dir,
+                   gboolean    rewrite,
+                   gint64     *last_save)
+{
+  g_autoptr(NbSessionStore) store = nb_session_store_new (dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(NbSession) session = nb_session_store_open (store, rewrite ? "bench:rewrite" : "bench:append", &error);
+  gint64 before, total = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 1; i <= TABLE_MESSAGES; i++)
+    {
+      g_autoptr(NbMessage) message = make_message (i);
+      gboolean ok;
+
+      before = proc_wchar ();
+      nb_session_append (session, message);
+      if (rewrite)
+        ok = nb_session_store_compact (store, session, &error);
+      else
+        ok = nb_session_store_append (store, session, &error) &&
+             (i % 2 != 0 || nb_session_store_sync (store, session, &error));
+      if (!ok)
+        g_error ("%s", error->message);
+      *last_save = proc_wchar () - before;
+      total += *last_save;
+    }
+  return total;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -201,6 +255,25 @@ main (int   argc,
       }
     printf ("load %u messages: best %.1f ms\n", nb_session_get_n_messages (loaded), load_ms);
     ok = ok && nb_session_get_n_messages (loaded) == LOAD_MESSAGES && load_ms <= LOAD_LIMIT_MS;
+  }
+
+  {
+    g_autofree char *table_dir = g_build_filename (dir, "table", NULL);
+    gint64 last_append = 0, last_rewrite = 0;
+    gint64 appended = save_conversation (table_dir, FALSE, &last_append);
+    gint64 rewritten = save_conversation (table_dir, TRUE, &last_rewrite);
+    g_autofree char *a = g_strdup_printf ("%.1f KB", appended / 1024.0);
+    g_autofree char *b = g_strdup_printf ("%.1f KB", rewritten / 1024.0);
+    g_autofree char *ratio = nb_bench_ratio (appended, rewritten);
+    g_autofree char *a2 = g_strdup_printf ("%" G_GINT64_FORMAT " B", last_append);
+    g_autofree char *b2 = g_strdup_printf ("%" G_GINT64_FORMAT " B", last_rewrite);
+    g_autofree char *ratio2 = nb_bench_ratio (last_append, last_rewrite);
+
+    printf ("%u messages saved one by one: appended %" G_GINT64_FORMAT " bytes written, "
+            "rewritten whole each time %" G_GINT64_FORMAT " bytes\n", TABLE_MESSAGES, appended, rewritten);
+    nb_bench_table_row ("B3", "200-message conversation saved after each message: bytes written (kernel wchar)",
+                        a, b, ratio);
+    nb_bench_table_row ("B3", "saving message 200: bytes written", a2, b2, ratio2);
   }
 
   g_clear_object (&session);

@@ -54,10 +54,14 @@ update_shortcut_row (NbDesktopPreferences *self)
   else if (gnome)
     adw_action_row_set_subtitle (self->shortcut_row, _("Add it to GNOME’s keyboard shortcuts to use it anywhere"));
   else if (in_flatpak ())
-    adw_action_row_set_subtitle (self->shortcut_row,
-                                 _("Where the desktop offers global shortcuts, it asked when Nanobot started; "
-                                   "otherwise add a shortcut in your system’s keyboard settings that runs "
-                                   "“flatpak run " APPLICATION_ID " --quick-prompt”"));
+    {
+      /* Translators: %s is the command, “flatpak run <app id> --quick-prompt” */
+      g_autofree char *hint = g_strdup_printf (_("Where the desktop offers global shortcuts, it asked when Nanobot started; "
+                                                 "otherwise add a shortcut in your system’s keyboard settings that runs “%s”"),
+                                               "flatpak run " APPLICATION_ID " --quick-prompt");
+
+      adw_action_row_set_subtitle (self->shortcut_row, hint);
+    }
   else
     adw_action_row_set_subtitle (self->shortcut_row,
                                  _("Add a shortcut in your desktop’s keyboard settings that runs "

@@ -247,7 +247,11 @@ launch_search_cb (NbSearchProvider    *provider,
                   guint                timestamp,
                   NbApplication       *self)
 {
-  g_action_group_activate_action (G_ACTION_GROUP (self), "search", NULL);
+  g_autofree char *text = g_strjoinv (" ", (char **) terms);
+  GtkWindow *window = nb_application_present_window (self);
+
+  if (window != NULL)
+    nb_window_search (NB_WINDOW (window), text);
 }
 
 gboolean

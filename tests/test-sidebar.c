@@ -538,6 +538,13 @@ test_search (Fixture       *f,
   g_signal_emit_by_name (search_entry (f), "stop-search");
   g_assert_cmpstr (gtk_editable_get_text (search_entry (f)), ==, "");
   g_assert_cmpstr (visible_page (f), ==, "list");
+
+  /* GNOME Shell's "search in the app" fills the entry the same way. */
+  nb_sidebar_search (f->sidebar, "brav");
+  g_assert_cmpstr (gtk_editable_get_text (search_entry (f)), ==, "brav");
+  WAIT_FOR (g_strcmp0 (visible_page (f), "results") == 0);
+  WAIT_FOR (g_list_model_get_n_items (results) == 2);
+  g_signal_emit_by_name (search_entry (f), "stop-search");
 }
 
 static void

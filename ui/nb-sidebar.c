@@ -911,3 +911,22 @@ nb_sidebar_focus_search (NbSidebar *self)
   g_return_if_fail (NB_IS_SIDEBAR (self));
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
+
+/**
+ * nb_sidebar_search:
+ * @text: what to search for
+ *
+ * Puts @text in the search entry (the results follow as when typed) and
+ * focuses it, the cursor at the end.
+ */
+void
+nb_sidebar_search (NbSidebar  *self,
+                   const char *text)
+{
+  g_return_if_fail (NB_IS_SIDEBAR (self));
+  g_return_if_fail (text != NULL);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_editable_set_position (GTK_EDITABLE (self->search_entry), -1);
+}

@@ -32,6 +32,8 @@ void        nb_sidebar_select_key            (NbSidebar   *self,
                                               const char  *key);
 const char *nb_sidebar_get_selected_key      (NbSidebar   *self);
 void        nb_sidebar_focus_search          (NbSidebar   *self);
+void        nb_sidebar_search                (NbSidebar   *self,
+                                              const char  *text);
 void        nb_sidebar_flush_pending_deletes (NbSidebar   *self);
 
 G_END_DECLS

@@ -643,6 +643,24 @@ search_action (GtkWidget  *widget,
   nb_sidebar_focus_search (self->sidebar);
 }
 
+/**
+ * nb_window_search:
+ * @text: what to search the conversations for
+ *
+ * Shows the sidebar and searches it for @text, as GNOME Shell's "search
+ * in the app" asks.
+ */
+void
+nb_window_search (NbWindow   *self,
+                  const char *text)
+{
+  g_return_if_fail (NB_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  show_sidebar_action (GTK_WIDGET (self), NULL, NULL);
+  nb_sidebar_search (self->sidebar, text);
+}
+
 static void
 focus_composer_action (GtkWidget  *widget,
                        const char *action_name,

@@ -22,5 +22,7 @@ void        nb_window_show_banner       (NbWindow       *self,
                                          const char     *message);
 void        nb_window_show_toast        (NbWindow       *self,
                                          const char     *message);
+void        nb_window_search            (NbWindow       *self,
+                                         const char     *text);
 
 G_END_DECLS

@@ -39,7 +39,6 @@ typedef struct
 {
   char     *resolved;
   GBytes   *original;   /* NULL: the file did not exist */
-  guint     mode;
   char     *content;    /* after the edits so far */
 } Pending;
 
@@ -231,7 +230,6 @@ get_pending (PatchData   *data,
   g_autofree char *contents = NULL;
   Pending *pending = g_hash_table_lookup (data->by_path, resolved);
   gsize length = 0;
-  GStatBuf st;
 
   if (pending != NULL)
     {
@@ -241,7 +239,6 @@ get_pending (PatchData   *data,
 
   pending = g_new0 (Pending, 1);
   pending->resolved = g_strdup (resolved);
-  pending->mode = 0644;
   /* Read and (below) written with the file tools' containment. */
   if (!nb_path_guard_read (data->workspace, data->restrict_to_workspace, resolved,
                            NB_APPLY_PATCH_MAX_FILE_BYTES, &contents, &length, NULL, &local))
@@ -264,8 +261,6 @@ get_pending (PatchData   *data,
           return NULL;
         }
       *exists = TRUE;
-      if (g_stat (resolved, &st) == 0)
-        pending->mode = st.st_mode & 07777;
       pending->original = g_bytes_new (contents, length);
       pending->content = g_steal_pointer (&contents);
     }

@@ -135,11 +135,10 @@ file_job_free (FileJob *job)
   g_free (job);
 }
 
-/* Starts @worker in a thread for @task with the tool's settings and @path. */
+/* The job of @task: the tool's settings and @path, as its task data. */
 static FileJob *
-file_job_start (GTask           *task,
-                const char      *path,
-                GTaskThreadFunc  worker)
+file_job_start (GTask      *task,
+                const char *path)
 {
   FileSettings *settings = get_settings (g_task_get_source_object (task));
   FileJob *job = g_new0 (FileJob, 1);
@@ -239,7 +238,7 @@ nb_read_file_tool_execute_async (NbTool              *tool,
   g_task_set_source_tag (task, nb_read_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
 
-  file_job_start (task, path, read_file_worker);
+  file_job_start (task, path);
   g_task_run_in_thread (task, read_file_worker);
 }
 
@@ -313,7 +312,7 @@ nb_write_file_tool_execute_async (NbTool              *tool,
   REQUIRE_STRING (path, "path");
   REQUIRE_STRING (content, "content");
 
-  job = file_job_start (task, path, write_file_worker);
+  job = file_job_start (task, path);
   job->text = g_strdup (content);
   g_task_run_in_thread (task, write_file_worker);
 }
@@ -482,7 +481,7 @@ nb_edit_file_tool_execute_async (NbTool              *tool,
       return;
     }
 
-  job = file_job_start (task, path, edit_file_worker);
+  job = file_job_start (task, path);
   job->text = g_strdup (old_text);
   job->new_text = g_strdup (new_text);
   g_task_run_in_thread (task, edit_file_worker);
@@ -617,7 +616,7 @@ nb_list_dir_tool_execute_async (NbTool              *tool,
   g_task_set_source_tag (task, nb_list_dir_tool_execute_async);
   REQUIRE_STRING (path, "path");
 
-  file_job_start (task, path, list_dir_worker);
+  file_job_start (task, path);
   g_task_run_in_thread (task, list_dir_worker);
 }
 
@@ -684,7 +683,7 @@ nb_delete_file_tool_execute_async (NbTool              *tool,
   g_task_set_source_tag (task, nb_delete_file_tool_execute_async);
   REQUIRE_STRING (path, "path");
 
-  file_job_start (task, path, delete_file_worker);
+  file_job_start (task, path);
   g_task_run_in_thread (task, delete_file_worker);
 }
 

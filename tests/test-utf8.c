@@ -285,6 +285,22 @@ test_item4_json_loader (void)
   g_assert_cmpstr (json_object_get_string_member (root, "d"), ==, FFFD FFFD "A");
   /* An escaped backslash is not an escape. */
   g_assert_cmpstr (json_object_get_string_member (root, "e"), ==, "\\ud800");
+
+  /* Short escapes: json-glib would decode "\\uddd" followed by a
+   * non-digit as the surrogate U+DDD0 (found by fuzz-mcp). */
+  g_clear_object (&parser);
+  parser = json_parser_new ();
+  g_assert_true (nb_json_parser_load (parser,
+                                      "{\"a\":\"x\\uddd\x12y\",\"b\":\"\\ud8\",\"c\":\"\\u00e9\\u41\",\"d\":\"\\ud83d\\ude0z\"}",
+                                      -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (g_utf8_validate (json_object_get_string_member (root, (const char *[]) { "a", "b", "c", "d" }[i]), -1, NULL));
+  g_assert_cmpstr (json_object_get_string_member (root, "a"), ==, "x" FFFD "\x12y");
+  g_assert_cmpstr (json_object_get_string_member (root, "b"), ==, FFFD);
+  g_assert_cmpstr (json_object_get_string_member (root, "c"), ==, "\xc3\xa9" FFFD);
+  g_assert_cmpstr (json_object_get_string_member (root, "d"), ==, FFFD FFFD "z");
 }
 
 /* issue item 4: the session writer is the last line of defence: invalid

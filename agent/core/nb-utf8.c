@@ -71,8 +71,12 @@ hex4 (const char *p)
  * @keep_edges: whether lone surrogates at a string's edge become marks
  * @out_size: (out): the length of the result
  *
+ * Lone surrogate escapes and short escapes (fewer than four hex digits,
+ * which json-glib would decode to anything, surrogates included) become
+ * `\uFFFD`.
+ *
  * Returns: (transfer full) (nullable): the rewritten text, or %NULL when
- *   @data has no lone surrogate escape
+ *   @data has no such escape
  */
 char *
 nb_utf8_fix_json_surrogates (const char *data,
@@ -110,9 +114,31 @@ nb_utf8_fix_json_surrogates (const char *data,
         }
       if (data[i] != '\\' || i + 1 >= size)
         continue;
-      if (data[i + 1] != 'u' || i + 6 > size || (value = hex4 (data + i + 2)) < 0)
+      if (data[i + 1] != 'u')
         {
           i++;
+          continue;
+        }
+      if (i + 6 > size || (value = hex4 (data + i + 2)) < 0)
+        {
+          gsize digits = 0;
+
+          /* A short escape: json-glib decodes the digits it finds, shifted
+           * as if four were there (so "\\uddd" is the surrogate U+DDD0),
+           * and swallows the character after them. */
+          while (digits < 4 && i + 2 + digits < size && g_ascii_isxdigit (data[i + 2 + digits]))
+            digits++;
+          if (digits == 0)
+            {
+              i++;
+              continue;
+            }
+          if (out == NULL)
+            out = g_string_sized_new (size + 16);
+          g_string_append_len (out, data + copied, i - copied);
+          g_string_append (out, "\\uFFFD");
+          i += 1 + digits;
+          copied = i + 1;
           continue;
         }
       if (value < 0xD800 || value > 0xDFFF)

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nb-apply-patch-tool.h"
@@ -54,7 +55,8 @@ fixture_teardown (Fixture       *f,
 {
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  nb_test_finalize_object_soon (f->exec);
+  if (f->exec != NULL)
+    nb_test_finalize_object_soon (f->exec);
   nb_test_rm_rf (f->root);
   g_free (f->root);
   g_free (f->ws);
@@ -246,6 +248,76 @@ test_private_tmp (Fixture       *f,
   out = run (f, "t=$(mktemp) && echo hello > \"$t\" && cat \"$t\" && echo \"in=$TMPDIR\"");
   g_assert_nonnull (strstr (out, "hello"));
   g_assert_nonnull (strstr (out, "nanobot-exec-"));
+}
+
+static gboolean
+wait_until_gone (const char *path)
+{
+  for (guint i = 0; i < 1000 && g_file_test (path, G_FILE_TEST_EXISTS); i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (10 * 1000);
+    }
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* What the commands left in their temporary folder goes with the tool
+ * (off the main loop; the folder is gone soon after). */
+static void
+test_private_tmp_removed (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *tmp = NULL;
+  const char *line;
+
+  if (!require_landlock ())
+    return;
+  out = run (f, "mkdir -p \"$TMPDIR/a/b\" && for i in $(seq 500); do echo x > \"$TMPDIR/a/b/f$i\"; done && "
+                "echo \"tmp=$TMPDIR\"");
+  line = strstr (out, "tmp=");
+  g_assert_nonnull (line);
+  tmp = g_strndup (line + 4, strcspn (line + 4, "\n"));
+  g_assert_true (g_file_test (tmp, G_FILE_TEST_IS_DIR));
+
+  nb_test_finalize_object_soon (g_steal_pointer (&f->exec));
+  g_assert_true (wait_until_gone (tmp));
+}
+
+/* A folder left behind by a process that is gone (killed while it ran) is
+ * removed when the next one is made; one whose process still runs stays. */
+static void
+test_stale_tmp_swept (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *stale = NULL;
+  g_autofree char *alive = NULL;
+  g_autofree char *sub = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *out = NULL;
+  pid_t pid;
+
+  if (!require_landlock ())
+    return;
+  pid = fork ();
+  if (pid == 0)
+    _exit (0);
+  g_assert_cmpint (waitpid (pid, NULL, 0), ==, pid);
+
+  stale = g_strdup_printf ("%s/nanobot-exec-%d-stale1", g_get_tmp_dir (), (int) pid);
+  alive = g_strdup_printf ("%s/nanobot-exec-%d-alive1", g_get_tmp_dir (), (int) getppid ());
+  sub = g_build_filename (stale, "sub", NULL);
+  file = g_build_filename (sub, "left.txt", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (alive, 0700), ==, 0);
+  nb_test_write_file (file, "left behind\n");
+
+  out = run (f, "echo ok");
+  g_assert_nonnull (strstr (out, "ok"));
+  g_assert_true (wait_until_gone (stale));
+  g_assert_true (g_file_test (alive, G_FILE_TEST_IS_DIR));
+  g_rmdir (alive);
 }
 
 static void
@@ -564,6 +636,8 @@ main (int   argc,
   EXEC_TEST ("hard-link-refused", test_hard_link_refused, 0);
   EXEC_TEST ("write-outside-refused", test_write_outside_refused, 0);
   EXEC_TEST ("private-tmp", test_private_tmp, 0);
+  EXEC_TEST ("private-tmp-removed", test_private_tmp_removed, 0);
+  EXEC_TEST ("stale-tmp-swept", test_stale_tmp_swept, 0);
   EXEC_TEST ("make-and-git", test_build_still_works, 0);
   EXEC_TEST ("unrestricted", test_unrestricted_unconfined, 1);
   EXEC_TEST ("fallback-without-landlock", test_fallback, 1);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,86 @@ static const char * const device_paths[] = {
   "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
 };
 
+/* The private temporary folders. A command may leave any number of files
+ * in its folder, so they are removed in a thread of their own, never on
+ * the main loop. Their names carry the process id: a folder left behind
+ * (the process was killed, or quit while a removal ran) is removed by the
+ * next process that makes one, once its owner is gone. */
+
+#define TMP_PREFIX "nanobot-exec-"
+
+static int
+remove_entry (const char        *path,
+              const struct stat *st,
+              int                type,
+              struct FTW        *ftw)
+{
+  if (type == FTW_DP)
+    rmdir (path);
+  else
+    unlink (path);
+  return 0;
+}
+
+static gpointer
+remove_tree_thread (gpointer data)
+{
+  g_autofree char *dir = data;
+
+  nftw (dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  return NULL;
+}
+
+static void
+remove_tree_soon (char *dir)
+{
+  /* An empty folder, the usual case, goes at once. */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    {
+      g_free (dir);
+      return;
+    }
+  g_thread_unref (g_thread_new ("nb-sandbox-rm", remove_tree_thread, dir));
+}
+
+static gpointer
+sweep_thread (gpointer data)
+{
+  g_autofree char *tmp = data;
+  g_autoptr(GDir) dir = g_dir_open (tmp, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      struct stat st;
+      char *end = NULL;
+      gint64 pid;
+
+      if (!g_str_has_prefix (name, TMP_PREFIX))
+        continue;
+      pid = g_ascii_strtoll (name + strlen (TMP_PREFIX), &end, 10);
+      if (end == NULL || *end != '-' || pid <= 0 || pid > G_MAXINT || pid == getpid ())
+        continue;
+      if (kill ((pid_t) pid, 0) == 0 || errno != ESRCH)
+        continue;
+      path = g_build_filename (tmp, name, NULL);
+      if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != getuid ())
+        continue;
+      nftw (path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+  return NULL;
+}
+
+static char *
+make_tmp_dir (GError **error)
+{
+  g_autofree char *template = g_strdup_printf (TMP_PREFIX "%d-XXXXXX", (int) getpid ());
+
+  g_thread_unref (g_thread_new ("nb-sandbox-sweep", sweep_thread, g_strdup (g_get_tmp_dir ())));
+  return g_dir_make_tmp (template, error);
+}
+
 /**
  * nb_sandbox_rules_new:
  * @workspace: the workspace folder (it must exist)
@@ -229,7 +310,8 @@ static const char * const device_paths[] = {
  * Builds, in the parent, the Landlock ruleset that exec's commands run
  * under when tools.restrictToWorkspace is on: everything beneath
  * @workspace and beneath a private temporary folder (made here, removed by
- * nb_sandbox_rules_free()); read and execute on the system folders; read on
+ * nb_sandbox_rules_free(); making one also removes those left behind by
+ * processes that are gone); read and execute on the system folders; read on
  * /proc (other processes' memory and environment stay out of reach: Landlock
  * also confines ptrace to the sandbox); the usual devices; read on the
  * user's git settings (~/.gitconfig, ~/.config/git), without which git
@@ -277,7 +359,7 @@ nb_sandbox_rules_new (const char  *workspace,
     }
   fcntl (rules->fd, F_SETFD, FD_CLOEXEC);
 
-  rules->tmp_dir = g_dir_make_tmp ("nanobot-exec-XXXXXX", error);
+  rules->tmp_dir = make_tmp_dir (error);
   if (rules->tmp_dir == NULL)
     return NULL;
 
@@ -317,25 +399,12 @@ nb_sandbox_rules_new (const char  *workspace,
 #endif
 }
 
-static int
-remove_entry (const char        *path,
-              const struct stat *st,
-              int                type,
-              struct FTW        *ftw)
-{
-  if (type == FTW_DP)
-    rmdir (path);
-  else
-    unlink (path);
-  return 0;
-}
-
 /**
  * nb_sandbox_rules_free:
  * @rules: (transfer full): the rules
  *
  * Closes the ruleset and removes the private temporary folder with what
- * the commands left in it.
+ * the commands left in it (in a thread of its own when it is not empty).
  */
 void
 nb_sandbox_rules_free (NbSandboxRules *rules)
@@ -345,8 +414,7 @@ nb_sandbox_rules_free (NbSandboxRules *rules)
   if (rules->fd >= 0)
     close (rules->fd);
   if (rules->tmp_dir != NULL)
-    nftw (rules->tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  g_free (rules->tmp_dir);
+    remove_tree_soon (g_steal_pointer (&rules->tmp_dir));
   g_free (rules);
 }
 

@@ -103,19 +103,18 @@ locate (const char  *workspace,
         Place       *place,
         GError     **error)
 {
+  g_autofree char *root = NULL;
+
   place->dir_fd = -1;
-  place->resolved = nb_path_guard_resolve (workspace, restrict_to_workspace, path, follow_last, error);
+  place->resolved = nb_path_guard_resolve_with_root (workspace, restrict_to_workspace, path,
+                                                     follow_last, &root, error);
   if (place->resolved == NULL)
     return FALSE;
 
-  if (restrict_to_workspace && workspace != NULL && workspace[0] != '\0')
+  if (root != NULL)
     {
-      g_autofree char *root_abs = nb_path_guard_expand (NULL, workspace);
-      g_autofree char *root = nb_path_guard_canonicalize (root_abs, TRUE, error);
       const char *rest;
 
-      if (root == NULL)
-        return FALSE;
       place->dir_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (place->dir_fd < 0)
         {

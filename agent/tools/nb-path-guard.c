@@ -205,13 +205,37 @@ nb_path_guard_resolve (const char  *workspace,
                        gboolean     follow_last,
                        GError     **error)
 {
+  return nb_path_guard_resolve_with_root (workspace, restrict_to_workspace, path, follow_last,
+                                          NULL, error);
+}
+
+/**
+ * nb_path_guard_resolve_with_root:
+ * @root: (out) (optional): the canonical workspace when the path had to
+ *   lie inside it, else %NULL
+ *
+ * nb_path_guard_resolve(), also giving the canonical workspace it checked
+ * against (so that callers do not resolve it a second time).
+ *
+ * Returns: (transfer full): the canonical path, or %NULL with @error set
+ */
+char *
+nb_path_guard_resolve_with_root (const char  *workspace,
+                                 gboolean     restrict_to_workspace,
+                                 const char  *path,
+                                 gboolean     follow_last,
+                                 char       **root,
+                                 GError     **error)
+{
   g_autofree char *absolute = NULL;
   g_autofree char *resolved = NULL;
   g_autofree char *root_abs = NULL;
-  g_autofree char *root = NULL;
+  g_autofree char *canonical_root = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  if (root != NULL)
+    *root = NULL;
   absolute = nb_path_guard_expand (workspace, path);
   resolved = nb_path_guard_canonicalize (absolute, follow_last, error);
   if (resolved == NULL)
@@ -221,15 +245,17 @@ nb_path_guard_resolve (const char  *workspace,
     return g_steal_pointer (&resolved);
 
   root_abs = nb_path_guard_expand (NULL, workspace);
-  root = nb_path_guard_canonicalize (root_abs, TRUE, error);
-  if (root == NULL)
+  canonical_root = nb_path_guard_canonicalize (root_abs, TRUE, error);
+  if (canonical_root == NULL)
     return NULL;
 
-  if (!nb_path_guard_is_inside (root, resolved))
+  if (!nb_path_guard_is_inside (canonical_root, resolved))
     {
       g_set_error (error, NB_PATH_GUARD_ERROR, NB_PATH_GUARD_ERROR_OUTSIDE,
                    "Path %s is outside allowed directory %s", path, workspace);
       return NULL;
     }
+  if (root != NULL)
+    *root = g_steal_pointer (&canonical_root);
   return g_steal_pointer (&resolved);
 }

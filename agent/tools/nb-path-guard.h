@@ -33,6 +33,12 @@ char     *nb_path_guard_resolve        (const char  *workspace,
                                         const char  *path,
                                         gboolean     follow_last,
                                         GError     **error);
+char     *nb_path_guard_resolve_with_root (const char  *workspace,
+                                           gboolean     restrict_to_workspace,
+                                           const char  *path,
+                                           gboolean     follow_last,
+                                           char       **root,
+                                           GError     **error);
 
 /*
  * The file tools' I/O (nb-path-guard-io.c). Each call resolves @path as

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "nb-assistant.h"
+#include "nb-config-edit.h"
 #include "nb-cron-service.h"
 #include "nb-fake-llm.h"
 #include "nb-heartbeat.h"
@@ -429,6 +430,138 @@ test_heartbeat (Fixture       *f,
   g_assert_cmpuint (nb_heartbeat_get_interval (nb_assistant_get_heartbeat (f->assistant)), ==, 600);
 }
 
+/* Iterates the main loop until @done (a predicate on @f) or fails. */
+static void
+wait_until (Fixture     *f,
+            gboolean   (*done) (Fixture *f),
+            const char  *what)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!done (f))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+beat_over (Fixture *f)
+{
+  return !nb_heartbeat_is_beating (nb_assistant_get_heartbeat (f->assistant));
+}
+
+/* Moves the fake clock by @seconds and lets the timer go off: returns
+ * whether a beat started (and waits for its end). */
+static gboolean
+advance (Fixture *f,
+         gint64   seconds)
+{
+  NbHeartbeat *heartbeat = nb_assistant_get_heartbeat (f->assistant);
+  gboolean beat;
+
+  f->now += seconds * 1000;
+  nb_cron_service_fire (nb_assistant_get_cron_service (f->assistant));
+  beat = nb_heartbeat_is_beating (heartbeat);
+  wait_until (f, beat_over, "the beat to end");
+  return beat;
+}
+
+static gint64 expected_armed;
+
+static gboolean
+armed_as_expected (Fixture *f)
+{
+  return f->armed == expected_armed;
+}
+
+/* The heartbeat's timer is the scheduler's clock: a beat exactly once
+ * per interval, none while disabled, and config.json's settings applied
+ * while running, whether Preferences wrote them or another program. */
+static void
+test_heartbeat_clock (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->workspace, "HEARTBEAT.md", NULL);
+  NbHeartbeat *heartbeat = nb_assistant_get_heartbeat (f->assistant);
+  NbConfigEdit *edit;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  nb_test_write_file (path, "# Heartbeat\n\n## Active Tasks\n\n- Check notes/inbox.md\n");
+  start_scheduler (f);
+
+  /* Off by default: no timer, and a day passes without a call. */
+  g_assert_cmpint (f->armed, ==, -1);
+  g_assert_false (nb_heartbeat_is_active (heartbeat));
+  g_assert_false (advance (f, 86400));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
+
+  /* Turned on as Preferences does: due one interval from now. */
+  edit = nb_config_edit_new ();
+  nb_config_edit_set_boolean (edit, "gateway.heartbeat.enabled", TRUE);
+  nb_config_edit_set_int (edit, "gateway.heartbeat.intervalS", 600);
+  g_assert_true (nb_config_write (f->config, edit, &error));
+  g_assert_no_error (error);
+  g_assert_true (nb_heartbeat_is_active (heartbeat));
+  g_assert_cmpint (f->armed, ==, f->now + 600 * 1000);
+
+  /* Not a second early; then exactly one beat, and the next one armed. */
+  g_assert_false (advance (f, 599));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 1));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 1);
+  g_assert_cmpint (f->armed, ==, f->now + 600 * 1000);
+  g_assert_false (advance (f, 0));
+  g_assert_false (advance (f, 300));
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 300));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 2);
+
+  /* Asleep for three intervals: one beat, not three. */
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 3 * 600 + 10));
+  g_assert_false (advance (f, 0));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 3);
+  g_assert_cmpint (f->armed, ==, f->now + 600 * 1000);
+
+  /* Another program edits config.json: the file monitor's reload
+   * applies the new interval without a restart … */
+  text = nb_test_read_file (f->config_path);
+  g_assert_nonnull (strstr (text, "\"intervalS\" : 600"));
+  {
+    g_autoptr(GString) edited = g_string_new (text);
+
+    g_string_replace (edited, "\"intervalS\" : 600", "\"intervalS\" : 120", 1);
+    nb_test_write_file (f->config_path, edited->str);
+  }
+  expected_armed = f->now + 120 * 1000;
+  wait_until (f, armed_as_expected, "the new interval");
+  g_assert_cmpuint (nb_heartbeat_get_interval (heartbeat), ==, 120);
+  g_assert_false (advance (f, 119));
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 1));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 4);
+
+  /* … and turns it off: no timer, no beat. */
+  g_free (text);
+  text = nb_test_read_file (f->config_path);
+  {
+    g_autoptr(GString) edited = g_string_new (text);
+
+    g_string_replace (edited, "\"enabled\" : true", "\"enabled\" : false", 1);
+    nb_test_write_file (f->config_path, edited->str);
+  }
+  expected_armed = -1;
+  wait_until (f, armed_as_expected, "the timer to go");
+  g_assert_false (nb_heartbeat_is_active (heartbeat));
+  g_assert_false (advance (f, 7 * 86400));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 4);
+}
+
 /* The real binary */
 
 static int
@@ -555,6 +688,7 @@ main (int   argc,
   ADD ("/cron-assistant/job-fires", test_job_fires);
   ADD ("/cron-assistant/late", test_late);
   ADD ("/cron-assistant/heartbeat", test_heartbeat);
+  ADD ("/cron-assistant/heartbeat-clock", test_heartbeat_clock);
   ADD ("/cron-assistant/run-due-jobs", test_run_due_jobs);
 #undef ADD
 

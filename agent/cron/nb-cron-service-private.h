@@ -38,6 +38,8 @@ struct _NbCronService
   gpointer        clock_data;
   guint           timeout_id;
   gint64          next_wake;
+  GArray         *wakes;           /* Wake: other timers on the clock */
+  guint           last_wake_id;
 
   /* runs */
   NbCronRunFunc   runner;

@@ -624,6 +624,15 @@ nb_cron_service_remove_wake (NbCronService *self,
   nb_cron_service_rearm (self);
 }
 
+void
+nb_cron_service_begin (NbCronService *self)
+{
+  if (!self->started)
+    return;
+  nb_cron_store_start_monitor (self);
+  nb_cron_service_fire (self);
+}
+
 static void
 start_loaded_cb (GObject      *source,
                  GAsyncResult *result,
@@ -631,10 +640,8 @@ start_loaded_cb (GObject      *source,
 {
   NbCronService *self = NB_CRON_SERVICE (source);
 
-  if (!nb_cron_service_load_finish (self, result, NULL) || !self->started)
-    return;
-  nb_cron_store_start_monitor (self);
-  nb_cron_service_fire (self);
+  if (nb_cron_service_load_finish (self, result, NULL))
+    nb_cron_service_begin (self);
 }
 
 void
@@ -645,7 +652,12 @@ nb_cron_service_start (NbCronService *self)
   if (self->started)
     return;
   self->started = TRUE;
-  nb_cron_service_load_async (self, self->cancellable, start_loaded_cb, NULL);
+  /* Loaded before (the tool, the jobs window): the file may have
+   * changed since, unwatched. */
+  if (self->loaded)
+    nb_cron_store_refresh (self);
+  else
+    nb_cron_service_load_async (self, self->cancellable, start_loaded_cb, NULL);
 }
 
 void

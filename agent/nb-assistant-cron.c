@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "nb-assistant-private.h"
+#include "nb-cron-lock.h"
 #include "nb-cron-tool.h"
 #include "nb-heartbeat.h"
 
@@ -33,11 +34,16 @@
  * only has the tool; `nanobot --run-due-jobs` calls
  * nb_assistant_run_due_jobs_async(). The scheduler holds a lock on
  * cron/scheduler.lock, so --run-due-jobs leaves the jobs to a running app.
+ * When --run-due-jobs has the lock as the scheduler starts, the scheduler
+ * waits for it (nb-cron-lock.c: a thread blocked in flock, detached if
+ * the scheduler is stopped first) and starts the moment it is free,
+ * reading jobs.json again, so what --run-due-jobs ran does not run twice.
  */
 
 #define SERVICE_KEY   "nb-cron-service"
 #define HEARTBEAT_KEY "nb-heartbeat"
 #define LOCK_KEY      "nb-cron-lock"
+#define WAIT_KEY      "nb-cron-lock-wait"
 
 static char *
 cron_dir (NbAssistant *self)
@@ -314,30 +320,79 @@ close_lock (gpointer data)
   close (GPOINTER_TO_INT (data) - 1);
 }
 
+static char *
+lock_path (NbAssistant *self)
+{
+  g_autofree char *dir = cron_dir (self);
+
+  return g_build_filename (dir, "scheduler.lock", NULL);
+}
+
 /* Takes cron/scheduler.lock; FALSE when another process has it. */
 static gboolean
 take_lock (NbAssistant *self)
 {
-  g_autofree char *dir = cron_dir (self);
-  g_autofree char *path = g_build_filename (dir, "scheduler.lock", NULL);
+  g_autofree char *path = NULL;
+  gboolean busy;
   int fd;
 
   if (g_object_get_data (G_OBJECT (self), LOCK_KEY) != NULL)
     return TRUE;
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    return TRUE;  /* nowhere to lock: go on without */
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  path = lock_path (self);
+  fd = nb_cron_lock_try (path, &busy);
   if (fd < 0)
-    return TRUE;
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      int saved_errno = errno;
-
-      close (fd);
-      return saved_errno != EWOULDBLOCK;
-    }
+    return !busy;  /* nowhere to lock: go on without */
   g_object_set_data_full (G_OBJECT (self), LOCK_KEY, GINT_TO_POINTER (fd + 1), close_lock);
   return TRUE;
+}
+
+static void
+begin_scheduler (NbAssistant *self)
+{
+  nb_cron_service_start (nb_assistant_get_cron_service (self));
+  nb_heartbeat_start (nb_assistant_get_heartbeat (self));
+}
+
+/* Waiting for the lock: the assistant keeps the wait's cancellable (as
+ * WAIT_KEY; stopping the scheduler or disposing the assistant cancels
+ * it), the wait holds only a weak reference to the assistant. */
+
+static void
+cancel_wait (gpointer data)
+{
+  g_cancellable_cancel (data);
+  g_object_unref (data);
+}
+
+static void
+lock_waited_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(NbAssistant) self = g_weak_ref_get (weak);
+  g_autoptr(GError) error = NULL;
+  int fd = nb_cron_lock_wait_finish (result, &error);
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* stopped meanwhile; the thread lets the lock go */
+  if (self == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  g_object_set_data (G_OBJECT (self), WAIT_KEY, NULL);
+  if (fd < 0)
+    g_message ("Could not wait for the scheduler's lock: %s", error->message);
+  else
+    {
+      g_debug ("The scheduler's lock is free: running the scheduled jobs here");
+      g_object_set_data_full (G_OBJECT (self), LOCK_KEY, GINT_TO_POINTER (fd + 1), close_lock);
+    }
+  begin_scheduler (self);
 }
 
 /**
@@ -345,17 +400,34 @@ take_lock (NbAssistant *self)
  *
  * Runs scheduled jobs from now on (the missed ones once, late) and the
  * heartbeat when gateway.heartbeat.enabled is set. For front ends that
- * stay running; `nanobot -m` never calls it.
+ * stay running; `nanobot -m` never calls it. While another process
+ * (`nanobot --run-due-jobs`) holds the scheduler's lock, nothing runs
+ * here; the scheduler starts as soon as that process lets go.
  */
 void
 nb_assistant_start_scheduler (NbAssistant *self)
 {
+  GCancellable *cancellable;
+  GWeakRef *weak;
+  g_autofree char *path = NULL;
+
   g_return_if_fail (NB_IS_ASSISTANT (self));
 
-  if (!take_lock (self))
-    g_message ("Another process runs the scheduled jobs now (%s)", "nanobot --run-due-jobs");
-  nb_cron_service_start (nb_assistant_get_cron_service (self));
-  nb_heartbeat_start (nb_assistant_get_heartbeat (self));
+  if (g_object_get_data (G_OBJECT (self), WAIT_KEY) != NULL)
+    return;  /* waiting already */
+  if (take_lock (self))
+    {
+      begin_scheduler (self);
+      return;
+    }
+  g_message ("Another process runs the scheduled jobs now (%s); they run here when it ends",
+             "nanobot --run-due-jobs");
+  cancellable = g_cancellable_new ();
+  g_object_set_data_full (G_OBJECT (self), WAIT_KEY, cancellable, cancel_wait);
+  weak = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (weak, self);
+  path = lock_path (self);
+  nb_cron_lock_wait_async (path, cancellable, lock_waited_cb, weak);
 }
 
 void
@@ -363,6 +435,7 @@ nb_assistant_stop_scheduler (NbAssistant *self)
 {
   g_return_if_fail (NB_IS_ASSISTANT (self));
 
+  g_object_set_data (G_OBJECT (self), WAIT_KEY, NULL);
   nb_cron_service_stop (nb_assistant_get_cron_service (self));
   nb_heartbeat_stop (nb_assistant_get_heartbeat (self));
   g_object_set_data (G_OBJECT (self), LOCK_KEY, NULL);

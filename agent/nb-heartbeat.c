@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nb-assistant.h"
+#include "nb-cron-service.h"
 #include "nb-file-util.h"
 #include "nb-heartbeat.h"
 #include "nb-json-util.h"
@@ -21,15 +22,26 @@
  * `heartbeat` conversation. The reply is reported (NbHeartbeat::report)
  * only when it has something to say: not empty, not "All clear", and not
  * the model talking about its instructions (the Python nanobot's filter).
+ *
+ * The timer is a wake on the assistant's NbCronService, so it runs on the
+ * scheduler's clock: one real timer for jobs and beats, re-checked every
+ * NB_CRON_MAX_SLEEP_MS because the monotonic clock stops during suspend,
+ * and a fake clock in the tests. A beat is due one interval after the
+ * last (or after the settings changed); a machine that slept through
+ * several intervals beats once, and a beat still running when the next
+ * is due lets it pass. NbConfig::changed (a save from Preferences, or
+ * another program's edit seen by the assistant's file monitor) applies
+ * gateway.heartbeat.enabled and intervalS at once.
  */
 
 struct _NbHeartbeat
 {
   GObject       parent_instance;
 
-  NbAssistant  *assistant;   /* weak */
+  NbAssistant   *assistant;   /* weak */
+  NbCronService *service;     /* the clock */
   gboolean      started;
-  guint         timeout_id;
+  guint         wake_id;
   guint         interval_s;
   gboolean      beating;
   GCancellable *cancellable;
@@ -64,7 +76,10 @@ nb_heartbeat_dispose (GObject *object)
 {
   NbHeartbeat *self = NB_HEARTBEAT (object);
 
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->wake_id != 0)
+    nb_cron_service_remove_wake (self->service, self->wake_id);
+  self->wake_id = 0;
+  g_clear_object (&self->service);
   g_cancellable_cancel (self->cancellable);
   if (self->assistant != NULL)
     {
@@ -115,6 +130,7 @@ nb_heartbeat_new (NbAssistant *assistant)
   NbHeartbeat *self = g_object_new (NB_TYPE_HEARTBEAT, NULL);
 
   self->assistant = assistant;
+  self->service = g_object_ref (nb_assistant_get_cron_service (assistant));
   g_object_add_weak_pointer (G_OBJECT (assistant), (gpointer *) &self->assistant);
   return self;
 }
@@ -420,19 +436,19 @@ beat_cb (GObject      *source,
     g_signal_emit (self, signals[REPORT], 0, report);
 }
 
-static gboolean
-timeout_cb (gpointer data)
+static void
+wake_cb (NbCronService *service,
+         gpointer       data)
 {
   NbHeartbeat *self = data;
 
-  self->timeout_id = 0;
+  self->wake_id = 0;
   if (!self->beating)
     {
       self->beating = TRUE;
       nb_heartbeat_tick_async (self, self->cancellable, beat_cb, NULL);
     }
   arm (self);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -441,7 +457,9 @@ arm (NbHeartbeat *self)
   NbConfig *config;
   gint64 interval;
 
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->wake_id != 0)
+    nb_cron_service_remove_wake (self->service, self->wake_id);
+  self->wake_id = 0;
   if (!self->started || self->assistant == NULL)
     return;
   config = nb_assistant_get_config (self->assistant);
@@ -449,7 +467,9 @@ arm (NbHeartbeat *self)
     return;
   interval = nb_config_get_int (config, "gateway.heartbeat.intervalS");
   self->interval_s = interval > 0 ? (guint) MIN (interval, 7 * 24 * 3600) : NB_HEARTBEAT_DEFAULT_INTERVAL_S;
-  self->timeout_id = g_timeout_add_seconds (self->interval_s, timeout_cb, self);
+  self->wake_id = nb_cron_service_add_wake (self->service,
+                                            nb_cron_service_now (self->service) + (gint64) self->interval_s * 1000,
+                                            wake_cb, self);
 }
 
 static void
@@ -458,10 +478,10 @@ config_changed_cb (NbConfig    *config,
 {
   gint64 interval = nb_config_get_int (config, "gateway.heartbeat.intervalS");
   gboolean enabled = nb_config_get_boolean (config, "gateway.heartbeat.enabled");
+  guint interval_s = interval > 0 ? (guint) MIN (interval, 7 * 24 * 3600) : NB_HEARTBEAT_DEFAULT_INTERVAL_S;
 
-  /* Only a change of the settings starts the interval again. */
-  if (enabled == (self->timeout_id != 0) &&
-      (interval > 0 ? (guint) interval : NB_HEARTBEAT_DEFAULT_INTERVAL_S) == self->interval_s)
+  /* Only a change of these settings starts the interval again. */
+  if (enabled == (self->wake_id != 0) && interval_s == self->interval_s)
     return;
   arm (self);
 }
@@ -488,14 +508,21 @@ nb_heartbeat_stop (NbHeartbeat *self)
   self->started = FALSE;
   if (self->assistant != NULL)
     g_signal_handlers_disconnect_by_func (nb_assistant_get_config (self->assistant), config_changed_cb, self);
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  arm (self);
 }
 
 gboolean
 nb_heartbeat_is_active (NbHeartbeat *self)
 {
   g_return_val_if_fail (NB_IS_HEARTBEAT (self), FALSE);
-  return self->timeout_id != 0;
+  return self->wake_id != 0;
+}
+
+gboolean
+nb_heartbeat_is_beating (NbHeartbeat *self)
+{
+  g_return_val_if_fail (NB_IS_HEARTBEAT (self), FALSE);
+  return self->beating;
 }
 
 guint

@@ -17,7 +17,10 @@ NbHeartbeat *nb_heartbeat_new            (NbAssistant         *assistant);
 /* Follows gateway.heartbeat.enabled (default false) and intervalS. */
 void         nb_heartbeat_start          (NbHeartbeat         *self);
 void         nb_heartbeat_stop           (NbHeartbeat         *self);
+/* Whether a beat is armed (started and enabled). */
 gboolean     nb_heartbeat_is_active      (NbHeartbeat         *self);
+/* Whether a beat the timer started is under way. */
+gboolean     nb_heartbeat_is_beating     (NbHeartbeat         *self);
 guint        nb_heartbeat_get_interval   (NbHeartbeat         *self);
 
 /* One beat, now: reads HEARTBEAT.md, asks the model whether anything is

@@ -11,6 +11,7 @@
 #include "nb-cron-notifier.h"
 #include "nb-cron-service.h"
 #include "nb-desktop-preferences.h"
+#include "nb-heartbeat-row.h"
 #include "nb-headless.h"
 #include "nb-import-cli.h"
 #include "nb-onboarding-window.h"
@@ -357,10 +358,13 @@ preferences_action (GSimpleAction *action,
   GtkWindow *window = dialog_parent (app);
   NbAssistant *assistant = nb_application_get_assistant (self);
   NbPreferencesWindow *preferences = nb_preferences_window_new (window, assistant);
+  AdwPreferencesPage *desktop = nb_desktop_preferences_new_page (NULL);
 
   nb_preferences_window_add_page (preferences,
                                   ADW_PREFERENCES_PAGE (nb_permissions_page_new (nb_assistant_get_permissions (assistant))));
-  nb_preferences_window_add_page (preferences, nb_desktop_preferences_new_page (NULL));
+  /* The heartbeat runs while the app does: beside Run in Background. */
+  adw_preferences_page_add (desktop, nb_heartbeat_row_new_group (assistant));
+  nb_preferences_window_add_page (preferences, desktop);
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <glib-unix.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nb-assistant.h"
+#include "nb-config-edit.h"
 #include "nb-cron-service.h"
 #include "nb-fake-llm.h"
 #include "nb-heartbeat.h"
@@ -116,6 +120,8 @@ fixture_teardown (Fixture       *f,
   g_autoptr(GAsyncResult) result = NULL;
   gboolean gone = FALSE;
 
+  if (f->assistant == NULL)
+    goto done;  /* the test closed it */
   nb_assistant_stop_scheduler (f->assistant);
   nb_assistant_close_async (f->assistant, NULL, nb_test_store_result_cb, &result);
   nb_test_wait_result (&result, 40000);
@@ -130,6 +136,7 @@ fixture_teardown (Fixture       *f,
       g_usleep (1000);
     }
   g_assert_true (gone);
+done:
   g_object_unref (f->config);
   nb_fake_llm_free (f->fake);
   nb_test_rm_rf (f->dir);
@@ -429,6 +436,350 @@ test_heartbeat (Fixture       *f,
   g_assert_cmpuint (nb_heartbeat_get_interval (nb_assistant_get_heartbeat (f->assistant)), ==, 600);
 }
 
+/* Iterates the main loop until @done (a predicate on @f) or fails. */
+static void
+wait_until (Fixture     *f,
+            gboolean   (*done) (Fixture *f),
+            const char  *what)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!done (f))
+    {
+      if (g_get_monotonic_time () > end)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+beat_over (Fixture *f)
+{
+  return !nb_heartbeat_is_beating (nb_assistant_get_heartbeat (f->assistant));
+}
+
+/* Moves the fake clock by @seconds and lets the timer go off: returns
+ * whether a beat started (and waits for its end). */
+static gboolean
+advance (Fixture *f,
+         gint64   seconds)
+{
+  NbHeartbeat *heartbeat = nb_assistant_get_heartbeat (f->assistant);
+  gboolean beat;
+
+  f->now += seconds * 1000;
+  nb_cron_service_fire (nb_assistant_get_cron_service (f->assistant));
+  beat = nb_heartbeat_is_beating (heartbeat);
+  wait_until (f, beat_over, "the beat to end");
+  return beat;
+}
+
+static gint64 expected_armed;
+
+static gboolean
+armed_as_expected (Fixture *f)
+{
+  return f->armed == expected_armed;
+}
+
+/* The heartbeat's timer is the scheduler's clock: a beat exactly once
+ * per interval, none while disabled, and config.json's settings applied
+ * while running, whether Preferences wrote them or another program. */
+static void
+test_heartbeat_clock (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->workspace, "HEARTBEAT.md", NULL);
+  NbHeartbeat *heartbeat = nb_assistant_get_heartbeat (f->assistant);
+  NbConfigEdit *edit;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  nb_test_write_file (path, "# Heartbeat\n\n## Active Tasks\n\n- Check notes/inbox.md\n");
+  start_scheduler (f);
+
+  /* Off by default: no timer, and a day passes without a call. */
+  g_assert_cmpint (f->armed, ==, -1);
+  g_assert_false (nb_heartbeat_is_active (heartbeat));
+  g_assert_false (advance (f, 86400));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
+
+  /* Turned on as Preferences does: due one interval from now. */
+  edit = nb_config_edit_new ();
+  nb_config_edit_set_boolean (edit, "gateway.heartbeat.enabled", TRUE);
+  nb_config_edit_set_int (edit, "gateway.heartbeat.intervalS", 600);
+  g_assert_true (nb_config_write (f->config, edit, &error));
+  g_assert_no_error (error);
+  g_assert_true (nb_heartbeat_is_active (heartbeat));
+  g_assert_cmpint (f->armed, ==, f->now + 600 * 1000);
+
+  /* Not a second early; then exactly one beat, and the next one armed. */
+  g_assert_false (advance (f, 599));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 1));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 1);
+  g_assert_cmpint (f->armed, ==, f->now + 600 * 1000);
+  g_assert_false (advance (f, 0));
+  g_assert_false (advance (f, 300));
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 300));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 2);
+
+  /* Asleep for three intervals: one beat, not three. */
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 3 * 600 + 10));
+  g_assert_false (advance (f, 0));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 3);
+  g_assert_cmpint (f->armed, ==, f->now + 600 * 1000);
+
+  /* Another program edits config.json: the file monitor's reload
+   * applies the new interval without a restart … */
+  text = nb_test_read_file (f->config_path);
+  g_assert_nonnull (strstr (text, "\"intervalS\" : 600"));
+  {
+    g_autoptr(GString) edited = g_string_new (text);
+
+    g_string_replace (edited, "\"intervalS\" : 600", "\"intervalS\" : 120", 1);
+    nb_test_write_file (f->config_path, edited->str);
+  }
+  expected_armed = f->now + 120 * 1000;
+  wait_until (f, armed_as_expected, "the new interval");
+  g_assert_cmpuint (nb_heartbeat_get_interval (heartbeat), ==, 120);
+  g_assert_false (advance (f, 119));
+  queue_tool_call (f, "heartbeat", "{\"action\":\"skip\"}");
+  g_assert_true (advance (f, 1));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 4);
+
+  /* … and turns it off: no timer, no beat. */
+  g_free (text);
+  text = nb_test_read_file (f->config_path);
+  {
+    g_autoptr(GString) edited = g_string_new (text);
+
+    g_string_replace (edited, "\"enabled\" : true", "\"enabled\" : false", 1);
+    nb_test_write_file (f->config_path, edited->str);
+  }
+  expected_armed = -1;
+  wait_until (f, armed_as_expected, "the timer to go");
+  g_assert_false (nb_heartbeat_is_active (heartbeat));
+  g_assert_false (advance (f, 7 * 86400));
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 4);
+}
+
+/* Taking the scheduler over from nanobot --run-due-jobs */
+
+typedef struct {
+  pid_t pid;
+  int   release;  /* closing it lets the child go */
+} LockHolder;
+
+/* A forked child holds @path's lock until lock_holder_release(). It only
+ * makes async-signal-safe calls (this process has threads). */
+static LockHolder
+lock_holder_start (const char *path)
+{
+  LockHolder holder;
+  int ready[2], release[2];
+  char c;
+
+  g_assert_true (g_unix_open_pipe (ready, FD_CLOEXEC, NULL));
+  g_assert_true (g_unix_open_pipe (release, FD_CLOEXEC, NULL));
+  holder.pid = fork ();
+  g_assert_cmpint (holder.pid, >=, 0);
+  if (holder.pid == 0)
+    {
+      int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+      close (ready[0]);
+      close (release[1]);
+      if (fd < 0 || flock (fd, LOCK_EX) != 0 || write (ready[1], "x", 1) != 1)
+        _exit (1);
+      while (read (release[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (ready[1]);
+  close (release[0]);
+  g_assert_cmpint (read (ready[0], &c, 1), ==, 1);
+  close (ready[0]);
+  holder.release = release[1];
+  return holder;
+}
+
+static void
+lock_holder_release (LockHolder *holder)
+{
+  int status = 0;
+
+  close (holder->release);
+  g_assert_cmpint (waitpid (holder->pid, &status, 0), ==, holder->pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+}
+
+/* Whether this process could take @path's lock now. */
+static gboolean
+lock_is_free (const char *path)
+{
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+  gboolean is_free;
+
+  g_assert_cmpint (fd, >=, 0);
+  is_free = flock (fd, LOCK_EX | LOCK_NB) == 0;
+  close (fd);
+  return is_free;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  /* A blocked main loop would not come back from here in time. */
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static char *
+water_and_tea (gint64 water_next,
+               gint64 tea_next)
+{
+  return g_strdup_printf ("{\"version\":1,\"jobs\":["
+                          "{\"id\":\"water001\",\"name\":\"water\",\"schedule\":{\"kind\":\"every\",\"everyMs\":3600000},"
+                          " \"payload\":{\"message\":\"Remind me to water the plants\"},"
+                          " \"state\":{\"nextRunAtMs\":%" G_GINT64_FORMAT "}},"
+                          "{\"id\":\"tea00001\",\"name\":\"tea\",\"schedule\":{\"kind\":\"every\",\"everyMs\":3600000},"
+                          " \"payload\":{\"message\":\"Remind me to make tea\"},"
+                          " \"state\":{\"nextRunAtMs\":%" G_GINT64_FORMAT "}}]}",
+                          water_next, tea_next);
+}
+
+static gboolean
+scheduler_started (Fixture *f)
+{
+  return nb_cron_service_is_started (nb_assistant_get_cron_service (f->assistant));
+}
+
+/* Another process (nanobot --run-due-jobs) holds the lock when the
+ * scheduler starts: nothing runs here, the main loop goes on, and the
+ * moment the other process ends the scheduler starts, reads jobs.json
+ * again and runs what came due meanwhile, once; not what the other
+ * process ran. */
+static void
+test_takeover (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *cron = g_path_get_dirname (f->jobs_path);
+  g_autofree char *lock = g_build_filename (cron, "scheduler.lock", NULL);
+  g_autofree char *before = water_and_tea (f->now - 10 * 60 * 1000, f->now + 30 * 1000);
+  g_autofree char *after = water_and_tea (f->now - 10 * 60 * 1000 + 3600 * 1000, f->now + 30 * 1000);
+  NbCronService *service = nb_assistant_get_cron_service (f->assistant);
+  g_autoptr(GAsyncResult) result = NULL;
+  LockHolder holder;
+
+  g_mkdir_with_parents (cron, 0700);
+  nb_test_write_file (f->jobs_path, before);
+  holder = lock_holder_start (lock);
+
+  /* The jobs window has read the jobs. */
+  nb_cron_service_load_async (service, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 10000);
+  g_assert_true (nb_cron_service_load_finish (service, result, NULL));
+
+  nb_assistant_start_scheduler (f->assistant);
+  spin (300);
+  g_assert_false (scheduler_started (f));
+  g_assert_cmpint (f->armed, ==, -2);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
+  /* Once more changes nothing. */
+  nb_assistant_start_scheduler (f->assistant);
+
+  /* The other process runs "water" and saves; a minute later, as it
+   * ends, "tea" is due. */
+  nb_test_write_file (f->jobs_path, after);
+  f->now += 60 * 1000;
+  queue_text (f, "Time for tea.");
+  lock_holder_release (&holder);
+
+  wait_until (f, scheduler_started, "the scheduler to start");
+  wait_finished (f, 1);
+  g_assert_cmpstr (f->last_result, ==, "Time for tea.");
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 1);
+  g_assert_nonnull (strstr (nb_fake_llm_get_request (f->fake, 0)->body, "Remind me to make tea"));
+  g_assert_null (strstr (nb_fake_llm_get_request (f->fake, 0)->body, "water the plants"));
+  /* The lock is ours now, and the timer armed for "water". */
+  g_assert_false (lock_is_free (lock));
+  g_assert_cmpint (f->armed, ==, f->now - 11 * 60 * 1000 + 3600 * 1000);
+  nb_cron_service_fire (service);
+  spin (100);
+  g_assert_cmpuint (f->n_finished, ==, 1);
+
+  /* Stopping lets it go (--run-due-jobs may run them again). */
+  nb_assistant_stop_scheduler (f->assistant);
+  g_assert_true (lock_is_free (lock));
+}
+
+static gboolean
+lock_free_now (Fixture *f)
+{
+  g_autofree char *cron = g_path_get_dirname (f->jobs_path);
+  g_autofree char *lock = g_build_filename (cron, "scheduler.lock", NULL);
+
+  return lock_is_free (lock);
+}
+
+/* Quitting while the scheduler waits: the assistant goes at once (the
+ * waiting thread holds nothing of it), and when the other process ends
+ * the thread lets the lock go; nothing runs. */
+static void
+test_takeover_quit (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *cron = g_path_get_dirname (f->jobs_path);
+  g_autofree char *lock = g_build_filename (cron, "scheduler.lock", NULL);
+  g_autofree char *jobs = water_and_tea (f->now - 60 * 1000, f->now - 60 * 1000);
+  g_autofree char *unchanged = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  NbAssistant *assistant = f->assistant;
+  gboolean gone = FALSE;
+  LockHolder holder;
+
+  g_mkdir_with_parents (cron, 0700);
+  nb_test_write_file (f->jobs_path, jobs);
+  holder = lock_holder_start (lock);
+  nb_assistant_start_scheduler (assistant);
+  spin (200);
+  g_assert_false (scheduler_started (f));
+
+  /* Quit as the application does, but without stopping the scheduler
+   * first: disposing the assistant must end the wait too. */
+  nb_assistant_close_async (assistant, NULL, nb_test_store_result_cb, &result);
+  nb_test_wait_result (&result, 40000);
+  g_assert_true (nb_assistant_close_finish (assistant, result, NULL));
+  g_clear_object (&result);
+  f->assistant = NULL;
+  g_object_weak_ref (G_OBJECT (assistant), gone_cb, &gone);
+  g_object_unref (assistant);
+  for (int i = 0; i < 10000 && !g_atomic_int_get (&gone); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_true (gone);
+
+  lock_holder_release (&holder);
+  wait_until (f, lock_free_now, "the waiting thread to let the lock go");
+  spin (200);
+  g_assert_cmpuint (nb_fake_llm_get_n_requests (f->fake), ==, 0);
+  unchanged = nb_test_read_file (f->jobs_path);
+  g_assert_cmpstr (unchanged, ==, jobs);
+}
+
 /* The real binary */
 
 static int
@@ -555,6 +906,9 @@ main (int   argc,
   ADD ("/cron-assistant/job-fires", test_job_fires);
   ADD ("/cron-assistant/late", test_late);
   ADD ("/cron-assistant/heartbeat", test_heartbeat);
+  ADD ("/cron-assistant/heartbeat-clock", test_heartbeat_clock);
+  ADD ("/cron-assistant/takeover", test_takeover);
+  ADD ("/cron-assistant/takeover-quit", test_takeover_quit);
   ADD ("/cron-assistant/run-due-jobs", test_run_due_jobs);
 #undef ADD
 

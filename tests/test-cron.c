@@ -633,6 +633,45 @@ test_run_due (Fixture       *f,
   g_assert_nonnull (strstr (text, "\"lastStatus\" : \"ok\""));
 }
 
+static char *
+two_jobs (gint64 water_next,
+          gint64 tea_next)
+{
+  return g_strdup_printf ("{\"version\":1,\"jobs\":["
+                          "{\"id\":\"water001\",\"name\":\"water\",\"schedule\":{\"kind\":\"every\",\"everyMs\":3600000},"
+                          " \"payload\":{\"message\":\"x\"},\"state\":{\"nextRunAtMs\":%" G_GINT64_FORMAT "}},"
+                          "{\"id\":\"tea00001\",\"name\":\"tea\",\"schedule\":{\"kind\":\"every\",\"everyMs\":3600000},"
+                          " \"payload\":{\"message\":\"y\"},\"state\":{\"nextRunAtMs\":%" G_GINT64_FORMAT "}}]}",
+                          water_next, tea_next);
+}
+
+/* Loaded (by the tool or the jobs window) before it is started: while
+ * another process held the scheduler's lock it ran a job and saved, and
+ * nothing watched the file here. Starting reads it again, so that job
+ * does not run a second time; the one that came due meanwhile runs once. */
+static void
+test_start_reads_again (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *before = two_jobs (f->now - 60000, f->now + 30000);
+  g_autofree char *after = two_jobs (f->now - 60000 + 3600000, f->now + 30000);
+
+  make_folder (f);
+  nb_test_write_file (f->path, before);
+  load (f->service);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->service)), ==, 2);
+
+  /* nanobot --run-due-jobs ran "water"; a minute later "tea" is due. */
+  nb_test_write_file (f->path, after);
+  f->now += 60000;
+  start (f);
+  g_assert_cmpuint (f->runs->len, ==, 1);
+  g_assert_cmpstr (f->runs->pdata[0], ==, "tea");
+  g_assert_cmpint (f->armed, ==, f->now - 120000 + 3600000);
+  nb_cron_service_fire (f->service);
+  g_assert_cmpuint (f->runs->len, ==, 1);
+}
+
 static void
 test_python_file (Fixture       *f,
                   gconstpointer  data)
@@ -704,6 +743,7 @@ main (int   argc,
   ADD ("/cron/malformed", test_malformed);
   ADD ("/cron/run-due", test_run_due);
   ADD ("/cron/python-file", test_python_file);
+  ADD ("/cron/start-reads-again", test_start_reads_again);
 #undef ADD
 
   return g_test_run ();

@@ -38,6 +38,8 @@ struct _NbCronService
   gpointer        clock_data;
   guint           timeout_id;
   gint64          next_wake;
+  GArray         *wakes;           /* Wake: other timers on the clock */
+  guint           last_wake_id;
 
   /* runs */
   NbCronRunFunc   runner;
@@ -53,6 +55,8 @@ void     nb_cron_store_start_monitor   (NbCronService *self);
 void     nb_cron_store_stop_monitor    (NbCronService *self);
 void     nb_cron_store_load            (NbCronService *self);
 void     nb_cron_store_flush_done      (NbCronService *self);
+/* Reads the file again, then nb_cron_service_begin(). */
+void     nb_cron_store_refresh         (NbCronService *self);
 
 /* nb-cron-service.c */
 /* Replaces the jobs with those read from the file. */
@@ -62,6 +66,8 @@ void     nb_cron_service_set_error     (NbCronService *self,
                                         const char    *message);
 void     nb_cron_service_loaded        (NbCronService *self);
 void     nb_cron_service_rearm         (NbCronService *self);
+/* Started and loaded: watches the file, runs what is due, arms. */
+void     nb_cron_service_begin         (NbCronService *self);
 gint     nb_cron_service_job_index     (NbCronService *self,
                                         const char    *id);
 /* Announces a change of @job as items-changed of its position. */

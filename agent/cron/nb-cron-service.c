@@ -25,6 +25,13 @@
  * move time by hand and never wait.
  */
 
+typedef struct {
+  guint           id;
+  gint64          due_ms;
+  NbCronWakeFunc  func;
+  gpointer        data;
+} Wake;
+
 struct _NbCronRun
 {
   NbCronService *service;
@@ -146,6 +153,7 @@ nb_cron_service_finalize (GObject *object)
   g_free (self->disk_text);
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->running);
+  g_array_unref (self->wakes);
 
   G_OBJECT_CLASS (nb_cron_service_parent_class)->finalize (object);
 }
@@ -213,6 +221,7 @@ nb_cron_service_init (NbCronService *self)
   self->now = real_now;
   self->arm = real_arm;
   self->next_wake = -1;
+  self->wakes = g_array_new (FALSE, FALSE, sizeof (Wake));
 }
 
 /**
@@ -444,9 +453,18 @@ nb_cron_service_rearm (NbCronService *self)
 {
   gint64 due = -1;
 
-  if (!self->started)
-    return;
-  for (guint i = 0; i < self->jobs->len; i++)
+  /* Stopped and no other timer: nothing to arm; the last wake's timer
+   * goes. */
+  if (!self->started && self->wakes->len == 0)
+    {
+      if (self->next_wake >= 0)
+        {
+          self->next_wake = -1;
+          self->arm (self, -1, self->clock_data);
+        }
+      return;
+    }
+  for (guint i = 0; self->started && i < self->jobs->len; i++)
     {
       NbCronJob *job = self->jobs->pdata[i];
 
@@ -454,6 +472,13 @@ nb_cron_service_rearm (NbCronService *self)
         continue;
       if (due < 0 || job->next_run_ms < due)
         due = job->next_run_ms;
+    }
+  for (guint i = 0; i < self->wakes->len; i++)
+    {
+      Wake *wake = &g_array_index (self->wakes, Wake, i);
+
+      if (due < 0 || wake->due_ms < due)
+        due = wake->due_ms;
     }
   self->next_wake = due;
   self->arm (self, due, self->clock_data);
@@ -517,15 +542,95 @@ run_due (NbCronService *self)
   return due->len;
 }
 
+/* Calls the other timers that are due, each once. */
+static guint
+run_wakes (NbCronService *self)
+{
+  gint64 now = self->now (self->clock_data);
+  g_autoptr(GArray) due = g_array_new (FALSE, FALSE, sizeof (Wake));
+
+  for (guint i = 0; i < self->wakes->len;)
+    {
+      Wake *wake = &g_array_index (self->wakes, Wake, i);
+
+      if (wake->due_ms <= now)
+        {
+          g_array_append_vals (due, wake, 1);
+          g_array_remove_index (self->wakes, i);
+        }
+      else
+        i++;
+    }
+  /* A function may add a wake (the next beat) or remove one. */
+  for (guint i = 0; i < due->len; i++)
+    {
+      Wake *wake = &g_array_index (due, Wake, i);
+
+      wake->func (self, wake->data);
+    }
+  return due->len;
+}
+
 void
 nb_cron_service_fire (NbCronService *self)
 {
+  guint n_wakes;
+
   g_return_if_fail (NB_IS_CRON_SERVICE (self));
 
-  if (!self->loaded)
-    return;
-  run_due (self);
+  g_object_ref (self);
+  n_wakes = run_wakes (self);
+  if (self->loaded)
+    run_due (self);
+  /* Before the first read only the other timers are armed (a timer that
+   * went off early, after NB_CRON_MAX_SLEEP_MS, is armed again). */
+  if (self->loaded || n_wakes > 0 || self->wakes->len > 0)
+    nb_cron_service_rearm (self);
+  g_object_unref (self);
+}
+
+guint
+nb_cron_service_add_wake (NbCronService  *self,
+                          gint64          due_ms,
+                          NbCronWakeFunc  func,
+                          gpointer        data)
+{
+  Wake wake = { 0 };
+
+  g_return_val_if_fail (NB_IS_CRON_SERVICE (self), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  wake.id = ++self->last_wake_id;
+  wake.due_ms = due_ms;
+  wake.func = func;
+  wake.data = data;
+  g_array_append_val (self->wakes, wake);
   nb_cron_service_rearm (self);
+  return wake.id;
+}
+
+void
+nb_cron_service_remove_wake (NbCronService *self,
+                             guint          id)
+{
+  g_return_if_fail (NB_IS_CRON_SERVICE (self));
+
+  for (guint i = 0; i < self->wakes->len; i++)
+    if (g_array_index (self->wakes, Wake, i).id == id)
+      {
+        g_array_remove_index (self->wakes, i);
+        break;
+      }
+  nb_cron_service_rearm (self);
+}
+
+void
+nb_cron_service_begin (NbCronService *self)
+{
+  if (!self->started)
+    return;
+  nb_cron_store_start_monitor (self);
+  nb_cron_service_fire (self);
 }
 
 static void
@@ -535,10 +640,8 @@ start_loaded_cb (GObject      *source,
 {
   NbCronService *self = NB_CRON_SERVICE (source);
 
-  if (!nb_cron_service_load_finish (self, result, NULL) || !self->started)
-    return;
-  nb_cron_store_start_monitor (self);
-  nb_cron_service_fire (self);
+  if (nb_cron_service_load_finish (self, result, NULL))
+    nb_cron_service_begin (self);
 }
 
 void
@@ -549,7 +652,12 @@ nb_cron_service_start (NbCronService *self)
   if (self->started)
     return;
   self->started = TRUE;
-  nb_cron_service_load_async (self, self->cancellable, start_loaded_cb, NULL);
+  /* Loaded before (the tool, the jobs window): the file may have
+   * changed since, unwatched. */
+  if (self->loaded)
+    nb_cron_store_refresh (self);
+  else
+    nb_cron_service_load_async (self, self->cancellable, start_loaded_cb, NULL);
 }
 
 void
@@ -565,6 +673,11 @@ nb_cron_service_stop (NbCronService *self)
   g_cancellable_cancel (self->cancellable);
   g_object_unref (self->cancellable);
   self->cancellable = g_cancellable_new ();
+  if (self->wakes->len > 0)
+    {
+      nb_cron_service_rearm (self);
+      return;
+    }
   self->next_wake = -1;
   self->arm (self, -1, self->clock_data);
 }

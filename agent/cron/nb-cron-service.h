@@ -69,6 +69,21 @@ void           nb_cron_service_fire         (NbCronService  *self);
 /* When the timer is set to go off next, or -1. */
 gint64         nb_cron_service_get_next_wake (NbCronService *self);
 
+/* Other timers on the service's clock (the heartbeat): @func is called
+ * once, from nb_cron_service_fire(), when "now" has reached @due_ms. The
+ * one timer is armed for the earliest of these and of the jobs (also
+ * while the service is stopped), so a test that moves its clock moves
+ * them all, and they share the timer's care for suspend. Returns an id
+ * (> 0) for nb_cron_service_remove_wake(). */
+typedef void   (*NbCronWakeFunc) (NbCronService *service,
+                                  gpointer       data);
+guint          nb_cron_service_add_wake     (NbCronService  *self,
+                                             gint64          due_ms,
+                                             NbCronWakeFunc  func,
+                                             gpointer        data);
+void           nb_cron_service_remove_wake  (NbCronService  *self,
+                                             guint           id);
+
 /* Loads, runs the due jobs once each, waits for them and for the file. */
 void           nb_cron_service_run_due_async  (NbCronService       *self,
                                                GCancellable        *cancellable,

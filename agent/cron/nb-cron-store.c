@@ -221,6 +221,45 @@ nb_cron_store_load (NbCronService *self)
   g_task_run_in_thread (task, load_thread);
 }
 
+/* Reading again at start: while the service was loaded but not started
+ * nothing watched the file, and another process may have run jobs and
+ * saved them meanwhile (nanobot --run-due-jobs, holding the scheduler's
+ * lock). Its text wins unless a save of ours is under way. */
+
+static void
+refresh_cb (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  g_autoptr(NbCronService) self = user_data;
+  LoadResult *result = g_task_propagate_pointer (G_TASK (res), NULL);
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (res))))
+    {
+      g_clear_pointer (&result, load_result_free);
+      return;
+    }
+  if (result != NULL && !result->unchanged && !self->saving && !self->dirty &&
+      (g_strcmp0 (result->text, self->disk_text) != 0 || (result->jobs == NULL) != self->broken))
+    apply_load (self, result);
+  g_clear_pointer (&result, load_result_free);
+  nb_cron_service_begin (self);
+}
+
+void
+nb_cron_store_refresh (NbCronService *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->saving || self->dirty)
+    {
+      nb_cron_service_begin (self);
+      return;
+    }
+  task = load_task_new (self, self->cancellable, refresh_cb);
+  g_task_run_in_thread (task, load_thread);
+}
+
 /* Watching */
 
 static void reload (NbCronService *self);

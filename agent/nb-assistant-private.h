@@ -93,4 +93,9 @@ void nb_assistant_watch_memory   (NbAssistant    *self);
  * tool, made with the assistant. */
 void nb_assistant_cron_init (NbAssistant *self);
 
+/* nb-assistant-permissions.c: gives the permissions the conversation
+ * grants kept in @session's metadata. */
+void nb_assistant_permissions_session_opened (NbAssistant *self,
+                                              NbSession   *session);
+
 G_END_DECLS

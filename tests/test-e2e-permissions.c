@@ -93,6 +93,7 @@ focus_window (Fixture *f)
 }
 
 static NbComposer *composer_of (Fixture *f);
+static gboolean config_has (Fixture *f, const char *text);
 
 static gboolean
 composer_has_text (Fixture    *f,
@@ -556,8 +557,9 @@ test_always_allow (Fixture       *f,
   WAIT_UNTIL (shows_text (chat_of (f), "First time."));
   g_assert_true (request_has (f, 1, "same-e2e --twice"));
 
+  /* Written in the background, in effect at once. */
+  WAIT_UNTIL (config_has (f, "\"command\" : \"echo same-e2e*\""));
   config = nb_test_read_file (f->config_path);
-  g_assert_nonnull (strstr (config, "\"command\" : \"echo same-e2e*\""));
   g_assert_nonnull (strstr (config, "\"restrictToWorkspace\" : true"));
   g_assert_nonnull (strstr (config, "\"apiKey\" : \"sk-e2e\""));
 
@@ -706,7 +708,11 @@ test_preferences_page (Fixture       *f,
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
   GtkWidget *revoke;
 
-  g_assert_true (nb_permissions_save (permissions, initial, &error));
+  g_autoptr(GAsyncResult) saved = NULL;
+
+  nb_permissions_save_async (permissions, initial, NULL, nb_test_store_result_cb, &saved);
+  nb_test_wait_result (&saved, 10000);
+  g_assert_true (nb_permissions_save_finish (permissions, saved, &error));
   g_assert_no_error (error);
   nb_permissions_grant (permissions, "desktop:abc", grant);
 

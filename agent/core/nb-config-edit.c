@@ -14,9 +14,12 @@
 #include "nb-json-util.h"
 
 typedef struct {
-  GStrv     parts;    /* the path; the last part is the member */
-  gboolean  exact;    /* the last part is a user's name, taken as written */
-  JsonNode *value;    /* NULL: remove */
+  GStrv             parts;    /* the path; the last part is the member */
+  gboolean          exact;    /* the last part is a user's name, taken as written */
+  JsonNode         *value;    /* NULL: remove */
+  NbConfigEditFunc  func;     /* instead of the above: nb_config_edit_add_func() */
+  gpointer          func_data;
+  GDestroyNotify    func_destroy;
 } Change;
 
 struct _NbConfigEdit
@@ -31,6 +34,8 @@ change_free (gpointer data)
 
   g_strfreev (change->parts);
   g_clear_pointer (&change->value, json_node_unref);
+  if (change->func_destroy != NULL)
+    change->func_destroy (change->func_data);
   g_free (change);
 }
 
@@ -228,6 +233,32 @@ nb_config_edit_remove_member (NbConfigEdit *edit,
   add_change (edit, member_parts (parent_path, member), TRUE, NULL);
 }
 
+/**
+ * nb_config_edit_add_func:
+ * @func: changes the file's top object; called in a worker thread
+ * @user_data: (transfer full): owned by @edit
+ * @destroy: (nullable): frees @user_data
+ *
+ * Adds a change made by @func, applied in order with the others.
+ */
+void
+nb_config_edit_add_func (NbConfigEdit     *edit,
+                         NbConfigEditFunc  func,
+                         gpointer          user_data,
+                         GDestroyNotify    destroy)
+{
+  Change *change;
+
+  g_return_if_fail (edit != NULL);
+  g_return_if_fail (func != NULL);
+
+  change = g_new0 (Change, 1);
+  change->func = func;
+  change->func_data = user_data;
+  change->func_destroy = destroy;
+  g_ptr_array_add (edit->changes, change);
+}
+
 /* "maxTokens" → "max_tokens"; NULL when the name has no capital. */
 static char *
 snake_spelling (const char *name)
@@ -278,9 +309,17 @@ apply_change (JsonObject *root,
               Change     *change)
 {
   JsonObject *object = root;
-  guint n = g_strv_length (change->parts);
-  const char *leaf = change->parts[n - 1];
+  guint n;
+  const char *leaf;
   const char *existing;
+
+  if (change->func != NULL)
+    {
+      change->func (root, change->func_data);
+      return;
+    }
+  n = g_strv_length (change->parts);
+  leaf = change->parts[n - 1];
 
   for (guint i = 0; i + 1 < n; i++)
     {

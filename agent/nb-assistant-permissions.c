@@ -151,3 +151,33 @@ nb_assistant_get_approval_queue (NbAssistant *self)
     }
   return queue;
 }
+
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  NbAssistantTurnFunc then = g_object_steal_data (G_OBJECT (task), "nb-assistant-flush-then");
+
+  nb_permissions_flush_finish (NB_PERMISSIONS (source), result, NULL);
+  then (task);
+}
+
+/* Takes @task; calls @then with it once every permission rule being
+ * saved is written (at once when none is). */
+void
+nb_assistant_permissions_flush_then (NbAssistant         *self,
+                                     GTask               *task,
+                                     NbAssistantTurnFunc  then)
+{
+  NbPermissions *permissions = g_object_get_data (G_OBJECT (self), PERMISSIONS_KEY);
+
+  if (permissions == NULL || !nb_permissions_has_pending_saves (permissions))
+    {
+      then (task);
+      return;
+    }
+  g_object_set_data (G_OBJECT (task), "nb-assistant-flush-then", then);
+  nb_permissions_flush_async (permissions, NULL, flushed_cb, task);
+}

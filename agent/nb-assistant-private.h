@@ -97,5 +97,10 @@ void nb_assistant_cron_init (NbAssistant *self);
  * grants kept in @session's metadata. */
 void nb_assistant_permissions_session_opened (NbAssistant *self,
                                               NbSession   *session);
+/* Takes @task; @then gets it once the permission rules being saved are
+ * written (closing waits for them). */
+void nb_assistant_permissions_flush_then     (NbAssistant         *self,
+                                              GTask               *task,
+                                              NbAssistantTurnFunc  then);
 
 G_END_DECLS

@@ -18,6 +18,7 @@ struct _NbPermissions
   NbPermission    absent_default;
   JsonArray      *grants;   /* {"session": key, rule members…} */
   GQueue          pending;  /* saves not written yet, oldest first */
+  GQueue          flushes;  /* GTask of nb_permissions_flush_async() */
 };
 
 /* tools.permissions as the next call sees it: the configuration's, with

@@ -243,6 +243,17 @@ written_cb (GObject      *source,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+
+  if (g_queue_is_empty (&self->pending))
+    {
+      GTask *flush;
+
+      while ((flush = g_queue_pop_head (&self->flushes)) != NULL)
+        {
+          g_task_return_boolean (flush, TRUE);
+          g_object_unref (flush);
+        }
+    }
 }
 
 /* Takes @task (whose data is @save) and @edit. */
@@ -386,4 +397,41 @@ nb_permissions_has_pending_saves (NbPermissions *self)
 {
   g_return_val_if_fail (NB_IS_PERMISSIONS (self), FALSE);
   return !g_queue_is_empty (&self->pending);
+}
+
+/**
+ * nb_permissions_flush_async:
+ *
+ * Finishes when every save started so far is written (or failed): what
+ * closing waits for, so that a rule saved just before quitting is not
+ * lost.
+ */
+void
+nb_permissions_flush_async (NbPermissions       *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (NB_IS_PERMISSIONS (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, nb_permissions_flush_async);
+  if (g_queue_is_empty (&self->pending))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  g_queue_push_tail (&self->flushes, task);
+}
+
+gboolean
+nb_permissions_flush_finish (NbPermissions  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -408,7 +408,7 @@ rule_saved_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!nb_permissions_add_rule_finish (NB_PERMISSIONS (source), result, &error))
-    g_message ("Could not save the permission rule: %s", error->message);
+    g_debug ("Could not save the permission rule: %s", error->message);
   nb_tool_approval_rule_saved (approval, error);
 }
 

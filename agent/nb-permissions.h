@@ -56,6 +56,13 @@ gboolean        nb_permissions_save_finish        (NbPermissions       *self,
                                                    GError             **error);
 JsonObject     *nb_permissions_dup_policy         (NbPermissions       *self);
 gboolean        nb_permissions_has_pending_saves  (NbPermissions       *self);
+void            nb_permissions_flush_async        (NbPermissions       *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean        nb_permissions_flush_finish       (NbPermissions       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
 
 void            nb_permissions_grant              (NbPermissions       *self,
                                                    const char          *session_key,

@@ -261,6 +261,9 @@ test_async_writes_in_order (Fixture       *f,
   g_assert_cmpuint (json_object_get_size (nb_config_get_object (again, "tools.mcpServers")), ==, 10);
   g_assert_cmpuint (json_object_get_size (nb_config_get_object (config, "tools.mcpServers")), ==, 10);
   g_assert_cmpint (nb_config_get_int (again, "mine"), ==, 1);
+  /* In the order they were asked for: the last one's value stays. */
+  g_assert_cmpint (nb_config_get_int (again, "agents.defaults.maxTokens"), ==, 1009);
+  g_assert_cmpint (nb_config_get_int (config, "agents.defaults.maxTokens"), ==, 1009);
 }
 
 /* A change made by a function on the parsed file (what saving a

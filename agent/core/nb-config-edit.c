@@ -539,18 +539,29 @@ write_file (WriteData  *write,
   return TRUE;
 }
 
+/* The writes of this process run in one worker thread, in the order
+ * they were asked for: a later write reads what an earlier one wrote. */
 static void
-write_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+write_in_pool (gpointer data,
+               gpointer user_data)
 {
+  g_autoptr(GTask) task = data;
   GError *error = NULL;
 
-  if (write_file (task_data, &error))
+  if (write_file (g_task_get_task_data (task), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+static GThreadPool *
+write_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (write_in_pool, NULL, 1, FALSE, NULL));
+  return pool;
 }
 
 static char *
@@ -582,7 +593,7 @@ nb_config_write_async (NbConfig            *config,
   g_task_set_task_data (task, write, write_data_free);
   /* Once started, a write is finished even if the caller goes away. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, write_thread);
+  g_thread_pool_push (write_pool (), g_steal_pointer (&task), NULL);
 }
 
 static void

@@ -77,8 +77,8 @@ char         *nb_config_edit_apply_to_text   (NbConfigEdit  *edit,
 
 /* Reads the file of @config, applies @edit, writes it and gives @config
  * the result (emitting NbConfig::changed). The file work runs in a worker
- * thread; writes of one process are applied one after another. Takes
- * @edit. */
+ * thread; writes of one process are applied one after another, in the
+ * order they were asked for. Takes @edit. */
 void          nb_config_write_async          (NbConfig             *config,
                                               NbConfigEdit         *edit,
                                               GCancellable         *cancellable,

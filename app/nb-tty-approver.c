@@ -82,8 +82,12 @@ describe (NbTtyApprover  *self,
   const char *command = nb_tool_approval_get_command (approval);
   const char * const *paths = nb_tool_approval_get_paths (approval);
   g_autofree char *always = rule_text (nb_tool_approval_get_suggested_rule (approval));
+  g_autofree char *server = nb_tool_approval_dup_mcp_server (approval);
 
-  if (agent != NULL)
+  if (server != NULL && nb_tool_approval_get_mcp_tool (approval) != NULL && agent == NULL)
+    g_string_append_printf (text, _("Nanobot wants to use %s of the MCP server “%s”"),
+                            nb_tool_approval_get_mcp_tool (approval), server);
+  else if (agent != NULL)
     g_string_append_printf (text, _("The sub-agent “%s” wants to run %s"), agent,
                             nb_tool_approval_get_tool_name (approval));
   else

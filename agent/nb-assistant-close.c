@@ -42,6 +42,21 @@ any_consolidating (NbAssistant *self)
 
 static void close_sync_next (GTask *task);
 
+/* Takes @task: the sessions are synced and the permission rules written. */
+static void
+close_done (GTask *task)
+{
+  NbAssistant *self = g_task_get_source_object (task);
+  CloseData *data = g_task_get_task_data (task);
+
+  nb_mcp_manager_shutdown (self->mcp);
+  if (data->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&data->error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
 static void
 synced_cb (GObject      *source,
            GAsyncResult *result,
@@ -71,12 +86,7 @@ close_sync_next (GTask *task)
       return;
     }
 
-  nb_mcp_manager_shutdown (self->mcp);
-  if (data->error != NULL)
-    g_task_return_error (task, g_steal_pointer (&data->error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+  nb_assistant_permissions_flush_then (self, task, close_done);
 }
 
 static void

@@ -93,4 +93,14 @@ void nb_assistant_watch_memory   (NbAssistant    *self);
  * tool, made with the assistant. */
 void nb_assistant_cron_init (NbAssistant *self);
 
+/* nb-assistant-permissions.c: gives the permissions the conversation
+ * grants kept in @session's metadata. */
+void nb_assistant_permissions_session_opened (NbAssistant *self,
+                                              NbSession   *session);
+/* Takes @task; @then gets it once the permission rules being saved are
+ * written (closing waits for them). */
+void nb_assistant_permissions_flush_then     (NbAssistant         *self,
+                                              GTask               *task,
+                                              NbAssistantTurnFunc  then);
+
 G_END_DECLS

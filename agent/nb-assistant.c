@@ -476,6 +476,7 @@ session_opened_cb (GObject      *source,
       return;
     }
   g_hash_table_replace (self->sessions, g_strdup (nb_session_get_key (session)), g_object_ref (session));
+  nb_assistant_permissions_session_opened (self, session);
   g_task_return_pointer (task, g_steal_pointer (&session), g_object_unref);
 }
 

@@ -5,10 +5,10 @@
 
 #include <glib/gi18n.h>
 
-#include "nb-config-file-edit.h"
 #include "nb-json-util.h"
+#include "nb-mcp-tool.h"
 #include "nb-message.h"
-#include "nb-permissions.h"
+#include "nb-permissions-private.h"
 #include "nb-sandbox.h"
 
 /*
@@ -21,20 +21,11 @@
  * allows it and keeps the decision with the tool result (the audit).
  */
 
-struct _NbPermissions
-{
-  GObject         parent_instance;
-
-  NbConfig       *config;
-  NbToolApprover *approver;
-  NbPermission    absent_default;
-  JsonArray      *grants;  /* {"session": key, rule members…} */
-};
-
 G_DEFINE_FINAL_TYPE (NbPermissions, nb_permissions, G_TYPE_OBJECT)
 
 enum {
   GRANTS_CHANGED,
+  SESSION_GRANTS_CHANGED,
   N_SIGNALS
 };
 
@@ -48,6 +39,8 @@ nb_permissions_dispose (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->approver);
   g_clear_pointer (&self->grants, json_array_unref);
+  /* Each pending save belongs to its write's task, which holds us. */
+  g_queue_clear (&self->pending);
 
   G_OBJECT_CLASS (nb_permissions_parent_class)->dispose (object);
 }
@@ -65,6 +58,18 @@ nb_permissions_class_init (NbPermissionsClass *klass)
   signals[GRANTS_CHANGED] =
     g_signal_new ("grants-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * NbPermissions::session-grants-changed:
+   * @session_key: the conversation
+   *
+   * The user granted or revoked "Allow in this conversation" for
+   * @session_key (not emitted by nb_permissions_restore_grants()): the
+   * assistant keeps the conversation's grants in its session's metadata.
+   */
+  signals[SESSION_GRANTS_CHANGED] =
+    g_signal_new ("session-grants-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -135,31 +140,57 @@ nb_permissions_get_absent_default (NbPermissions *self)
 
 /* Conversation grants */
 
+/* The members of a rule a grant keeps; NULL when @rule is not one (a
+ * grant read from a session file could be anything). */
+static JsonObject *
+grant_from_rule (const char *session_key,
+                 JsonObject *rule)
+{
+  static const char * const keys[] = { "tool", "command", "path" };
+  g_autoptr(JsonObject) grant = json_object_new ();
+
+  /* No tool would match every tool. */
+  if (nb_json_get_string (rule, "tool") == NULL || *nb_json_get_string (rule, "tool") == '\0')
+    return NULL;
+  if (session_key != NULL)
+    json_object_set_string_member (grant, "session", session_key);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      JsonNode *node = json_object_get_member (rule, keys[i]);
+
+      if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+        continue;
+      if (nb_json_get_string (rule, keys[i]) == NULL)
+        return NULL;
+      json_object_set_string_member (grant, keys[i], nb_json_get_string (rule, keys[i]));
+    }
+  return g_steal_pointer (&grant);
+}
+
 /**
  * nb_permissions_grant:
  * @rule: what is allowed (tool, command, path as in a rule)
  *
- * Allows calls matching @rule in the conversation @session_key until the
- * program ends ("Allow in this conversation").
+ * Allows calls matching @rule in the conversation @session_key ("Allow in
+ * this conversation"); the assistant keeps it in the session's metadata,
+ * so it lasts as long as the conversation.
  */
 void
 nb_permissions_grant (NbPermissions *self,
                       const char    *session_key,
                       JsonObject    *rule)
 {
-  JsonObject *grant = json_object_new ();
-  g_autoptr(GList) members = NULL;
+  JsonObject *grant;
 
   g_return_if_fail (NB_IS_PERMISSIONS (self));
   g_return_if_fail (session_key != NULL && rule != NULL);
 
-  json_object_set_string_member (grant, "session", session_key);
-  members = json_object_get_members (rule);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_str_equal (l->data, "decision"))
-      json_object_set_member (grant, l->data, json_node_copy (json_object_get_member (rule, l->data)));
+  grant = grant_from_rule (session_key, rule);
+  if (grant == NULL)
+    return;
   json_array_add_object_element (self->grants, grant);
   g_signal_emit (self, signals[GRANTS_CHANGED], 0);
+  g_signal_emit (self, signals[SESSION_GRANTS_CHANGED], 0, session_key);
 }
 
 /**
@@ -179,12 +210,88 @@ void
 nb_permissions_revoke_grant (NbPermissions *self,
                              guint          index)
 {
+  g_autofree char *session_key = NULL;
+
   g_return_if_fail (NB_IS_PERMISSIONS (self));
 
   if (index >= json_array_get_length (self->grants))
     return;
+  session_key = g_strdup (nb_json_get_string (json_array_get_object_element (self->grants, index), "session"));
   json_array_remove_element (self->grants, index);
   g_signal_emit (self, signals[GRANTS_CHANGED], 0);
+  if (session_key != NULL)
+    g_signal_emit (self, signals[SESSION_GRANTS_CHANGED], 0, session_key);
+}
+
+/**
+ * nb_permissions_dup_session_grants:
+ *
+ * Returns: (transfer full): the grants of @session_key as rules without
+ *   a decision (`tool`, `command` or `path`), oldest first
+ */
+JsonArray *
+nb_permissions_dup_session_grants (NbPermissions *self,
+                                   const char    *session_key)
+{
+  JsonArray *grants;
+
+  g_return_val_if_fail (NB_IS_PERMISSIONS (self), NULL);
+  g_return_val_if_fail (session_key != NULL, NULL);
+
+  grants = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (self->grants); i++)
+    {
+      JsonObject *grant = json_array_get_object_element (self->grants, i);
+
+      if (g_strcmp0 (nb_json_get_string (grant, "session"), session_key) == 0)
+        json_array_add_object_element (grants, grant_from_rule (NULL, grant));
+    }
+  return grants;
+}
+
+/**
+ * nb_permissions_restore_grants:
+ * @grants: (nullable): rules as nb_permissions_dup_session_grants()
+ *   gives them (read from the session's metadata); entries that are not
+ *   are skipped
+ *
+ * Makes @grants the grants of @session_key, as when the conversation was
+ * left. Emits ::grants-changed when they change, not
+ * ::session-grants-changed.
+ */
+void
+nb_permissions_restore_grants (NbPermissions *self,
+                               const char    *session_key,
+                               JsonArray     *grants)
+{
+  g_autoptr(JsonArray) before = NULL;
+  g_autoptr(JsonArray) after = NULL;
+  g_autoptr(JsonNode) before_node = NULL;
+  g_autoptr(JsonNode) after_node = NULL;
+
+  g_return_if_fail (NB_IS_PERMISSIONS (self));
+  g_return_if_fail (session_key != NULL);
+
+  before = nb_permissions_dup_session_grants (self, session_key);
+  for (guint i = json_array_get_length (self->grants); i > 0; i--)
+    if (g_strcmp0 (nb_json_get_string (json_array_get_object_element (self->grants, i - 1), "session"),
+                   session_key) == 0)
+      json_array_remove_element (self->grants, i - 1);
+  for (guint i = 0; grants != NULL && i < json_array_get_length (grants); i++)
+    {
+      JsonNode *node = json_array_get_element (grants, i);
+      JsonObject *grant = JSON_NODE_HOLDS_OBJECT (node)
+                          ? grant_from_rule (session_key, json_node_get_object (node)) : NULL;
+
+      if (grant != NULL)
+        json_array_add_object_element (self->grants, grant);
+    }
+
+  after = nb_permissions_dup_session_grants (self, session_key);
+  before_node = json_node_init_array (json_node_alloc (), before);
+  after_node = json_node_init_array (json_node_alloc (), after);
+  if (!json_node_equal (before_node, after_node))
+    g_signal_emit (self, signals[GRANTS_CHANGED], 0);
 }
 
 static gboolean
@@ -203,142 +310,6 @@ granted (NbPermissions         *self,
   return FALSE;
 }
 
-/* Saving rules */
-
-typedef struct {
-  JsonObject            *rule;
-  const NbToolCallFacts *facts;
-  JsonObject            *permissions;
-} Edit;
-
-static gboolean
-add_rule_edit (JsonObject  *root,
-               gpointer     user_data,
-               GError     **error)
-{
-  Edit *edit = user_data;
-  JsonObject *tools = nb_config_file_ensure_object (root, "tools", NULL);
-  JsonObject *permissions = nb_config_file_ensure_object (tools, "permissions", NULL);
-  JsonNode *rules_node = json_object_get_member (permissions, "rules");
-  JsonArray *rules;
-  g_autoptr(JsonArray) reordered = json_array_new ();
-  guint at;
-
-  if (rules_node == NULL || !JSON_NODE_HOLDS_ARRAY (rules_node))
-    json_object_set_array_member (permissions, "rules", json_array_new ());
-  rules = json_object_get_array_member (permissions, "rules");
-
-  /* Before the first rule that matches the call now (it said "ask"), so
-   * that the new rule decides the call and calls like it. */
-  at = json_array_get_length (rules);
-  for (guint i = 0; edit->facts != NULL && i < json_array_get_length (rules); i++)
-    {
-      JsonNode *node = json_array_get_element (rules, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node) && nb_tool_policy_rule_matches (json_node_get_object (node), edit->facts))
-        {
-          at = i;
-          break;
-        }
-    }
-
-  for (guint i = 0; i <= json_array_get_length (rules); i++)
-    {
-      if (i == at)
-        json_array_add_object_element (reordered, json_object_ref (edit->rule));
-      if (i < json_array_get_length (rules))
-        json_array_add_element (reordered, json_node_copy (json_array_get_element (rules, i)));
-    }
-  json_object_set_array_member (permissions, "rules", g_steal_pointer (&reordered));
-  return TRUE;
-}
-
-static gboolean
-reload (NbPermissions  *self,
-        GError        **error)
-{
-  return nb_config_reload (self->config, error);
-}
-
-/**
- * nb_permissions_add_rule:
- * @rule: a rule (tool, command or path, decision)
- * @facts: (nullable): the call that made the user save it: the rule goes
- *   before the first rule that matches it, else at the end
- *
- * Saves @rule in config.json (see nb_config_file_edit()) and reloads the
- * configuration, so the next call sees it.
- */
-gboolean
-nb_permissions_add_rule (NbPermissions          *self,
-                         JsonObject             *rule,
-                         const NbToolCallFacts  *facts,
-                         GError                **error)
-{
-  Edit edit = { rule, facts, NULL };
-  g_autofree char *problem = NULL;
-  const char *path;
-
-  g_return_val_if_fail (NB_IS_PERMISSIONS (self), FALSE);
-  g_return_val_if_fail (rule != NULL, FALSE);
-
-  problem = nb_tool_policy_check_rule (rule);
-  if (problem != NULL)
-    {
-      g_set_error_literal (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_INVALID, problem);
-      return FALSE;
-    }
-  path = nb_config_get_path (self->config);
-  if (path == NULL)
-    {
-      g_set_error_literal (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_IO, _("The configuration has no file"));
-      return FALSE;
-    }
-  return nb_config_file_edit (path, add_rule_edit, &edit, error) && reload (self, error);
-}
-
-static gboolean
-replace_edit (JsonObject  *root,
-              gpointer     user_data,
-              GError     **error)
-{
-  Edit *edit = user_data;
-  JsonObject *tools = nb_config_file_ensure_object (root, "tools", NULL);
-
-  if (edit->permissions == NULL)
-    json_object_remove_member (tools, "permissions");
-  else
-    json_object_set_object_member (tools, "permissions", json_object_ref (edit->permissions));
-  return TRUE;
-}
-
-/**
- * nb_permissions_save:
- * @permissions: (nullable): the whole tools.permissions object, or %NULL
- *   to remove it
- *
- * What Preferences → Permissions saves: written to config.json like
- * nb_permissions_add_rule(), then reloaded.
- */
-gboolean
-nb_permissions_save (NbPermissions  *self,
-                     JsonObject     *permissions,
-                     GError        **error)
-{
-  Edit edit = { NULL, NULL, permissions };
-  const char *path;
-
-  g_return_val_if_fail (NB_IS_PERMISSIONS (self), FALSE);
-
-  path = nb_config_get_path (self->config);
-  if (path == NULL)
-    {
-      g_set_error_literal (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_IO, _("The configuration has no file"));
-      return FALSE;
-    }
-  return nb_config_file_edit (path, replace_edit, &edit, error) && reload (self, error);
-}
-
 /* Checking a call */
 
 typedef struct {
@@ -349,6 +320,8 @@ typedef struct {
   char           *working_dir;
   GStrv           paths;
   gboolean        read_only;
+  char           *mcp_server;
+  char           *mcp_tool;
   NbToolApproval *approval;
   gulong          finished_id;
   GSource        *cancel_source;
@@ -372,6 +345,8 @@ check_free (Check *check)
   g_free (check->workspace);
   g_free (check->working_dir);
   g_strfreev (check->paths);
+  g_free (check->mcp_server);
+  g_free (check->mcp_tool);
   g_clear_object (&check->approval);
   g_free (check->denied_text);
   g_clear_pointer (&check->audit, json_object_unref);
@@ -422,6 +397,19 @@ cancelled_cb (GCancellable *cancellable,
 
   nb_tool_approval_answer (check->approval, NB_APPROVAL_CANCELLED, NULL, NULL);
   return G_SOURCE_REMOVE;
+}
+
+static void
+rule_saved_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(NbToolApproval) approval = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!nb_permissions_add_rule_finish (NB_PERMISSIONS (source), result, &error))
+    g_debug ("Could not save the permission rule: %s", error->message);
+  nb_tool_approval_rule_saved (approval, error);
 }
 
 static void
@@ -483,15 +471,11 @@ approval_finished_cb (NbToolApproval *approval,
         nb_permissions_grant (self, check->session_key, rule);
       if (answer == NB_APPROVAL_ALLOW_ALWAYS && rule != NULL)
         {
-          g_autoptr(GError) error = NULL;
-
           json_object_set_object_member (check->audit, "rule", json_object_ref (rule));
-          /* The call runs anyway: the user allowed it. */
-          if (!nb_permissions_add_rule (self, rule, &facts, &error))
-            {
-              g_message ("Could not save the permission rule: %s", error->message);
-              json_object_set_string_member (check->audit, "error", error->message);
-            }
+          /* The call runs anyway: the user allowed it. The rule decides
+           * from now on, while it is written; the approval tells the
+           * front end when it is saved, or why not. */
+          nb_permissions_add_rule_async (self, rule, &facts, NULL, rule_saved_cb, g_object_ref (approval));
         }
       check_return (task);
       break;
@@ -528,6 +512,8 @@ check_ask (GTask *task)
   info.paths = facts.paths;
   info.workspace = check->workspace;
   info.suggested_rule = suggested;
+  info.mcp_server = check->mcp_server;
+  info.mcp_tool = check->mcp_tool;
   check->approval = nb_tool_approval_new (&info);
 
   if (self->approver == NULL)
@@ -577,7 +563,7 @@ nb_permissions_check_async (NbPermissions       *self,
   Check *check;
   NbToolCallFacts facts;
   NbPermissionSource source = NB_PERMISSION_SOURCE_DEFAULT;
-  JsonObject *permissions;
+  g_autoptr(JsonObject) permissions = NULL;
   NbPermission decision;
   const char *working_dir;
   int rule_index = -1;
@@ -596,6 +582,13 @@ nb_permissions_check_async (NbPermissions       *self,
   check->workspace = nb_config_dup_workspace (self->config);
   check->read_only = !nb_tool_has_side_effects (tool);
   check->paths = nb_tool_policy_call_paths (call->name, check->call->arguments);
+  /* The server's name as the tool knows it: "mcp_my_server_x" does not
+   * say where the name ends. */
+  if (NB_IS_MCP_TOOL (tool))
+    {
+      check->mcp_server = g_strdup (nb_mcp_server_get_name (nb_mcp_tool_get_server (NB_MCP_TOOL (tool))));
+      check->mcp_tool = g_strdup (nb_mcp_tool_get_remote_name (NB_MCP_TOOL (tool)));
+    }
   g_task_set_task_data (task, check, (GDestroyNotify) check_free);
 
   working_dir = nb_json_get_string (check->call->arguments, "working_dir");
@@ -607,7 +600,7 @@ nb_permissions_check_async (NbPermissions       *self,
     check->working_dir = g_strdup (check->workspace);
 
   check_facts (check, &facts);
-  permissions = nb_config_get_object (self->config, "tools.permissions");
+  permissions = nb_permissions_ref_policy (self);
   decision = nb_tool_policy_decide (permissions, self->absent_default, &facts, &source, &rule_index);
 
   if (decision == NB_PERMISSION_ASK && granted (self, session_key, &facts))

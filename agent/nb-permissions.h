@@ -37,12 +37,31 @@ gboolean        nb_permissions_check_finish       (NbPermissions       *self,
                                                    JsonObject         **audit,
                                                    GError             **error);
 
-gboolean        nb_permissions_add_rule           (NbPermissions       *self,
-                                                   JsonObject          *rule,
+void            nb_permissions_add_rule_async     (NbPermissions         *self,
+                                                   JsonObject            *rule,
                                                    const NbToolCallFacts *facts,
+                                                   GCancellable          *cancellable,
+                                                   GAsyncReadyCallback    callback,
+                                                   gpointer               user_data);
+gboolean        nb_permissions_add_rule_finish    (NbPermissions       *self,
+                                                   GAsyncResult        *result,
                                                    GError             **error);
-gboolean        nb_permissions_save               (NbPermissions       *self,
+void            nb_permissions_save_async         (NbPermissions       *self,
                                                    JsonObject          *permissions,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean        nb_permissions_save_finish        (NbPermissions       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+JsonObject     *nb_permissions_dup_policy         (NbPermissions       *self);
+gboolean        nb_permissions_has_pending_saves  (NbPermissions       *self);
+void            nb_permissions_flush_async        (NbPermissions       *self,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean        nb_permissions_flush_finish       (NbPermissions       *self,
+                                                   GAsyncResult        *result,
                                                    GError             **error);
 
 void            nb_permissions_grant              (NbPermissions       *self,
@@ -51,5 +70,10 @@ void            nb_permissions_grant              (NbPermissions       *self,
 JsonArray      *nb_permissions_get_grants         (NbPermissions       *self);
 void            nb_permissions_revoke_grant       (NbPermissions       *self,
                                                    guint                index);
+JsonArray      *nb_permissions_dup_session_grants (NbPermissions       *self,
+                                                   const char          *session_key);
+void            nb_permissions_restore_grants     (NbPermissions       *self,
+                                                   const char          *session_key,
+                                                   JsonArray           *grants);
 
 G_END_DECLS

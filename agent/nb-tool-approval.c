@@ -29,16 +29,20 @@ struct _NbToolApproval
   GStrv             paths;
   char             *workspace;
   JsonObject       *suggested_rule;
+  char             *mcp_server;
+  char             *mcp_tool;
 
   NbApprovalAnswer  answer;
   char             *reason;
   JsonObject       *rule;
+  GError           *rule_error;
 };
 
 G_DEFINE_FINAL_TYPE (NbToolApproval, nb_tool_approval, G_TYPE_OBJECT)
 
 enum {
   FINISHED,
+  RULE_SAVED,
   N_SIGNALS
 };
 
@@ -61,6 +65,9 @@ nb_tool_approval_finalize (GObject *object)
   g_clear_pointer (&self->suggested_rule, json_object_unref);
   g_free (self->reason);
   g_clear_pointer (&self->rule, json_object_unref);
+  g_free (self->mcp_server);
+  g_free (self->mcp_tool);
+  g_clear_error (&self->rule_error);
 
   G_OBJECT_CLASS (nb_tool_approval_parent_class)->finalize (object);
 }
@@ -78,6 +85,18 @@ nb_tool_approval_class_init (NbToolApprovalClass *klass)
   signals[FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * NbToolApproval::rule-saved:
+   * @error: (nullable): why the rule of "Always" was not saved in
+   *   config.json, or %NULL when it was
+   *
+   * After an %NB_APPROVAL_ALLOW_ALWAYS answer, once the rule's save
+   * ended. The call itself ran either way.
+   */
+  signals[RULE_SAVED] =
+    g_signal_new ("rule-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -102,6 +121,8 @@ nb_tool_approval_new (const NbToolApprovalInfo *info)
   self->workspace = g_strdup (info->workspace);
   if (info->suggested_rule != NULL)
     self->suggested_rule = json_object_ref (info->suggested_rule);
+  self->mcp_server = g_strdup (info->mcp_server);
+  self->mcp_tool = g_strdup (info->mcp_tool);
   return self;
 }
 
@@ -183,20 +204,55 @@ nb_tool_approval_get_suggested_rule (NbToolApproval *self)
   return self->suggested_rule;
 }
 
-/* For an MCP tool ("mcp_<server>_<tool>"), the server's name. */
+/**
+ * nb_tool_approval_dup_mcp_server:
+ *
+ * The name of the MCP server whose tool asks, as its NbMcpTool knows it
+ * (the tool's name "mcp_<server>_<tool>" cannot say where a server name
+ * with "_" ends).
+ *
+ * Returns: (transfer full) (nullable): the server's name, or %NULL when
+ *   the tool is not an MCP server's
+ */
 char *
 nb_tool_approval_dup_mcp_server (NbToolApproval *self)
 {
-  const char *rest;
-  const char *end;
-
   g_return_val_if_fail (NB_IS_TOOL_APPROVAL (self), NULL);
+  return g_strdup (self->mcp_server);
+}
 
-  if (!g_str_has_prefix (self->tool_name, "mcp_"))
-    return NULL;
-  rest = self->tool_name + 4;
-  end = strchr (rest, '_');
-  return end != NULL ? g_strndup (rest, end - rest) : g_strdup (rest);
+/* The MCP tool's own name on its server, or NULL. */
+const char *
+nb_tool_approval_get_mcp_tool (NbToolApproval *self)
+{
+  g_return_val_if_fail (NB_IS_TOOL_APPROVAL (self), NULL);
+  return self->mcp_tool;
+}
+
+/**
+ * nb_tool_approval_rule_saved:
+ * @error: (nullable): why the rule was not saved
+ *
+ * Emits ::rule-saved; for NbPermissions.
+ */
+void
+nb_tool_approval_rule_saved (NbToolApproval *self,
+                             const GError   *error)
+{
+  g_return_if_fail (NB_IS_TOOL_APPROVAL (self));
+
+  g_clear_error (&self->rule_error);
+  if (error != NULL)
+    self->rule_error = g_error_copy (error);
+  g_signal_emit (self, signals[RULE_SAVED], 0, self->rule_error);
+}
+
+/* Why the rule of "Always" was not saved, or NULL (saved, or not yet). */
+const GError *
+nb_tool_approval_get_rule_error (NbToolApproval *self)
+{
+  g_return_val_if_fail (NB_IS_TOOL_APPROVAL (self), NULL);
+  return self->rule_error;
 }
 
 gboolean

@@ -48,6 +48,8 @@ typedef struct {
   const char * const *paths;
   const char         *workspace;
   JsonObject         *suggested_rule;
+  const char         *mcp_server;    /* an MCP tool: its server's name, */
+  const char         *mcp_tool;      /* and the tool's name there */
 } NbToolApprovalInfo;
 
 NbToolApproval     *nb_tool_approval_new                (const NbToolApprovalInfo *info);
@@ -64,6 +66,7 @@ const char * const *nb_tool_approval_get_paths          (NbToolApproval *self);
 const char         *nb_tool_approval_get_workspace      (NbToolApproval *self);
 JsonObject         *nb_tool_approval_get_suggested_rule (NbToolApproval *self);
 char               *nb_tool_approval_dup_mcp_server     (NbToolApproval *self);
+const char         *nb_tool_approval_get_mcp_tool       (NbToolApproval *self);
 
 gboolean            nb_tool_approval_is_pending         (NbToolApproval *self);
 NbApprovalAnswer    nb_tool_approval_get_answer         (NbToolApproval *self);
@@ -74,6 +77,12 @@ void                nb_tool_approval_answer             (NbToolApproval   *self,
                                                          NbApprovalAnswer  answer,
                                                          const char       *reason,
                                                          JsonObject       *rule);
+
+/* "Always": NbPermissions says when the rule is saved, or why not
+ * (::rule-saved). */
+void                nb_tool_approval_rule_saved         (NbToolApproval   *self,
+                                                         const GError     *error);
+const GError       *nb_tool_approval_get_rule_error     (NbToolApproval   *self);
 
 #define NB_TYPE_TOOL_APPROVER (nb_tool_approver_get_type ())
 G_DECLARE_INTERFACE (NbToolApprover, nb_tool_approver, NB, TOOL_APPROVER, GObject)

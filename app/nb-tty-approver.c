@@ -15,7 +15,8 @@
  * How `nanobot -m` asks before a tool call runs: when stdin and stderr are
  * both a terminal, the call is described on stderr and the answer read
  * from stdin (y = allow once, n = deny, then an optional reason, a =
- * always: the suggested rule is saved in config.json); otherwise the call
+ * always: the suggested rule is saved in config.json, or stderr says why
+ * it could not be); otherwise the call
  * is denied with a message that says how to allow it. One question at a
  * time; the line is read asynchronously, so the main loop (streaming,
  * Ctrl+C, other tools) goes on meanwhile.
@@ -81,8 +82,12 @@ describe (NbTtyApprover  *self,
   const char *command = nb_tool_approval_get_command (approval);
   const char * const *paths = nb_tool_approval_get_paths (approval);
   g_autofree char *always = rule_text (nb_tool_approval_get_suggested_rule (approval));
+  g_autofree char *server = nb_tool_approval_dup_mcp_server (approval);
 
-  if (agent != NULL)
+  if (server != NULL && nb_tool_approval_get_mcp_tool (approval) != NULL && agent == NULL)
+    g_string_append_printf (text, _("Nanobot wants to use %s of the MCP server “%s”"),
+                            nb_tool_approval_get_mcp_tool (approval), server);
+  else if (agent != NULL)
     g_string_append_printf (text, _("The sub-agent “%s” wants to run %s"), agent,
                             nb_tool_approval_get_tool_name (approval));
   else
@@ -122,6 +127,22 @@ describe (NbTtyApprover  *self,
 static void read_line (NbTtyApprover *self);
 
 static void
+rule_saved_cb (NbToolApproval *approval,
+               const GError   *error,
+               NbTtyApprover  *self)
+{
+  g_autofree char *rule = NULL;
+  g_autofree char *line = NULL;
+
+  g_signal_handlers_disconnect_by_func (approval, rule_saved_cb, self);
+  if (error == NULL)
+    return;
+  rule = rule_text (nb_tool_approval_get_suggested_rule (approval));
+  line = g_strdup_printf (_("nanobot: the rule “allow %s” was not saved: %s\n"), rule, error->message);
+  say (self, line);
+}
+
+static void
 answer_first (NbTtyApprover    *self,
               NbApprovalAnswer  answer,
               const char       *reason)
@@ -137,6 +158,7 @@ answer_first (NbTtyApprover    *self,
       g_autofree char *line = g_strdup_printf (_("Saving the rule “allow %s” in config.json.\n"), rule);
 
       say (self, line);
+      g_signal_connect_object (approval, "rule-saved", G_CALLBACK (rule_saved_cb), self, 0);
     }
   nb_tool_approval_answer (approval, answer, reason, NULL);
   ask_next (self);

@@ -261,6 +261,74 @@ test_async_writes_in_order (Fixture       *f,
   g_assert_cmpuint (json_object_get_size (nb_config_get_object (again, "tools.mcpServers")), ==, 10);
   g_assert_cmpuint (json_object_get_size (nb_config_get_object (config, "tools.mcpServers")), ==, 10);
   g_assert_cmpint (nb_config_get_int (again, "mine"), ==, 1);
+  /* In the order they were asked for: the last one's value stays. */
+  g_assert_cmpint (nb_config_get_int (again, "agents.defaults.maxTokens"), ==, 1009);
+  g_assert_cmpint (nb_config_get_int (config, "agents.defaults.maxTokens"), ==, 1009);
+}
+
+/* A change made by a function on the parsed file (what saving a
+ * permission rule needs: insert into an array), in order with the
+ * others, checked like them, freed with the edit. */
+static void
+prepend_rule (JsonObject *root,
+              gpointer    user_data)
+{
+  JsonObject *permissions = json_object_get_object_member (json_object_get_object_member (root, "tools"),
+                                                           "permissions");
+  JsonArray *rules = json_object_get_array_member (permissions, "rules");
+  g_autoptr(JsonArray) reordered = json_array_new ();
+
+  json_array_add_element (reordered, json_from_string (user_data, NULL));
+  for (guint i = 0; i < json_array_get_length (rules); i++)
+    json_array_add_element (reordered, json_node_copy (json_array_get_element (rules, i)));
+  json_object_set_array_member (permissions, "rules", g_steal_pointer (&reordered));
+}
+
+static void
+test_edit_func (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(NbConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  NbConfigEdit *edit;
+
+  nb_test_write_file (f->path, "{\"zeta\": true, \"tools\": {\"permissions\": {\"rules\": "
+                               "[{\"tool\": \"exec\", \"decision\": \"ask\"}]}}}");
+  config = nb_config_load (f->path, &error);
+  g_assert_no_error (error);
+
+  edit = nb_config_edit_new ();
+  nb_config_edit_set_string (edit, "tools.permissions.default", "allow");
+  nb_config_edit_add_func (edit, prepend_rule,
+                           g_strdup ("{\"tool\": \"exec\", \"command\": \"ls*\", \"decision\": \"allow\"}"),
+                           g_free);
+  g_assert_true (nb_config_write (config, edit, &error));
+  g_assert_no_error (error);
+  text = nb_test_read_file (f->path);
+  assert_in_order (text, (const char *[]) { "zeta", "tools", "permissions", "rules", "ls*", "ask", "default", NULL });
+  g_assert_cmpstr (nb_config_get_string (config, "tools.permissions.default"), ==, "allow");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      nb_config_get_object (config, "tools.permissions"), "rules")), ==, 2);
+
+  /* What the function makes is checked: a rule without a decision is
+   * not written. */
+  g_clear_pointer (&text, g_free);
+  edit = nb_config_edit_new ();
+  nb_config_edit_add_func (edit, prepend_rule, g_strdup ("{\"tool\": \"exec\"}"), g_free);
+  g_assert_false (nb_config_write (config, edit, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  text = nb_test_read_file (f->path);
+  {
+    g_autoptr(JsonNode) saved = json_from_string (text, NULL);
+    JsonObject *tools = json_object_get_object_member (json_node_get_object (saved), "tools");
+
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                        json_object_get_object_member (tools, "permissions"), "rules")), ==, 2);
+  }
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      nb_config_get_object (config, "tools.permissions"), "rules")), ==, 2);
 }
 
 /* The Python nanobot's config.json: its settings come over, keys go to
@@ -334,6 +402,7 @@ main (int   argc,
   g_test_add ("/config-edit/async-writes-in-order", Fixture, NULL,
               fixture_setup, test_async_writes_in_order, fixture_teardown);
 
+  g_test_add ("/config-edit/edit-func", Fixture, NULL, fixture_setup, test_edit_func, fixture_teardown);
   g_test_add ("/config-edit/import-python", Fixture, NULL,
               fixture_setup, test_import_python, fixture_teardown);
 

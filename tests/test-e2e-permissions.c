@@ -93,6 +93,7 @@ focus_window (Fixture *f)
 }
 
 static NbComposer *composer_of (Fixture *f);
+static gboolean config_has (Fixture *f, const char *text);
 
 static gboolean
 composer_has_text (Fixture    *f,
@@ -556,8 +557,9 @@ test_always_allow (Fixture       *f,
   WAIT_UNTIL (shows_text (chat_of (f), "First time."));
   g_assert_true (request_has (f, 1, "same-e2e --twice"));
 
+  /* Written in the background, in effect at once. */
+  WAIT_UNTIL (config_has (f, "\"command\" : \"echo same-e2e*\""));
   config = nb_test_read_file (f->config_path);
-  g_assert_nonnull (strstr (config, "\"command\" : \"echo same-e2e*\""));
   g_assert_nonnull (strstr (config, "\"restrictToWorkspace\" : true"));
   g_assert_nonnull (strstr (config, "\"apiKey\" : \"sk-e2e\""));
 
@@ -706,7 +708,11 @@ test_preferences_page (Fixture       *f,
   g_autoptr(GPtrArray) rows = g_ptr_array_new ();
   GtkWidget *revoke;
 
-  g_assert_true (nb_permissions_save (permissions, initial, &error));
+  g_autoptr(GAsyncResult) saved = NULL;
+
+  nb_permissions_save_async (permissions, initial, NULL, nb_test_store_result_cb, &saved);
+  nb_test_wait_result (&saved, 10000);
+  g_assert_true (nb_permissions_save_finish (permissions, saved, &error));
   g_assert_no_error (error);
   nb_permissions_grant (permissions, "desktop:abc", grant);
 
@@ -754,6 +760,23 @@ test_preferences_page (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (nb_permissions_get_grants (permissions)), ==, 0);
   WAIT_UNTIL (!shows_text (page, "desktop:abc"));
 
+  /* A file that does not parse is not overwritten; the page says why. */
+  {
+    g_autoptr(GPtrArray) combos = g_ptr_array_new ();
+    const char *broken = "{\"tools\": [oops\n";
+    g_autofree char *text = NULL;
+
+    nb_test_write_file (f->config_path, broken);
+    collect (page, "AdwComboRow", combos);
+    adw_combo_row_set_selected (ADW_COMBO_ROW (g_ptr_array_index (combos, 0)), 2);
+    WAIT_UNTIL (shows_text (page, "Could not save the permissions"));
+    g_assert_true (shows_text (page, "config.json:"));
+    text = nb_test_read_file (f->config_path);
+    g_assert_cmpstr (text, ==, broken);
+    /* The page shows what the configuration still says. */
+    WAIT_UNTIL (adw_combo_row_get_selected (ADW_COMBO_ROW (g_ptr_array_index (combos, 0))) == 3);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -792,6 +815,73 @@ test_subagent_card (Fixture       *f,
   click_widget (f, find_button (card, "Allow Once"));
   WAIT_UNTIL (!nb_tool_approval_is_pending (approval));
   g_assert_cmpint (nb_tool_approval_get_answer (approval), ==, NB_APPROVAL_ALLOW_ONCE);
+  WAIT_UNTIL (find_card (f) == NULL);
+}
+
+/* Always Allow when config.json cannot be written (it was broken by
+ * hand meanwhile): the call runs, the file stays as it is, and the window
+ * says the rule was not saved. */
+static void
+test_always_allow_fails (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *broken = "{\"agents\": [oops\n";
+  g_autofree char *config = NULL;
+  GtkWidget *card;
+
+  queue_call (f, "call_1", "exec", "{\"command\":\"echo kept-e2e\"}");
+  queue_text (f, "Ran it.");
+  type_and_send (f, "Echo something");
+
+  WAIT_UNTIL ((card = find_card (f)) != NULL);
+  nb_test_write_file (f->config_path, broken);
+  click_widget (f, find_button (card, "Always Allow…"));
+  WAIT_UNTIL (gtk_widget_get_mapped (find_entry (card, 0)));
+  click_widget (f, find_button (card, "Save Rule"));
+  WAIT_UNTIL (shows_text (chat_of (f), "Ran it."));
+  WAIT_UNTIL (shows_text (GTK_WIDGET (f->window), "The rule was not saved in config.json"));
+  g_assert_true (shows_text (GTK_WIDGET (f->window), "config.json:"));
+  config = nb_test_read_file (f->config_path);
+  g_assert_cmpstr (config, ==, broken);
+}
+
+/* An MCP server named with "_": the card names the server and its tool
+ * as the tool object knows them, and Always Allow offers the server's
+ * prefix as tool names spell it. */
+static void
+test_mcp_card (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonObject) arguments = nb_test_parse_object ("{\"id\":7}");
+  g_autoptr(JsonObject) rule = nb_test_parse_object ("{\"tool\":\"mcp_my_server_do_thing\",\"decision\":\"allow\"}");
+  NbToolApprovalInfo info = {
+    .call_id = "call_mcp",
+    .tool_name = "mcp_my_server_do_thing",
+    .arguments = arguments,
+    /* A sub-agent's call: its card floats, with no tool card to replace. */
+    .agent_label = "helper",
+    .workspace = f->workspace,
+    .suggested_rule = rule,
+    .mcp_server = "my_server",
+    .mcp_tool = "do_thing",
+  };
+  g_autoptr(NbToolApproval) approval = NULL;
+  GtkWidget *card;
+
+  queue_text (f, "Hello.");
+  type_and_send (f, "Hello");
+  WAIT_UNTIL (shows_text (chat_of (f), "Hello."));
+  info.session_key = nb_session_get_key (nb_window_get_session (f->window));
+  approval = nb_tool_approval_new (&info);
+  nb_tool_approver_request (NB_TOOL_APPROVER (nb_assistant_get_approval_queue (f->assistant)), approval);
+  WAIT_UNTIL ((card = find_card (f)) != NULL);
+  g_assert_true (shows_text (card, "Use do_thing of the server “my_server”?"));
+  click_widget (f, find_button (card, "Always Allow…"));
+  WAIT_UNTIL (gtk_widget_get_mapped (find_entry (card, 0)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_entry (card, 0))), ==, "mcp_my_server_do_thing");
+  g_assert_true (shows_text (card, "mcp_my_server_* is every tool of “my_server”"));
+  click_widget (f, find_button (card, "Allow Once"));
+  WAIT_UNTIL (!nb_tool_approval_is_pending (approval));
   WAIT_UNTIL (find_card (f) == NULL);
 }
 
@@ -865,6 +955,9 @@ main (int   argc,
   g_test_add ("/e2e-permissions/preferences-page", Fixture, NULL, fixture_setup, test_preferences_page,
               fixture_teardown);
   g_test_add ("/e2e-permissions/screenshot", Fixture, NULL, fixture_setup, test_screenshot, fixture_teardown);
+  g_test_add ("/e2e-permissions/always-allow-fails", Fixture, NULL, fixture_setup, test_always_allow_fails,
+              fixture_teardown);
+  g_test_add ("/e2e-permissions/mcp-card", Fixture, NULL, fixture_setup, test_mcp_card, fixture_teardown);
 
   status = g_test_run ();
   g_clear_object (&app);

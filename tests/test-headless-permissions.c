@@ -289,6 +289,32 @@ test_tty_always (Fixture       *f,
   g_assert_nonnull (strstr (nb_fake_llm_get_request (f->fake, 3)->body, "Exit code: 0"));
 }
 
+/* "a" when config.json was broken meanwhile (by hand, say): the call
+ * runs, the file is left as it is, and stderr says the rule was not
+ * saved and why. */
+static void
+test_tty_always_fails (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *config = NULL;
+  const char *broken = "{\"tools\": [oops\n";
+
+  write_config (f, "{\"default\":\"ask\"}");
+  queue_exec (f, "touch marker");
+  process = start (f, TRUE);
+  wait_terminal (f, "Allow?", 0);
+  nb_test_write_file (f->config_path, broken);
+  type (f, "a\n");
+  nb_test_wait_for (&f->exited, 60000);
+  g_assert_cmpint (f->status, ==, 0);
+  g_assert_true (marker_exists (f));
+  config = nb_test_read_file (f->config_path);
+  g_assert_cmpstr (config, ==, broken);
+  g_assert_nonnull (strstr (f->terminal->str, "the rule “allow exec “touch marker*”” was not saved: "));
+  g_assert_nonnull (strstr (f->terminal->str, "config.json:"));
+}
+
 /* No terminal: denied, and the model is told why. */
 static void
 test_no_tty_denies (Fixture       *f,
@@ -330,6 +356,8 @@ main (int   argc,
   g_test_add ("/headless-permissions/tty-yes", Fixture, NULL, fixture_setup, test_tty_yes, fixture_teardown);
   g_test_add ("/headless-permissions/tty-no", Fixture, NULL, fixture_setup, test_tty_no, fixture_teardown);
   g_test_add ("/headless-permissions/tty-always", Fixture, NULL, fixture_setup, test_tty_always, fixture_teardown);
+  g_test_add ("/headless-permissions/tty-always-fails", Fixture, NULL, fixture_setup, test_tty_always_fails,
+              fixture_teardown);
   g_test_add ("/headless-permissions/no-tty-denies", Fixture, NULL, fixture_setup, test_no_tty_denies,
               fixture_teardown);
   g_test_add ("/headless-permissions/absent-allows", Fixture, NULL, fixture_setup, test_absent_allows,

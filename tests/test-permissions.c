@@ -7,6 +7,8 @@
 #include "nb-agent.h"
 #include "nb-approval-queue.h"
 #include "nb-config.h"
+#include "nb-config-edit.h"
+#include "nb-mcp-tool.h"
 #include "nb-permissions.h"
 #include "nb-scripted-provider.h"
 #include "nb-session-store.h"
@@ -500,6 +502,14 @@ test_cancel (Fixture       *f,
 }
 
 static void
+rule_saved_cb (NbToolApproval *approval,
+               const GError   *error,
+               gboolean       *flag)
+{
+  *flag = TRUE;
+}
+
+static void
 test_always_saves_rule (Fixture       *f,
                         gconstpointer  data)
 {
@@ -508,6 +518,8 @@ test_always_saves_rule (Fixture       *f,
   g_autofree char *text = NULL;
   g_autoptr(JsonObject) saved = NULL;
   g_autoptr(JsonObject) rule = nb_test_parse_object ("{\"tool\":\"exec\",\"command\":\"git status*\",\"decision\":\"allow\"}");
+  g_autoptr(NbToolApproval) item = NULL;
+  gboolean saved_flag = FALSE;
   JsonArray *rules;
   struct stat st;
 
@@ -520,10 +532,14 @@ test_always_saves_rule (Fixture       *f,
   /* The suggestion is the command's prefix. */
   g_assert_cmpstr (json_object_get_string_member (nb_tool_approval_get_suggested_rule (approval (f, 0)), "command"),
                    ==, "git status*");
-  nb_tool_approval_answer (approval (f, 0), NB_APPROVAL_ALLOW_ALWAYS, NULL, rule);
+  item = g_object_ref (approval (f, 0));
+  g_signal_connect (item, "rule-saved", G_CALLBACK (rule_saved_cb), &saved_flag);
+  nb_tool_approval_answer (item, NB_APPROVAL_ALLOW_ALWAYS, NULL, rule);
   nb_test_wait_result (&result, 10000);
   reply = nb_agent_run_finish (f->agent, result, NULL);
   g_assert_cmpstr (reply, ==, "Clean.");
+  nb_test_wait_for (&saved_flag, 10000);
+  g_assert_null (nb_tool_approval_get_rule_error (item));
   /* The second call ran without a question. */
   g_assert_cmpuint (f->exec->n_calls, ==, 2);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (tool_result (f, "c2"), "permission"),
@@ -545,6 +561,244 @@ test_always_saves_rule (Fixture       *f,
   /* Before the rule that asked. */
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rules, 0), "command"), ==, "git status*");
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rules, 1), "decision"), ==, "ask");
+}
+
+/* An edit of config.json that holds the writer until the test lets go:
+ * every write after it waits, as behind a slow disk. */
+typedef struct {
+  GMutex   lock;
+  GCond    cond;
+  gboolean entered;
+  gboolean released;
+} Gate;
+
+static void
+gate_edit (JsonObject *root,
+           gpointer    user_data)
+{
+  Gate *gate = user_data;
+
+  g_mutex_lock (&gate->lock);
+  gate->entered = TRUE;
+  g_cond_broadcast (&gate->cond);
+  while (!gate->released)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+}
+
+static void
+gate_release (Gate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  gate->released = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+static JsonArray *
+saved_rules (Fixture *f)
+{
+  g_autofree char *text = nb_test_read_file (f->config_path);
+  g_autoptr(JsonObject) saved = nb_test_parse_object (text);
+  JsonObject *tools = json_object_get_object_member (saved, "tools");
+  JsonObject *permissions = json_object_get_object_member (tools, "permissions");
+
+  return json_array_ref (json_object_get_array_member (permissions, "rules"));
+}
+
+/* "Always" never waits for the disk: while the rule is still being
+ * written (the writer is held here), the turn goes on, and the next
+ * identical call of the same turn is not asked about again. */
+static void
+test_always_while_saving (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) gate_result = NULL;
+  g_autoptr(JsonObject) rule = nb_test_parse_object ("{\"tool\":\"exec\",\"command\":\"make*\",\"decision\":\"allow\"}");
+  g_autoptr(NbToolApproval) item = NULL;
+  g_autoptr(JsonArray) rules = NULL;
+  g_autofree char *reply = NULL;
+  NbConfigEdit *edit = nb_config_edit_new ();
+  gboolean saved_flag = FALSE;
+  Gate gate = { 0 };
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  nb_config_edit_add_func (edit, gate_edit, &gate, NULL);
+  nb_config_write_async (f->config, edit, NULL, nb_test_store_result_cb, &gate_result);
+  g_mutex_lock (&gate.lock);
+  while (!gate.entered)
+    g_cond_wait (&gate.cond, &gate.lock);
+  g_mutex_unlock (&gate.lock);
+
+  nb_scripted_provider_add_calls (f->provider, NULL, "c1", "exec", "{\"command\":\"make\"}", NULL);
+  nb_scripted_provider_add_calls (f->provider, NULL, "c2", "exec", "{\"command\":\"make\"}", NULL);
+  nb_scripted_provider_add_reply (f->provider, "Built twice.");
+
+  nb_agent_run_async (f->agent, f->session, "go", f->cancellable, nb_test_store_result_cb, &result);
+  wait_for_approvals (f, 1);
+  item = g_object_ref (approval (f, 0));
+  g_signal_connect (item, "rule-saved", G_CALLBACK (rule_saved_cb), &saved_flag);
+  nb_tool_approval_answer (item, NB_APPROVAL_ALLOW_ALWAYS, NULL, rule);
+  nb_test_wait_result (&result, 10000);
+  reply = nb_agent_run_finish (f->agent, result, NULL);
+  g_assert_cmpstr (reply, ==, "Built twice.");
+  g_assert_cmpuint (f->exec->n_calls, ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (tool_result (f, "c2"), "permission"),
+                                                  "by"), ==, "rule");
+
+  /* The turn ended with the rule not on disk yet. */
+  g_assert_false (saved_flag);
+  g_assert_true (nb_permissions_has_pending_saves (f->permissions));
+  rules = saved_rules (f);
+  g_assert_cmpuint (json_array_get_length (rules), ==, 1);
+  g_clear_pointer (&rules, json_array_unref);
+
+  gate_release (&gate);
+  nb_test_wait_result (&gate_result, 10000);
+  g_assert_true (nb_config_write_finish (f->config, gate_result, NULL));
+  nb_test_wait_for (&saved_flag, 10000);
+  g_assert_null (nb_tool_approval_get_rule_error (item));
+  g_assert_false (nb_permissions_has_pending_saves (f->permissions));
+  rules = saved_rules (f);
+  g_assert_cmpuint (json_array_get_length (rules), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rules, 0), "command"), ==, "make*");
+  /* The configuration has it now. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      nb_config_get_object (f->config, "tools.permissions"), "rules")), ==, 2);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
+/* A config.json that does not parse is never overwritten: the call the
+ * user allowed runs, the approval says why the rule was not saved, and
+ * the rule does not stay in effect as if it were. */
+static void
+test_always_save_fails (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) rule = nb_test_parse_object ("{\"tool\":\"exec\",\"command\":\"make*\",\"decision\":\"allow\"}");
+  g_autoptr(NbToolApproval) item = NULL;
+  g_autoptr(JsonObject) policy = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *after = NULL;
+  const char *broken = "{\"tools\": {\"permissions\": [oops\n";
+  gboolean saved_flag = FALSE;
+  const GError *error;
+
+  nb_test_write_file (f->config_path, broken);
+
+  nb_scripted_provider_add_calls (f->provider, NULL, "c1", "exec", "{\"command\":\"make\"}", NULL);
+  nb_scripted_provider_add_reply (f->provider, "Built.");
+  nb_agent_run_async (f->agent, f->session, "go", f->cancellable, nb_test_store_result_cb, &result);
+  wait_for_approvals (f, 1);
+  item = g_object_ref (approval (f, 0));
+  g_signal_connect (item, "rule-saved", G_CALLBACK (rule_saved_cb), &saved_flag);
+  nb_tool_approval_answer (item, NB_APPROVAL_ALLOW_ALWAYS, NULL, rule);
+  nb_test_wait_result (&result, 10000);
+  reply = nb_agent_run_finish (f->agent, result, NULL);
+  g_assert_cmpstr (reply, ==, "Built.");
+  g_assert_cmpuint (f->exec->n_calls, ==, 1);
+
+  nb_test_wait_for (&saved_flag, 10000);
+  error = nb_tool_approval_get_rule_error (item);
+  g_assert_nonnull (error);
+  /* Where the file is wrong. */
+  g_assert_nonnull (strstr (error->message, "config.json:"));
+  after = nb_test_read_file (f->config_path);
+  g_assert_cmpstr (after, ==, broken);
+  g_assert_false (nb_permissions_has_pending_saves (f->permissions));
+  policy = nb_permissions_dup_policy (f->permissions);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (policy, "rules")), ==, 1);
+}
+
+/* Preferences' save is in effect at once, and a failed one changes
+ * nothing. */
+static void
+test_save_async (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) permissions = nb_test_parse_object ("{\"default\":\"deny\",\"rules\":[]}");
+  g_autoptr(JsonObject) policy = NULL;
+  g_autofree char *text = NULL;
+
+  nb_permissions_save_async (f->permissions, permissions, NULL, nb_test_store_result_cb, &result);
+  policy = nb_permissions_dup_policy (f->permissions);
+  g_assert_cmpstr (json_object_get_string_member (policy, "default"), ==, "deny");
+  nb_test_wait_result (&result, 10000);
+  g_assert_true (nb_permissions_save_finish (f->permissions, result, &error));
+  g_assert_no_error (error);
+  text = nb_test_read_file (f->config_path);
+  g_assert_nonnull (strstr (text, "\"default\" : \"deny\""));
+  g_assert_nonnull (strstr (text, "\"kept\""));
+
+  g_clear_object (&result);
+  g_clear_pointer (&policy, json_object_unref);
+  nb_test_write_file (f->config_path, "not json");
+  nb_permissions_save_async (f->permissions, NULL, NULL, nb_test_store_result_cb, &result);
+  g_assert_null (nb_permissions_dup_policy (f->permissions));
+  nb_test_wait_result (&result, 10000);
+  g_assert_false (nb_permissions_save_finish (f->permissions, result, &error));
+  g_assert_error (error, NB_CONFIG_ERROR, NB_CONFIG_ERROR_PARSE);
+  g_clear_pointer (&text, g_free);
+  text = nb_test_read_file (f->config_path);
+  g_assert_cmpstr (text, ==, "not json");
+  policy = nb_permissions_dup_policy (f->permissions);
+  g_assert_cmpstr (json_object_get_string_member (policy, "default"), ==, "deny");
+}
+
+/* An MCP server whose name has "_" (or characters tool names cannot
+ * have): the question names the server and its tool as the tool object
+ * knows them, not as "mcp_my_server_do_thing" would split. */
+static void
+test_mcp_server_name (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) server_config = nb_test_parse_object ("{\"command\":\"true\"}");
+  g_autoptr(NbMcpServer) server = nb_mcp_server_new ("my_server", server_config);
+  g_autoptr(NbMcpServer) dotted = nb_mcp_server_new ("team.tools", server_config);
+  g_autoptr(JsonObject) definition = nb_test_parse_object ("{\"name\":\"do_thing\"}");
+  g_autoptr(NbTool) tool = nb_mcp_tool_new (server, definition);
+  g_autoptr(NbTool) dotted_tool = nb_mcp_tool_new (dotted, definition);
+  g_autofree char *name = NULL;
+  NbToolApproval *item;
+
+  g_assert_cmpstr (nb_tool_get_name (tool), ==, "mcp_my_server_do_thing");
+  g_assert_cmpstr (nb_tool_get_name (dotted_tool), ==, "mcp_team_tools_do_thing");
+  nb_tool_registry_add (f->tools, tool);
+  nb_tool_registry_add (f->tools, dotted_tool);
+  nb_scripted_provider_add_calls (f->provider, NULL,
+                                  "c1", "mcp_my_server_do_thing", "{}",
+                                  "c2", "mcp_team_tools_do_thing", "{}", NULL);
+  nb_scripted_provider_add_reply (f->provider, "Not done.");
+
+  nb_agent_run_async (f->agent, f->session, "go", f->cancellable, nb_test_store_result_cb, &result);
+  wait_for_approvals (f, 1);
+  item = approval (f, 0);
+  name = nb_tool_approval_dup_mcp_server (item);
+  g_assert_cmpstr (name, ==, "my_server");
+  g_assert_cmpstr (nb_tool_approval_get_mcp_tool (item), ==, "do_thing");
+  /* The narrowest rule: this tool. */
+  g_assert_cmpstr (json_object_get_string_member (nb_tool_approval_get_suggested_rule (item), "tool"), ==,
+                   "mcp_my_server_do_thing");
+  nb_tool_approval_answer (item, NB_APPROVAL_DENY, NULL, NULL);
+
+  wait_for_approvals (f, 1);
+  item = approval (f, 0);
+  g_clear_pointer (&name, g_free);
+  name = nb_tool_approval_dup_mcp_server (item);
+  g_assert_cmpstr (name, ==, "team.tools");
+  g_assert_cmpstr (nb_tool_approval_get_mcp_tool (item), ==, "do_thing");
+  nb_tool_approval_answer (item, NB_APPROVAL_DENY, NULL, NULL);
+
+  nb_test_wait_result (&result, 10000);
+  g_free (nb_agent_run_finish (f->agent, result, NULL));
+  g_assert_cmpuint (f->exec->n_calls, ==, 0);
 }
 
 static void
@@ -716,6 +970,15 @@ main (int   argc,
               "{\"rules\":[{\"tool\":\"look\",\"decision\":\"ask\"}]}",
               fixture_setup, test_allow_all, fixture_teardown);
   g_test_add ("/permissions/subagent", Fixture, NULL, fixture_setup, test_subagent, fixture_teardown);
+  g_test_add ("/permissions/always-while-saving", Fixture,
+              "{\"default\":\"allow\",\"rules\":[{\"tool\":\"exec\",\"decision\":\"ask\"}]}",
+              fixture_setup, test_always_while_saving, fixture_teardown);
+  g_test_add ("/permissions/always-save-fails", Fixture,
+              "{\"default\":\"allow\",\"rules\":[{\"tool\":\"exec\",\"decision\":\"ask\"}]}",
+              fixture_setup, test_always_save_fails, fixture_teardown);
+  g_test_add ("/permissions/save-async", Fixture, NULL, fixture_setup, test_save_async, fixture_teardown);
+  g_test_add ("/permissions/mcp-server-name", Fixture, "{\"default\":\"ask\"}",
+              fixture_setup, test_mcp_server_name, fixture_teardown);
 
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include "nb-approval-card.h"
 #include "nb-approval-diff.h"
 #include "nb-json-util.h"
+#include "nb-mcp-tool.h"
 
 /*
  * The question shown in place of a tool card while its call waits for
@@ -18,7 +19,9 @@
  * the answers: Allow Once, Allow in This Conversation, Always Allow (an
  * editor with the narrowest rule, saved to config.json), Deny (with an
  * optional reason for the model). When several calls of the conversation
- * wait, Allow All and Deny All answer them together.
+ * wait, Allow All and Deny All answer them together. The rule is written
+ * after the card is gone; a rule that could not be saved is said in a
+ * toast of the window that showed the card.
  */
 
 struct _NbApprovalCard
@@ -186,8 +189,9 @@ show_approval (NbApprovalCard *self)
     }
   else if (server != NULL)
     {
+      const char *mcp_tool = nb_tool_approval_get_mcp_tool (approval);
       g_autofree char *title = g_strdup_printf (_("Use %s of the server “%s”?"),
-                                                tool + strlen ("mcp_") + strlen (server) + 1, server);
+                                                mcp_tool != NULL ? mcp_tool : tool, server);
       g_autofree char *json = pretty_json (arguments);
 
       gtk_label_set_text (GTK_LABEL (self->title_label), title);
@@ -213,6 +217,18 @@ show_approval (NbApprovalCard *self)
     always = g_strdup (_("Always allow commands matching (* is any text, but never ; &amp; | or $):"));
   else if (g_str_equal (key, "path"))
     always = g_strdup_printf (_("Always allow %s for the paths (relative to the workspace; * within a folder, ** any depth):"), tool);
+  else if (server != NULL)
+    {
+      /* The server's prefix as tool names spell it (a server "my.server"
+       * has tools "mcp_my_server_…"). */
+      g_autofree char *prefix = nb_mcp_tool_make_name (server, "");
+      g_autofree char *escaped_prefix = g_markup_escape_text (prefix, -1);
+      g_autofree char *escaped_server = g_markup_escape_text (server, -1);
+
+      /* Translators: the first %s is a pattern such as mcp_github_, the second a server's name */
+      always = g_strdup_printf (_("Always allow the tools named (* is any text; %s* is every tool of “%s”):"),
+                                escaped_prefix, escaped_server);
+    }
   else
     always = g_strdup (_("Always allow the tools named (* is any text):"));
   gtk_label_set_markup (GTK_LABEL (self->always_label), always);
@@ -303,6 +319,47 @@ deny_toggled_cb (NbApprovalCard *self)
     }
 }
 
+/* The rule is written after the card has gone: the window that showed
+ * it says when it could not be. */
+static void
+rule_saved_cb (NbToolApproval *approval,
+               const GError   *error,
+               GtkWidget      *where)
+{
+  g_autofree char *text = NULL;
+
+  g_signal_handlers_disconnect_by_func (approval, rule_saved_cb, where);
+  if (error == NULL)
+    return;
+  text = g_strdup_printf (_("The rule was not saved in config.json, so Nanobot will ask again next time: %s"),
+                          error->message);
+  if (ADW_IS_TOAST_OVERLAY (where))
+    {
+      AdwToast *toast = adw_toast_new (text);
+
+      adw_toast_set_timeout (toast, 0);
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (where), toast);
+    }
+  else if (GTK_IS_WINDOW (where))
+    {
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (where), _("Rule Not Saved"), text);
+
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+}
+
+static void
+watch_rule_save (NbApprovalCard *self)
+{
+  GtkWidget *where = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (where == NULL)
+    where = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self)));
+  if (where != NULL)
+    g_signal_connect_object (self->approval, "rule-saved", G_CALLBACK (rule_saved_cb), where, 0);
+}
+
 static void
 save_rule_cb (NbApprovalCard *self)
 {
@@ -326,6 +383,7 @@ save_rule_cb (NbApprovalCard *self)
   for (GList *l = members; l != NULL; l = l->next)
     json_object_set_member (rule, l->data, json_node_copy (json_object_get_member (suggested, l->data)));
   json_object_set_string_member (rule, key, text);
+  watch_rule_save (self);
   answer (self, NB_APPROVAL_ALLOW_ALWAYS, NULL, rule);
 }
 

@@ -12,9 +12,11 @@
  * Preferences → Permissions: tools.permissions of config.json (the
  * default and the rules: edit, reorder, delete, add) and the grants of
  * "Allow in This Conversation" (revoke). Every change is saved at once
- * through nb_permissions_save(), which keeps the rest of the file; the
- * rows are rebuilt from the configuration when it changes, also when
- * another program edits the file.
+ * through nb_permissions_save_async(), which keeps the rest of the file
+ * and is in effect (and shown here) while it is written; the rows are
+ * rebuilt from the configuration when it changes, also when another
+ * program edits the file. A save that fails says why under the rules and
+ * in a toast, and the rows show the file as it still is.
  */
 
 struct _NbPermissionsPage
@@ -40,24 +42,14 @@ static const char * const decisions[] = { "ask", "allow", "deny" };
 
 static void schedule_rebuild (NbPermissionsPage *self);
 
-/* A copy of tools.permissions to change and save. */
+/* A copy of tools.permissions to change and save, with the saves not
+ * written yet. */
 static JsonObject *
 dup_permissions (NbPermissionsPage *self)
 {
-  JsonObject *current = nb_config_get_object (nb_permissions_get_config (self->permissions), "tools.permissions");
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonNode) copy = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *text = NULL;
+  JsonObject *permissions = nb_permissions_dup_policy (self->permissions);
 
-  if (current == NULL)
-    return json_object_new ();
-  /* A deep copy: json_node_copy() shares the object. */
-  node = json_node_init_object (json_node_alloc (), current);
-  text = json_to_string (node, FALSE);
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    return json_object_new ();
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return permissions != NULL ? permissions : json_object_new ();
 }
 
 static JsonArray *
@@ -69,18 +61,36 @@ ensure_rules (JsonObject *permissions)
 }
 
 static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(NbPermissionsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GtkRoot *root;
+
+  if (nb_permissions_save_finish (NB_PERMISSIONS (source), result, &error))
+    return;
+  if (self->permissions == NULL)
+    return;
+  text = g_strdup_printf (_("Could not save the permissions: %s"), error->message);
+  gtk_label_set_text (GTK_LABEL (self->error_label), text);
+  gtk_widget_set_visible (self->error_label, TRUE);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (ADW_IS_PREFERENCES_WINDOW (root))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), adw_toast_new (text));
+  /* Nothing changed: show the file as it is. */
+  schedule_rebuild (self);
+}
+
+static void
 save (NbPermissionsPage *self,
       JsonObject        *permissions)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (!nb_permissions_save (self->permissions, permissions, &error))
-    {
-      gtk_label_set_text (GTK_LABEL (self->error_label), error->message);
-      gtk_widget_set_visible (self->error_label, TRUE);
-      return;
-    }
   gtk_widget_set_visible (self->error_label, FALSE);
+  nb_permissions_save_async (self->permissions, permissions, NULL, saved_cb, g_object_ref (self));
+  schedule_rebuild (self);
 }
 
 /* Rules */
@@ -332,7 +342,7 @@ clear_rows (GtkWidget *group,
 static void
 rebuild (NbPermissionsPage *self)
 {
-  JsonObject *permissions = nb_config_get_object (nb_permissions_get_config (self->permissions), "tools.permissions");
+  g_autoptr(JsonObject) permissions = nb_permissions_dup_policy (self->permissions);
   JsonArray *rules = nb_json_get_array (permissions, "rules");
   JsonArray *grants = nb_permissions_get_grants (self->permissions);
   NbPermission permission = NB_PERMISSION_ASK;

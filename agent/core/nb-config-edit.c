@@ -14,9 +14,12 @@
 #include "nb-json-util.h"
 
 typedef struct {
-  GStrv     parts;    /* the path; the last part is the member */
-  gboolean  exact;    /* the last part is a user's name, taken as written */
-  JsonNode *value;    /* NULL: remove */
+  GStrv             parts;    /* the path; the last part is the member */
+  gboolean          exact;    /* the last part is a user's name, taken as written */
+  JsonNode         *value;    /* NULL: remove */
+  NbConfigEditFunc  func;     /* instead of the above: nb_config_edit_add_func() */
+  gpointer          func_data;
+  GDestroyNotify    func_destroy;
 } Change;
 
 struct _NbConfigEdit
@@ -31,6 +34,8 @@ change_free (gpointer data)
 
   g_strfreev (change->parts);
   g_clear_pointer (&change->value, json_node_unref);
+  if (change->func_destroy != NULL)
+    change->func_destroy (change->func_data);
   g_free (change);
 }
 
@@ -228,6 +233,32 @@ nb_config_edit_remove_member (NbConfigEdit *edit,
   add_change (edit, member_parts (parent_path, member), TRUE, NULL);
 }
 
+/**
+ * nb_config_edit_add_func:
+ * @func: changes the file's top object; called in a worker thread
+ * @user_data: (transfer full): owned by @edit
+ * @destroy: (nullable): frees @user_data
+ *
+ * Adds a change made by @func, applied in order with the others.
+ */
+void
+nb_config_edit_add_func (NbConfigEdit     *edit,
+                         NbConfigEditFunc  func,
+                         gpointer          user_data,
+                         GDestroyNotify    destroy)
+{
+  Change *change;
+
+  g_return_if_fail (edit != NULL);
+  g_return_if_fail (func != NULL);
+
+  change = g_new0 (Change, 1);
+  change->func = func;
+  change->func_data = user_data;
+  change->func_destroy = destroy;
+  g_ptr_array_add (edit->changes, change);
+}
+
 /* "maxTokens" → "max_tokens"; NULL when the name has no capital. */
 static char *
 snake_spelling (const char *name)
@@ -278,9 +309,17 @@ apply_change (JsonObject *root,
               Change     *change)
 {
   JsonObject *object = root;
-  guint n = g_strv_length (change->parts);
-  const char *leaf = change->parts[n - 1];
+  guint n;
+  const char *leaf;
   const char *existing;
+
+  if (change->func != NULL)
+    {
+      change->func (root, change->func_data);
+      return;
+    }
+  n = g_strv_length (change->parts);
+  leaf = change->parts[n - 1];
 
   for (guint i = 0; i + 1 < n; i++)
     {
@@ -500,18 +539,29 @@ write_file (WriteData  *write,
   return TRUE;
 }
 
+/* The writes of this process run in one worker thread, in the order
+ * they were asked for: a later write reads what an earlier one wrote. */
 static void
-write_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
+write_in_pool (gpointer data,
+               gpointer user_data)
 {
+  g_autoptr(GTask) task = data;
   GError *error = NULL;
 
-  if (write_file (task_data, &error))
+  if (write_file (g_task_get_task_data (task), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+static GThreadPool *
+write_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (write_in_pool, NULL, 1, FALSE, NULL));
+  return pool;
 }
 
 static char *
@@ -543,7 +593,7 @@ nb_config_write_async (NbConfig            *config,
   g_task_set_task_data (task, write, write_data_free);
   /* Once started, a write is finished even if the caller goes away. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, write_thread);
+  g_thread_pool_push (write_pool (), g_steal_pointer (&task), NULL);
 }
 
 static void

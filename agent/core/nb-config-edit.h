@@ -50,6 +50,20 @@ void          nb_config_edit_remove_member   (NbConfigEdit  *edit,
                                               const char    *parent_path,
                                               const char    *member);
 
+/* A change no path can say (insert into an array at a place found by
+ * looking at it): @func changes the file's parsed top object in place,
+ * in order with the other changes. It runs in the writer's worker
+ * thread, so it may touch only @root and @user_data, which the edit owns
+ * (@destroy frees it, in any thread). The result is checked like every
+ * other change. */
+typedef void (*NbConfigEditFunc) (JsonObject *root,
+                                  gpointer    user_data);
+
+void          nb_config_edit_add_func        (NbConfigEdit     *edit,
+                                              NbConfigEditFunc  func,
+                                              gpointer          user_data,
+                                              GDestroyNotify    destroy);
+
 /* A copy of @node that shares no object or array with it (json_node_copy()
  * shares them). */
 JsonNode     *nb_config_edit_deep_copy       (JsonNode      *node);
@@ -63,8 +77,8 @@ char         *nb_config_edit_apply_to_text   (NbConfigEdit  *edit,
 
 /* Reads the file of @config, applies @edit, writes it and gives @config
  * the result (emitting NbConfig::changed). The file work runs in a worker
- * thread; writes of one process are applied one after another. Takes
- * @edit. */
+ * thread; writes of one process are applied one after another, in the
+ * order they were asked for. Takes @edit. */
 void          nb_config_write_async          (NbConfig             *config,
                                               NbConfigEdit         *edit,
                                               GCancellable         *cancellable,

@@ -516,7 +516,6 @@ test_stop (Fixture       *f,
            gconstpointer  data)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) stop_result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *stop_reply = NULL;
   g_autofree char *nothing = NULL;

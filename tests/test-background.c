@@ -156,7 +156,6 @@ test_autostart_file (void)
   g_autofree char *home = nb_test_make_tmpdir ();
   g_autofree char *config = g_build_filename (home, "config", NULL);
   g_autofree char *path = NULL;
-  g_autofree char *contents = NULL;
   g_autoptr(GKeyFile) entry = g_key_file_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *exec = NULL;

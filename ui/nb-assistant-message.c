@@ -171,7 +171,7 @@ bind_tools (NbAssistantMessage *self)
           NbMarkdownDocument *document;
 
           if (arguments != NULL && json_parser_load_from_data (parser, arguments, -1, NULL) &&
-              JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+              nb_json_parser_holds_object (parser))
             content = nb_json_get_string (json_node_get_object (json_parser_get_root (parser)), "content");
           document = nb_chat_cached_document (self->message, slot, content, FALSE);
           nb_notice_message_set (NB_NOTICE_MESSAGE (notice), "mail-unread-symbolic", _("Message"), NULL, document);

@@ -512,7 +512,7 @@ static gboolean
 write_file (WriteData  *write,
             GError    **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&write_lock);
+  G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&write_lock);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *text = NULL;
   g_autofree char *result = NULL;

@@ -346,6 +346,37 @@ nb_json_parser_load (JsonParser  *parser,
 }
 
 /**
+ * nb_json_parser_holds_object:
+ * @parser: a parser that has loaded
+ *
+ * Empty or blank text loads without error and leaves no root; this is
+ * %FALSE then, where JSON_NODE_HOLDS_OBJECT() would be a critical.
+ *
+ * Returns: whether the root is an object
+ */
+gboolean
+nb_json_parser_holds_object (JsonParser *parser)
+{
+  JsonNode *root = json_parser_get_root (parser);
+
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root);
+}
+
+/**
+ * nb_json_parser_holds_array:
+ * @parser: a parser that has loaded
+ *
+ * Returns: whether the root is an array (%FALSE when there is none)
+ */
+gboolean
+nb_json_parser_holds_array (JsonParser *parser)
+{
+  JsonNode *root = json_parser_get_root (parser);
+
+  return root != NULL && JSON_NODE_HOLDS_ARRAY (root);
+}
+
+/**
  * nb_json_to_data:
  * @node: the node
  * @pretty: whether to indent

@@ -35,6 +35,8 @@ gboolean    nb_json_parser_load   (JsonParser  *parser,
                                    const char  *data,
                                    gssize       length,
                                    GError     **error);
+gboolean     nb_json_parser_holds_object (JsonParser  *parser);
+gboolean     nb_json_parser_holds_array  (JsonParser  *parser);
 
 char       *nb_json_to_data       (JsonNode    *node,
                                    gboolean     pretty,

@@ -227,7 +227,7 @@ nb_tool_parse_schema (const char *json)
 
   if (!json_parser_load_from_data (parser, json, -1, &error))
     g_error ("Invalid built-in tool schema: %s", error->message);
-  g_assert (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  g_assert (nb_json_parser_holds_object (parser));
 
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }

@@ -8,6 +8,7 @@
 
 #include "nb-anthropic-provider.h"
 #include "nb-http-provider-private.h"
+#include "nb-json-util.h"
 
 #define ANTHROPIC_VERSION "2023-06-01"
 
@@ -167,7 +168,7 @@ tool_use_block (JsonObject *call)
   /* Arguments that never parsed are sent as {}: the tool result already
    * told the model what was wrong with them. */
   if (arguments != NULL && nb_json_parser_load (parser, arguments, -1, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      nb_json_parser_holds_object (parser))
     input = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
   else if (function != NULL && nb_json_get_object (function, "arguments") != NULL)
     input = json_object_ref (nb_json_get_object (function, "arguments"));

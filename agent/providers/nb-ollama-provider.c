@@ -8,6 +8,7 @@
 
 #include "nb-http.h"
 #include "nb-http-provider-private.h"
+#include "nb-json-util.h"
 #include "nb-ollama-provider.h"
 
 struct _NbOllamaProvider
@@ -59,7 +60,7 @@ arguments_object (JsonObject *function)
   if (nb_json_get_object (function, "arguments") != NULL)
     return json_object_ref (nb_json_get_object (function, "arguments"));
   if (text != NULL && nb_json_parser_load (parser, text, -1, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      nb_json_parser_holds_object (parser))
     return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
   return json_object_new ();
 }

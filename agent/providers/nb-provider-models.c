@@ -8,6 +8,7 @@
 
 #include "nb-http.h"
 #include "nb-http-provider-private.h"
+#include "nb-json-util.h"
 #include "nb-ollama-provider.h"
 
 /*
@@ -257,7 +258,7 @@ models_parse (GTask *task)
     }
 
   if (!nb_json_parser_load_reply (parser, (const char *) call->body->data, call->body->len, &error) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      !nb_json_parser_holds_object (parser))
     {
       g_task_return_new_error (task, NB_PROVIDER_ERROR, NB_PROVIDER_ERROR_PROTOCOL,
                                _("%s: the list of models is not JSON (%s)"),

@@ -150,7 +150,7 @@ nb_tool_call_new (const char *id,
    * tests/fuzz/fuzz-tool-args.c). */
   else if (json_parser_get_root (parser) == NULL)
     call->arguments = json_object_new ();
-  else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  else if (!nb_json_parser_holds_object (parser))
     call->parse_error = g_strdup ("the arguments are not a JSON object");
   else
     call->arguments = json_object_ref (json_node_get_object (json_parser_get_root (parser)));

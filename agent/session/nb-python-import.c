@@ -237,7 +237,7 @@ python_workspace (const char *python_dir)
 
   if (nb_file_read_bounded (config_path, NB_FILE_MAX_CONFIG, &contents, &length, NULL) &&
       nb_json_parser_load (parser, contents, length, NULL) &&
-      json_parser_get_root (parser) != NULL && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      nb_json_parser_holds_object (parser))
     {
       JsonObject *agents = nb_json_get_object (json_node_get_object (json_parser_get_root (parser)), "agents");
       JsonObject *defaults = agents != NULL ? nb_json_get_object (agents, "defaults") : NULL;

@@ -252,7 +252,6 @@ nb_session_store_fork_async (NbSessionStore      *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) write = NULL;
   g_autoptr(JsonObject) record = json_object_new ();
-  g_autofree char *record_line = NULL;
   g_autofree char *now = nb_message_make_timestamp ();
   ForkData *fork;
   guint consolidated;

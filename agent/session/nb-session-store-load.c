@@ -114,7 +114,7 @@ parse_all_at_once (const char *contents,
   g_string_append_c (array, ']');
 
   if (!nb_json_parser_load (parser, array->str, array->len, NULL) ||
-      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+      !nb_json_parser_holds_array (parser))
     return FALSE;
   elements = json_node_get_array (json_parser_get_root (parser));
   /* A line like `1, 2` would pass as two elements. */
@@ -177,7 +177,7 @@ parse_lines (const char *path,
       g_autoptr(GError) error = NULL;
 
       if (!nb_json_parser_load (parser, contents + line->offset, line->length, &error) ||
-          !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+          !nb_json_parser_holds_object (parser))
         {
           if (last_unterminated)
             {

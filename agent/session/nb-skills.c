@@ -112,7 +112,7 @@ parse_metadata (NbSkill     *skill,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "metadata is not JSON: %s", local_error->message);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!nb_json_parser_holds_object (parser))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "metadata is not a JSON object");
       return FALSE;

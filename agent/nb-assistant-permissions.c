@@ -24,7 +24,7 @@
  * given back to the permissions whenever the session is opened.
  */
 
-#define NB_GRANTS_KEY "nanobotAllowed"
+#define NB_GRANTS_KEY "tool_grants"
 
 #define PERMISSIONS_KEY "nb-assistant-permissions"
 #define QUEUE_KEY "nb-assistant-approval-queue"

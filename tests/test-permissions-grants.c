@@ -12,7 +12,7 @@
 
 /*
  * "Allow in This Conversation" lasts as long as the conversation: the
- * grant is kept in the session's metadata (`nanobotAllowed`), so a new
+ * grant is kept in the session's metadata (`tool_grants`), so a new
  * NbAssistant over the same files (Nanobot started again) still allows
  * the call in that conversation, and only there. The file stays readable
  * by the Python nanobot's loader.
@@ -225,7 +225,7 @@ test_grant_survives_restart (Fixture       *f,
   g_assert_true (written (f, "notes/a.md"));
   /* Kept in the conversation's metadata, which the Python loader reads. */
   metadata = python_metadata (f, "desktop:one");
-  allowed = json_object_get_array_member (metadata, "nanobotAllowed");
+  allowed = json_object_get_array_member (metadata, "tool_grants");
   g_assert_nonnull (allowed);
   g_assert_cmpuint (json_array_get_length (allowed), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (allowed, 0), "tool"), ==,
@@ -251,7 +251,7 @@ test_grant_survives_restart (Fixture       *f,
   nb_permissions_revoke_grant (nb_assistant_get_permissions (f->assistant), 0);
   g_clear_pointer (&metadata, json_object_unref);
   metadata = python_metadata (f, "desktop:one");
-  g_assert_false (json_object_has_member (metadata, "nanobotAllowed"));
+  g_assert_false (json_object_has_member (metadata, "tool_grants"));
   stop_assistant (f);
   start_assistant (f);
   g_assert_true (write_in (f, "desktop:one", "notes/d.md", NB_APPROVAL_DENY));

@@ -59,6 +59,9 @@ gone_cb (gpointer  data,
          GObject  *where_the_object_was)
 {
   *(gboolean *) data = TRUE;
+  /* The last reference may go in a worker thread (a GTask's), while
+   * the main thread sleeps in poll(): wake it to see the flag. */
+  g_main_context_wakeup (NULL);
 }
 
 /* Drops the last reference once worker threads (the store's fdatasync)

@@ -233,6 +233,7 @@ gone_cb (gpointer  data,
          GObject  *where_the_object_was)
 {
   g_atomic_int_set ((gint *) data, TRUE);
+  g_main_context_wakeup (NULL);  /* it may go in a worker thread */
 }
 
 static void

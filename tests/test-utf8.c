@@ -85,6 +85,7 @@ session_gone_cb (gpointer  data,
                  GObject  *where_the_object_was)
 {
   *(gboolean *) data = TRUE;
+  g_main_context_wakeup (NULL);  /* it may go in a worker thread */
 }
 
 static void

@@ -143,6 +143,32 @@ nb_test_finalize_object_soon (gpointer object)
   g_assert_null (weak);
 }
 
+/* Loads the session file at @path with the Python nanobot's loader
+ * (tests/python-session-loader.py) and returns what it printed: the
+ * message count and the metadata. %NULL when python3 is missing; a loader
+ * failure is a test failure, with its stderr. */
+JsonObject *
+nb_test_python_load_session (const char *path)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "python-session-loader.py", NULL);
+  g_autofree char *python3 = g_find_program_in_path ("python3");
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (python3 == NULL)
+    return NULL;
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                              python3, script, path, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("the Python loader failed on %s: %s", path, err);
+  return nb_test_parse_object (out);
+}
+
 JsonObject *
 nb_test_parse_object (const char *text)
 {

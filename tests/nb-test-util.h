@@ -28,6 +28,7 @@ GAsyncResult *nb_test_wait_result (GAsyncResult **slot,
                                    guint          timeout_ms);
 
 /* Parses @text, which must be a JSON object; fails the test otherwise. */
+JsonObject *nb_test_python_load_session (const char *path);
 JsonObject *nb_test_parse_object (const char *text);
 
 G_END_DECLS

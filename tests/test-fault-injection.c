@@ -192,24 +192,13 @@ check_python_loader (Fixture *f,
 {
   g_autoptr(NbSessionStore) store = nb_session_store_new (f->sessions);
   g_autofree char *path = nb_session_store_get_path (store, "desktop:fault");
-  g_autofree char *script = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "python-session-loader.py", NULL);
-  g_autoptr(GSubprocess) python = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autoptr(JsonObject) result = NULL;
-  g_autofree char *python3 = g_find_program_in_path ("python3");
+  g_autoptr(JsonObject) result = nb_test_python_load_session (path);
 
-  if (python3 == NULL)
+  if (result == NULL)
     {
       g_test_message ("python3 is missing: the Python loader's check is skipped");
       return;
     }
-  python = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "python3", script, path, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (python, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (python));
-  result = nb_test_parse_object (out);
   g_assert_cmpint (json_object_get_int_member (result, "n_messages"), ==, expected);
 }
 

@@ -197,21 +197,9 @@ python_metadata (Fixture    *f,
 {
   g_autoptr(NbSessionStore) store = nb_session_store_new (f->sessions);
   g_autofree char *path = nb_session_store_get_path (store, key);
-  g_autofree char *script = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "python-session-loader.py", NULL);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(JsonObject) loaded = NULL;
+  g_autoptr(JsonObject) loaded = nb_test_python_load_session (path);
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                              "python3", script, path, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    g_error ("the Python loader failed on %s: %s", path, err);
-  loaded = nb_test_parse_object (out);
+  g_assert_nonnull (loaded);
   g_assert_cmpint (json_object_get_int_member (loaded, "n_messages"), >, 0);
   return json_object_ref (json_object_get_object_member (loaded, "metadata"));
 }

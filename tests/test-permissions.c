@@ -456,22 +456,12 @@ test_deny_reason (Fixture       *f,
 
   {
     g_autofree char *path = nb_session_store_get_path (store, "desktop:perm");
-    g_autofree char *script = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "python-session-loader.py", NULL);
     g_autofree char *text = nb_test_read_file (path);
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    g_autoptr(GSubprocess) process = NULL;
-    g_autoptr(GError) error = NULL;
     g_autoptr(JsonObject) loaded = NULL;
 
     g_assert_nonnull (strstr (text, "\"permission\":{\"decision\":\"deny\",\"by\":\"user\""));
-    process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                                "python3", script, path, NULL);
-    g_assert_no_error (error);
-    g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-    g_assert_no_error (error);
-    g_assert_true (g_subprocess_get_successful (process));
-    loaded = nb_test_parse_object (out);
+    loaded = nb_test_python_load_session (path);
+    g_assert_nonnull (loaded);
     g_assert_cmpint (json_object_get_int_member (loaded, "n_messages"), ==, 4);
   }
 }

@@ -374,20 +374,8 @@ static void
 run_python_loader (const char  *path,
                    JsonObject **out)
 {
-  g_autofree char *script = g_build_filename (g_getenv ("NB_SOURCE_DIR"), "tests", "python-session-loader.py", NULL);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *stdout_text = NULL;
-  g_autofree char *stderr_text = NULL;
-
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                              "python3", script, path, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (process))
-    g_error ("the Python loader failed on %s: %s", path, stderr_text);
-  *out = nb_test_parse_object (stdout_text);
+  *out = nb_test_python_load_session (path);
+  g_assert_nonnull (*out);
 }
 
 static void
